@@ -1,0 +1,88 @@
+"""Human output: aligned tables, colour only on a terminal, progress lines on stderr."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Sequence
+from typing import TextIO
+
+from ..core.events import (
+    BackupCreated,
+    Event,
+    Log,
+    MigrationFinished,
+    MigrationStarted,
+    StageFinished,
+    StageStarted,
+    StatementExecuted,
+)
+
+COLOURS = {
+    "pending": "33", "applied": "32", "failed": "31", "dirty": "31;1", "drifted": "35",
+    "missing": "35", "ok": "32", "error": "31", "warning": "33", "cancelled": "33",
+    "skipped": "2", "dim": "2", "bold": "1",
+}
+
+
+def use_colour(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def paint(text: str, key: str, stream: TextIO = sys.stdout) -> str:
+    code = COLOURS.get(key)
+    if not code or not use_colour(stream):
+        return text
+    return f"\x1b[{code}m{text}\x1b[0m"
+
+
+def table(rows: Sequence[Sequence[str]], headers: Sequence[str], colour_col: int | None = None,
+          stream: TextIO = sys.stdout) -> None:
+    widths = [len(h) for h in headers]
+    for r in rows:
+        for i, cell in enumerate(r):
+            widths[i] = max(widths[i], len(cell))
+    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
+    print(paint(line, "bold", stream), file=stream)
+    for r in rows:
+        cells = []
+        for i, (cell, w) in enumerate(zip(r, widths)):
+            padded = cell.ljust(w)
+            cells.append(paint(padded, cell, stream) if i == colour_col else padded)
+        print("  ".join(cells).rstrip(), file=stream)
+
+
+class ProgressPrinter:
+    """Renders engine events as progress lines on stderr."""
+
+    def __init__(self, stream: TextIO = sys.stderr, verbose: bool = False) -> None:
+        self.stream = stream
+        self.verbose = verbose
+
+    def __call__(self, ev: Event) -> None:
+        s = self.stream
+        if isinstance(ev, StageStarted):
+            print(paint(f"== {ev.stage}", "bold", s) + (f": {ev.detail}" if ev.detail else ""), file=s)
+        elif isinstance(ev, StageFinished):
+            if ev.status != "ok" or self.verbose:
+                print(f"   {ev.stage} {paint(ev.status, ev.status, s)} ({ev.duration_ms} ms)", file=s)
+        elif isinstance(ev, MigrationStarted):
+            pos = f"[{ev.index}/{ev.total}] " if ev.total else ""
+            if self.verbose or ev.action != "verify":
+                print(f"   {pos}{ev.action} {ev.migration_id} ...", file=s, end="", flush=True)
+                self._open = True
+        elif isinstance(ev, MigrationFinished):
+            if getattr(self, "_open", False):
+                print(f" {paint(ev.status, ev.status, s)} ({ev.duration_ms} ms)", file=s)
+                self._open = False
+            if ev.error:
+                print(f"     {paint('error', 'error', s)}: {ev.error}", file=s)
+        elif isinstance(ev, StatementExecuted):
+            if self.verbose:
+                first = ev.sql.strip().splitlines()[0][:100] if ev.sql.strip() else ""
+                print(f"\n     line {ev.line}: {first} ({ev.duration_ms:.1f} ms)", file=s, end="")
+        elif isinstance(ev, BackupCreated):
+            print(f"   backup {ev.path} ({ev.size:,} bytes, sha256 {ev.sha256[:12]}…)", file=s)
+        elif isinstance(ev, Log):
+            if ev.level != "debug" or self.verbose:
+                print(f"   {paint(ev.level, ev.level, s) if ev.level != 'info' else ''}{': ' if ev.level != 'info' else ''}{ev.message}", file=s)

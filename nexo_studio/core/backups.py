@@ -1,0 +1,203 @@
+"""Backup and restore as engine operations: file naming, lock, history rows, listing.
+
+The per-dialect work (sqlite3 backup API, pg_dump, mariadb-dump, BACKUP DATABASE) lives in
+``core/backup/``; this module adds what the tool promises around it (SPEC §4): backups are
+recorded in ``__MigrationHistory`` with path, size and SHA-256; a restore keeps the audit
+trail (history rows written after the backup are put back) and records itself.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Generator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..errors import BackupError, Cancelled
+from .events import BackupCreated, CancelToken, Event, Log, StageFinished, StageStarted
+from .state.store import new_deployment_id, utcnow
+from .target import Target
+
+__all__ = ["backup", "backup_step", "check_backup", "list_backups", "restore", "backup_name"]
+
+
+def check_backup(path: Path) -> dict:
+    from .backup import check_backup as _check
+
+    return _check(path)
+
+
+def backup_name(target: Target, schema_version: str | None, when: datetime | None = None) -> str:
+    from .backup import provider_for
+
+    when = when or datetime.now(timezone.utc)
+    db = Path(target.url.database or "memory").stem
+    db = re.sub(r"[^A-Za-z0-9_.-]+", "_", db)
+    return f"{db}-{when:%Y%m%dT%H%M%S}Z-v{schema_version or '0'}{provider_for(target.url).suffix}"
+
+
+def _estimated_size(target: Target, conn: sa.Connection) -> int | None:
+    try:
+        if target.dialect == "sqlite":
+            return Path(target.url.database).stat().st_size
+        if target.dialect == "postgresql":
+            return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+        if target.dialect == "mysql":
+            return conn.exec_driver_sql(
+                "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables "
+                "WHERE table_schema = DATABASE()").scalar()
+    except Exception:
+        return None
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+    return None
+
+
+def _schema_version(target: Target, conn: sa.Connection) -> str | None:
+    applied = target.store.applied(conn)
+    if conn.in_transaction():
+        conn.rollback()
+    versions = [r.version for r in applied.values() if r.status == "applied"]
+    return max(versions) if versions else None
+
+
+def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Path | None,
+          deployment_id: str | None, cancel: CancelToken | None) -> Generator[Event, None, Path]:
+    """Back up (the caller holds the lock and has ensured the state tables) and record it."""
+    from .backup import create_backup, provider_for
+
+    provider = provider_for(target.url)
+    provider.check_tools()
+    if out is None:
+        if backup_dir is None:
+            from .config import default_backup_dir
+
+            backup_dir = default_backup_dir(target.url)
+        backup_dir.mkdir(parents=True, exist_ok=True)
+        out = backup_dir / backup_name(target, _schema_version(target, conn))
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    need = _estimated_size(target, conn)
+    if need and not provider.server_side:
+        free = shutil.disk_usage(out.parent).free
+        if free < need:
+            raise BackupError(f"not enough free disk: {free:,} bytes free, the database is about {need:,} bytes",
+                              out.parent)
+    started = utcnow()
+    check = (lambda: cancel.cancelled) if cancel else None
+    try:
+        info = create_backup(target.url, out, provider=provider, cancel=check)
+    except BackupError as exc:
+        with conn.begin():
+            target.store.append(conn, action="backup", status="failed", started_at=started,
+                                deployment_id=deployment_id, details={"path": str(out)}, error=str(exc))
+        target.store.committed()
+        raise
+    with conn.begin():
+        target.store.append(conn, action="backup", status="ok", started_at=started, deployment_id=deployment_id,
+                            details={"path": info.get("path", str(out)), "size": info.get("size"),
+                                     "sha256": info.get("sha256"), "dialect": info.get("dialect")})
+    target.store.committed()
+    yield BackupCreated(out, int(info.get("size") or 0), str(info.get("sha256") or ""))
+    return out
+
+
+def backup_step(target: Target, conn: sa.Connection, deployment_id: str, backup_dir: Path | None,
+                result) -> Generator[Event, None, Path]:
+    """Step (3) of the deploy pipeline."""
+    from .pipeline import StepResult
+
+    t0 = time.perf_counter()
+    yield StageStarted("backup")
+    try:
+        path = yield from _take(target, conn, None, backup_dir, deployment_id, None)
+    except BackupError as exc:
+        ms = int((time.perf_counter() - t0) * 1000)
+        result.steps.append(StepResult("backup", "failed", ms, str(exc)))
+        yield StageFinished("backup", "failed", ms, str(exc))
+        raise
+    ms = int((time.perf_counter() - t0) * 1000)
+    result.steps.append(StepResult("backup", "ok", ms, str(path)))
+    yield StageFinished("backup", "ok", ms, str(path))
+    return path
+
+
+def backup(target: Target, out: Path | None = None, backup_dir: Path | None = None,
+           lock_timeout: float = 30.0, cancel: CancelToken | None = None) -> Generator[Event, None, Path]:
+    """`nexo backup`: a backup outside a deployment."""
+    with target.connect() as conn, target.locked(lock_timeout):
+        target.store.ensure(conn)
+        path = yield from _take(target, conn, out, backup_dir, new_deployment_id(), cancel)
+        return path
+
+
+def list_backups(target: Target) -> list[dict]:
+    """Backups recorded in history, newest first, with whether the file is still there."""
+    out = []
+    with target.connect() as conn:
+        for h in target.store.history(conn, action="backup", status="ok", newest_first=True):
+            d = h.details_dict()
+            path = d.get("path")
+            out.append({"seq": h.seq, "created_at": h.started_at, "path": path, "size": d.get("size"),
+                        "sha256": d.get("sha256"), "deployment_id": h.deployment_id,
+                        "exists": bool(path) and Path(path).is_file()})
+    return out
+
+
+def restore(target: Target, path: Path, lock_timeout: float = 30.0,
+            cancel: CancelToken | None = None) -> Generator[Event, None, dict]:
+    """`nexo restore`: check the checksum, restore, keep the audit trail, record the restore."""
+    from .backup import restore_backup
+
+    path = Path(path)
+    info = check_backup(path)  # refuses a corrupted file before anything changes
+    yield StageStarted("restore", str(path))
+    started = utcnow()
+    store = target.store
+    with target.locked(lock_timeout):
+        with target.connect() as conn:
+            saved = list(store.history(conn))
+            if conn.in_transaction():
+                conn.rollback()
+        # close our own connections before a client tool runs (pg_restore would wait on them)
+        target.engine.dispose()
+        if cancel and cancel.cancelled:
+            raise Cancelled("restore")
+        restore_backup(target.url, path, verify=False)
+        store._tail = None
+        with target.connect() as conn:
+            store.ensure(conn)
+            restored = list(store.history(conn))
+            if conn.in_transaction():
+                conn.rollback()
+            kept = _lost_rows(saved, restored)
+            if kept:
+                with conn.begin():
+                    conn.execute(store.t.history.insert(), [h.__dict__ for h in kept])
+                yield Log("info", f"kept {len(kept)} history row(s) written after the backup")
+            store._tail = None
+            with conn.begin():
+                store.append(conn, action="restore", status="ok", started_at=started,
+                             deployment_id=new_deployment_id(),
+                             details={"path": str(path.resolve()), "sha256": info.get("sha256"),
+                                      "size": info.get("size"), "history_rows_kept": len(kept)})
+            store.committed()
+    yield StageFinished("restore", "ok")
+    return info
+
+
+def _lost_rows(saved: list, restored: list) -> list:
+    """History rows the restore removed, when the restored history is a prefix of the saved one."""
+    if not saved:
+        return []
+    n = len(restored)
+    if n > len(saved):
+        return []
+    if n and (saved[n - 1].seq != restored[-1].seq or saved[n - 1].hash != restored[-1].hash):
+        return []
+    return saved[n:]

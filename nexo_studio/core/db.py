@@ -1,0 +1,99 @@
+"""Engines and URLs: one place that knows how to connect, per dialect, and how to hide passwords."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+
+from ..errors import ConfigError, ConnectionFailed
+from .model import canonical_dialect
+
+#: execution options for migration SQL: sent verbatim, `%` / `?` / `:name` are never parameters
+VERBATIM = {"no_parameters": True}
+
+
+def parse_url(url: str | URL) -> URL:
+    try:
+        return make_url(url)
+    except Exception as exc:  # ArgumentError for a malformed URL
+        raise ConfigError(None, f"not a database URL: {redact(str(url))}") from exc
+
+
+def redact(text: str | URL | None) -> str:
+    """A URL (or any text containing URLs) with every password replaced by ``***``."""
+    if text is None:
+        return ""
+    if isinstance(text, URL):
+        return text.render_as_string(hide_password=True)
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*(@)", r"\1***\2", text)
+
+
+def display_url(url: URL) -> str:
+    return url.render_as_string(hide_password=True)
+
+
+def dialect_of(url: URL) -> str:
+    """File-format dialect name: sqlite, postgresql, mysql (MariaDB too) or mssql."""
+    return canonical_dialect(url.get_backend_name())
+
+
+def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
+    """An Engine with the per-dialect settings the engine relies on.
+
+    SQLite uses SQLAlchemy's documented pysqlite recipe so that DDL runs inside real
+    transactions (a failed migration's CREATE TABLE rolls back).
+    """
+    url = parse_url(url)
+    backend = url.get_backend_name()
+    if backend == "sqlite":
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+    if backend == "postgresql" and url.drivername in ("postgresql", "postgresql+psycopg"):
+        url = url.set(drivername="postgresql+psycopg")
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+    if backend in ("mysql", "mariadb") and "pymysql" in url.drivername:
+        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+    try:
+        engine = sa.create_engine(url, **kwargs)
+    except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise ConfigError(None, f"cannot use {display_url(url)}: {exc}") from exc
+    if backend == "sqlite":
+        _transactional_sqlite(engine)
+    return engine
+
+
+def _transactional_sqlite(engine: sa.Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        dbapi_connection.isolation_level = None  # let the begin event issue BEGIN
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn):
+        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            conn.exec_driver_sql("BEGIN")
+
+
+def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
+    """Map a driver error at connect time to ConnectionFailed naming host and port only."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
+    if url.password:
+        reason = reason.replace(str(url.password), "***")
+    host = url.host or (url.database if url.get_backend_name() == "sqlite" else None)
+    port = url.port
+    if port is None and url.host:
+        port = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}.get(
+            url.get_backend_name()
+        )
+    return ConnectionFailed(host, port, redact(reason))
+
+
+def connect(engine: sa.Engine) -> sa.Connection:
+    try:
+        return engine.connect()
+    except sa.exc.DBAPIError as exc:
+        raise connection_failed(engine.url, exc) from None
+    except OSError as exc:
+        raise connection_failed(engine.url, exc) from None

@@ -1,0 +1,131 @@
+"""Small frozen events that operations yield, and the cancel token they check.
+
+Operations are generators: they ``yield`` events and ``return`` a result. The CLI prints
+events; the GUI forwards them to the window. One code path, two fronts.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+from ..errors import Cancelled
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Event:
+    pass
+
+
+@dataclass(frozen=True)
+class StageStarted(Event):
+    stage: str  # validate, health, backup, apply, verify, rollback, ...
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class StageFinished(Event):
+    stage: str
+    status: str  # ok, failed, skipped, cancelled
+    duration_ms: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class MigrationStarted(Event):
+    migration_id: str
+    action: str  # apply, rollback, verify
+    index: int = 0  # 1-based position in the plan
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class StatementExecuted(Event):
+    migration_id: str
+    action: str
+    line: int
+    sql: str
+    duration_ms: float
+    rowcount: int | None = None
+
+
+@dataclass(frozen=True)
+class MigrationFinished(Event):
+    migration_id: str
+    action: str
+    status: str  # ok, failed, cancelled
+    duration_ms: int
+    error: str | None = None
+    statement: str | None = None
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class BackupCreated(Event):
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Log(Event):
+    level: str  # debug, info, warning, error
+    message: str
+
+
+class CancelToken:
+    """Checked between statements and steps; ``cancel()`` may be called from any thread.
+
+    Callbacks registered with ``on_cancel`` run on cancel (e.g. to interrupt a running
+    PostgreSQL statement); they must be thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._callbacks: list[Callable[[], Any]] = []
+        self._lock = threading.Lock()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def cancel(self) -> None:
+        self._event.set()
+        with self._lock:
+            callbacks = list(self._callbacks)
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # an interrupt that fails must not break cancel itself
+                pass
+
+    def on_cancel(self, callback: Callable[[], Any]) -> Callable[[], None]:
+        with self._lock:
+            self._callbacks.append(callback)
+
+        def remove() -> None:
+            with self._lock:
+                if callback in self._callbacks:
+                    self._callbacks.remove(callback)
+
+        return remove
+
+    def check(self, where: str = "") -> None:
+        if self._event.is_set():
+            raise Cancelled(where)
+
+
+def run(gen: Generator[Event, None, R], on_event: Callable[[Event], Any] | None = None) -> R:
+    """Drive an operation to completion, handing each event to ``on_event``; return its result."""
+    while True:
+        try:
+            event = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if on_event is not None:
+            on_event(event)

@@ -1,0 +1,444 @@
+"""Migration files -> :class:`~nexo_studio.core.model.Migration` objects (SPEC §1).
+
+``load_file`` reads one ``.sql`` or ``.py`` file and raises :class:`MigrationFileError` (path,
+line, reason) on the first problem; ``load_project`` loads a folder, collecting one error per
+bad file and reporting (not rejecting) files that share a version -- the validator turns those
+into findings.
+
+SQL files: a header of ``-- key: value`` lines (``description``, ``depends``, ``transaction``,
+``tags``), then sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each
+optionally followed by a dialect. Before the first marker only the header, blank lines and
+comments may appear. Every ``-- key: value`` line before the first marker whose key is known
+counts as a header line; an unknown key is an error in the leading block of such lines and a
+plain comment after it. ``depends`` and ``tags`` may be repeated (their lists add up);
+``description`` and ``transaction`` may not. ``up`` must exist for every dialect (a generic
+``-- +up`` or one variant per dialect) and no ``up`` may be empty.
+
+Python files: metadata is read with :mod:`ast`; the module is never imported here.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from nexo_studio.core.model import (
+    DIALECTS,
+    ID_RE,
+    SECTION_KINDS,
+    Migration,
+    Section,
+    canonical_dialect,
+    parse_id,
+)
+from nexo_studio.core.splitter import split_sql
+from nexo_studio.errors import MigrationFileError
+
+__all__ = [
+    "HEADER_KEYS",
+    "MAX_FILE_SIZE",
+    "TRANSACTION_MODES",
+    "LoadResult",
+    "load_file",
+    "load_project",
+]
+
+MAX_FILE_SIZE = 16 * 1024 * 1024
+HEADER_KEYS = ("description", "depends", "transaction", "tags")
+TRANSACTION_MODES = ("per-migration", "none")
+PY_FUNCTIONS = ("up", "down", "verify")
+
+_BOM = b"\xef\xbb\xbf"
+_FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0-9_]"
+# a line that looks like a section marker: `-- +word ...` (`--+up`, extra spaces tolerated)
+_MARKER = re.compile(r"^[ \t]*--[ \t]*\+(?=[A-Za-z])(.*?)[ \t\r]*$", re.M)
+_MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
+_HEADER = re.compile(r"--[ \t]*([A-Za-z][\w-]*)[ \t]*:(.*)")
+_SQL_TEXT = re.compile(r"^[ \t]*(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """Everything ``load_project`` found.
+
+    ``duplicates`` are ``(version, id_kept, id_other)`` for files sharing a version; the first
+    file by name is kept in ``migrations``."""
+
+    migrations: dict[str, Migration]
+    errors: list[MigrationFileError]
+    duplicates: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+# --- files and folders --------------------------------------------------------------------------
+
+
+def load_project(directory: Path) -> LoadResult:
+    """Load every ``*.sql``/``*.py`` directly in ``directory`` (not recursive), in name order.
+
+    Raises ``MigrationFileError(directory, None, "migrations folder not found")`` when the
+    folder does not exist; problems with single files are collected in ``errors``."""
+    directory = Path(directory)
+    try:
+        with os.scandir(directory) as entries:
+            names = sorted(
+                entry.name
+                for entry in entries
+                if (entry.name.endswith(".sql") or entry.name.endswith(".py"))
+                and not entry.name.startswith(".")
+                and entry.name != "__init__.py"
+                and not entry.is_dir()
+            )
+    except (FileNotFoundError, NotADirectoryError) as exc:
+        raise MigrationFileError(directory, None, "migrations folder not found") from exc
+    except OSError as exc:
+        raise MigrationFileError(
+            directory, None, f"cannot read migrations folder: {exc.strerror or exc}"
+        ) from exc
+
+    migrations: dict[str, Migration] = {}
+    errors: list[MigrationFileError] = []
+    duplicates: list[tuple[str, str, str]] = []
+    by_version: dict[str, str] = {}
+    for name in names:
+        try:
+            migration = load_file(directory / name)
+        except MigrationFileError as exc:
+            errors.append(exc)
+            continue
+        kept = by_version.get(migration.version)
+        if kept is not None:
+            duplicates.append((migration.version, kept, migration.id))
+            continue
+        by_version[migration.version] = migration.id
+        migrations[migration.id] = migration
+    return LoadResult(migrations, errors, duplicates)
+
+
+def load_file(path: Path) -> Migration:
+    """Read one migration file; raise ``MigrationFileError`` on the first problem."""
+    path = Path(path)
+    kind, version, name = _parse_file_name(path)
+    text = _decode(path, _read(path))
+    if kind == "sql":
+        return _parse_sql(path, version, name, text)
+    return _parse_py(path, version, name, text)
+
+
+def _parse_file_name(path: Path) -> tuple[str, str, str]:
+    file_name = path.name
+    if file_name.endswith(".sql"):
+        kind = "sql"
+    elif file_name.endswith(".py"):
+        kind = "py"
+    else:
+        raise MigrationFileError(path, None, f"malformed file name: {_FILE_NAME_HINT}")
+    parsed = parse_id(file_name[: -len(kind) - 1])
+    if parsed is None:
+        raise MigrationFileError(path, None, f"malformed file name: {_FILE_NAME_HINT}")
+    version, name = parsed
+    try:
+        datetime(
+            int(version[0:4]), int(version[5:7]), int(version[8:10]),
+            int(version[11:13]), int(version[13:15]), int(version[15:17]),
+        )
+    except ValueError as exc:
+        raise MigrationFileError(
+            path, None, f"malformed file name: version {version} is not a real date and time ({exc})"
+        ) from exc
+    return kind, version, name
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as file:
+            size = os.fstat(file.fileno()).st_size
+            if size > MAX_FILE_SIZE:
+                raise MigrationFileError(
+                    path, None, f"file too large: {size} bytes (the limit is 16 MB)"
+                )
+            data = file.read(MAX_FILE_SIZE + 1)
+    except OSError as exc:
+        raise MigrationFileError(path, None, f"cannot read file: {exc.strerror or exc}") from exc
+    if len(data) > MAX_FILE_SIZE:  # grew after the stat
+        raise MigrationFileError(path, None, "file too large (the limit is 16 MB)")
+    return data
+
+
+def _decode(path: Path, data: bytes) -> str:
+    if data.startswith(_BOM):
+        data = data[len(_BOM):]
+    nul = data.find(b"\0")
+    if nul >= 0:
+        raise MigrationFileError(
+            path, data.count(b"\n", 0, nul) + 1,
+            "not a UTF-8 text file: contains NUL bytes (binary, or UTF-16?)",
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MigrationFileError(
+            path, data.count(b"\n", 0, exc.start) + 1,
+            f"not UTF-8: invalid byte 0x{data[exc.start]:02x}",
+        ) from exc
+
+
+# --- SQL migrations ------------------------------------------------------------------------------
+
+
+def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
+    text = source.replace("\r\n", "\n") if "\r" in source else source
+    markers = list(_MARKER.finditer(text))
+    if not markers:
+        raise MigrationFileError(path, None, "no -- +up section")
+
+    header = _parse_header(path, text[: markers[0].start()])
+
+    sections: list[Section] = []
+    first_seen: dict[tuple[str, str | None], int] = {}
+    line, counted = 1, 0
+    for index, marker in enumerate(markers):
+        line += text.count("\n", counted, marker.start())
+        counted = marker.start()
+        kind, dialect = _parse_marker(path, line, marker.group(1))
+        if (kind, dialect) in first_seen:
+            raise MigrationFileError(
+                path, line,
+                f"duplicate section -- +{kind}{' ' + dialect if dialect else ''}"
+                f" (first at line {first_seen[kind, dialect]})",
+            )
+        first_seen[kind, dialect] = line
+        body_start = marker.end() + 1  # past the marker line's newline
+        body_end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        body = text[body_start:body_end] if body_start < body_end else ""
+        statements = tuple(split_sql(body, dialect, line + 1))
+        if kind == "up" and not statements:
+            raise MigrationFileError(
+                path, line, f"empty up section -- +up{' ' + dialect if dialect else ''}"
+            )
+        sections.append(Section(kind, dialect, body, line + 1, statements))
+
+    if ("up", None) not in first_seen:
+        lacking = [d for d in DIALECTS if ("up", d) not in first_seen]
+        if lacking:
+            raise MigrationFileError(
+                path, None,
+                "missing -- +up section"
+                + (f" (no generic -- +up, and none for {', '.join(lacking)})" if len(lacking) < len(DIALECTS) else ""),
+            )
+
+    return Migration(
+        id=f"{version}_{name}",
+        version=version,
+        name=name,
+        path=path,
+        kind="sql",
+        description=header.get("description", ""),
+        depends=header.get("depends", ()),
+        transaction=header.get("transaction", "per-migration"),
+        tags=header.get("tags", ()),
+        sections=tuple(sections),
+        source=source,
+    )
+
+
+def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
+    match = _MARKER_BODY.fullmatch(body)
+    kind = match.group(1).lower() if match else ""
+    if kind not in SECTION_KINDS:
+        raise MigrationFileError(
+            path, line,
+            f"unknown section marker '-- +{body}' (expected -- +up, -- +down or -- +verify,"
+            " optionally followed by a dialect)",
+        )
+    if match.group(2) is None:
+        return kind, None
+    dialect = canonical_dialect(match.group(2).lower())
+    if dialect not in DIALECTS:
+        raise MigrationFileError(
+            path, line,
+            f"unknown dialect '{match.group(2)}' in -- +{kind} (known: {', '.join(DIALECTS)})",
+        )
+    return kind, dialect
+
+
+def _parse_header(path: Path, text: str) -> dict:
+    """Header values from the text before the first marker; anything there that is not a
+    header line, a comment or blank is an error."""
+    if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
+        stray = split_sql(text, None)
+        if stray:
+            raise MigrationFileError(
+                path, stray[0].line, "SQL before the first section marker (-- +up)"
+            )
+    values: dict = {}
+    depends: list[str] = []
+    tags: list[str] = []
+    leading = True  # in the leading block of `-- key: value` lines
+    started = False
+    for number, raw in enumerate(text.split("\n"), 1):
+        stripped = raw.strip()
+        if not stripped:
+            leading = leading and not started
+            continue
+        started = True
+        match = _HEADER.match(stripped) if stripped.startswith("--") else None
+        if match is None:
+            leading = False
+            continue
+        key, value = match.group(1).lower(), match.group(2).strip()
+        if key not in HEADER_KEYS:
+            if leading:
+                raise MigrationFileError(
+                    path, number,
+                    f"unknown header key '{match.group(1)}' (allowed: {', '.join(HEADER_KEYS)})",
+                )
+            continue
+        if key == "depends":
+            depends.extend(_parse_depends(path, number, value))
+        elif key == "tags":
+            tags.extend(t.strip() for t in value.split(",") if t.strip())
+        elif key in values:
+            raise MigrationFileError(path, number, f"duplicate header key '{key}'")
+        elif key == "transaction":
+            mode = value.lower()
+            if mode not in TRANSACTION_MODES:
+                raise MigrationFileError(
+                    path, number,
+                    f"bad transaction value '{value}' (allowed: {', '.join(TRANSACTION_MODES)})",
+                )
+            values[key] = mode
+        else:
+            values[key] = value
+    if depends:
+        values["depends"] = tuple(dict.fromkeys(depends))
+    if tags:
+        values["tags"] = tuple(dict.fromkeys(tags))
+    return values
+
+
+def _parse_depends(path: Path, line: int | None, value: str) -> list[str]:
+    if not value.strip():
+        return []
+    entries = [entry.strip() for entry in value.split(",")]
+    for entry in entries:
+        if not ID_RE.match(entry):
+            raise MigrationFileError(
+                path, line,
+                f"malformed depends entry '{entry}' (expected migration ids such as"
+                " 2025.01.26.093000_initial_schema, separated by commas)",
+            )
+    return entries
+
+
+# --- Python migrations ---------------------------------------------------------------------------
+
+
+def _parse_py(path: Path, version: str, name: str, source: str) -> Migration:
+    try:
+        tree = ast.parse(source, filename=str(path))
+    except SyntaxError as exc:
+        raise MigrationFileError(path, exc.lineno, f"syntax error: {exc.msg}") from exc
+
+    values: dict = {}
+    functions: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in PY_FUNCTIONS:
+            _check_signature(path, node)
+            functions.add(node.name)
+        elif isinstance(node, ast.AsyncFunctionDef) and node.name in PY_FUNCTIONS:
+            raise MigrationFileError(
+                path, node.lineno, f"{node.name} must be a plain function, not async"
+            )
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            for target in targets:
+                for bound in _bound_names(target):
+                    if bound in PY_FUNCTIONS:
+                        raise MigrationFileError(
+                            path, node.lineno, f"{bound} must be defined with `def {bound}(conn):`"
+                        )
+                    if bound in HEADER_KEYS:
+                        if not isinstance(target, ast.Name) or isinstance(node, ast.AugAssign):
+                            raise MigrationFileError(
+                                path, node.lineno, f"{bound} must be assigned a literal value"
+                            )
+                        if node.value is not None:
+                            values[bound] = _py_value(path, bound, node.value)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or alias.name.split(".")[0]
+                if bound in PY_FUNCTIONS or bound in HEADER_KEYS:
+                    raise MigrationFileError(
+                        path, node.lineno, f"{bound} must be defined in the migration itself"
+                    )
+    if "up" not in functions:
+        raise MigrationFileError(path, None, "no up(conn) function")
+    return Migration(
+        id=f"{version}_{name}",
+        version=version,
+        name=name,
+        path=path,
+        kind="py",
+        description=values.get("description", ""),
+        depends=values.get("depends", ()),
+        transaction=values.get("transaction", "per-migration"),
+        tags=values.get("tags", ()),
+        py_functions=frozenset(functions),
+        source=source,
+    )
+
+
+def _bound_names(target: ast.expr) -> list[str]:
+    if isinstance(target, ast.Name):
+        return [target.id]
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return [n for element in target.elts for n in _bound_names(element)]
+    if isinstance(target, ast.Starred):
+        return _bound_names(target.value)
+    return []
+
+
+def _py_value(path: Path, key: str, node: ast.expr) -> object:
+    line = node.lineno
+    try:
+        value = ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        raise MigrationFileError(
+            path, line, f"{key} must be a literal value (it is read without importing the file)"
+        ) from None
+    if key == "description":
+        if not isinstance(value, str):
+            raise MigrationFileError(path, line, "description must be a string")
+        return value.strip()
+    if key == "transaction":
+        if value not in TRANSACTION_MODES:
+            raise MigrationFileError(
+                path, line,
+                f"bad transaction value {value!r} (allowed: {', '.join(TRANSACTION_MODES)})",
+            )
+        return value
+    if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+        raise MigrationFileError(path, line, f"{key} must be a list of strings")
+    if key == "depends":
+        for entry in value:
+            if not ID_RE.match(entry.strip()):
+                raise MigrationFileError(
+                    path, line,
+                    f"malformed depends entry '{entry}' (expected a migration id such as"
+                    " 2025.01.26.093000_initial_schema)",
+                )
+    return tuple(dict.fromkeys(v.strip() for v in value if v.strip()))
+
+
+def _check_signature(path: Path, node: ast.FunctionDef) -> None:
+    args = node.args
+    positional = len(args.posonlyargs) + len(args.args)
+    required = positional - len(args.defaults)
+    if (positional < 1 and args.vararg is None) or required > 1:
+        raise MigrationFileError(
+            path, node.lineno, f"{node.name} must take one argument, the connection: def {node.name}(conn)"
+        )

@@ -1,0 +1,118 @@
+"""Migrations as plain, frozen data: ids, versions, sections, statements and checksums."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+VERSION_PATTERN = r"\d{4}\.\d{2}\.\d{2}\.\d{6}"
+NAME_PATTERN = r"[a-z0-9_]+"
+ID_RE = re.compile(rf"^(?P<version>{VERSION_PATTERN})_(?P<name>{NAME_PATTERN})$")
+VERSION_RE = re.compile(rf"^{VERSION_PATTERN}$")
+
+#: Dialects a section may be specialised for. ``mysql`` also serves MariaDB.
+DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
+SECTION_KINDS = ("up", "down", "verify")
+
+SectionKind = Literal["up", "down", "verify"]
+TransactionMode = Literal["per-migration", "none"]
+
+
+def canonical_dialect(name: str) -> str:
+    """SQLAlchemy dialect name -> the name used in migration files (``mariadb`` -> ``mysql``)."""
+    return "mysql" if name == "mariadb" else name
+
+
+def normalise(text: str) -> str:
+    """LF line endings, trailing whitespace stripped per line, outer blank lines dropped."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[0]:
+        lines.pop(0)
+    while lines and not lines[-1]:
+        lines.pop()
+    return "\n".join(lines)
+
+
+def checksum_of(text: str) -> str:
+    return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement to send to the database verbatim. ``line`` is 1-based, in the file."""
+
+    sql: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Section:
+    """A ``-- +up``/``-- +down``/``-- +verify`` section, optionally for one dialect."""
+
+    kind: SectionKind
+    dialect: str | None
+    text: str
+    #: line number (1-based) of the first line after the marker
+    line: int
+    statements: tuple[Statement, ...] = ()
+
+
+@dataclass(frozen=True)
+class Migration:
+    id: str
+    version: str
+    name: str
+    path: Path
+    kind: Literal["sql", "py"]
+    description: str = ""
+    depends: tuple[str, ...] = ()
+    transaction: TransactionMode = "per-migration"
+    tags: tuple[str, ...] = ()
+    #: SQL sections (empty for Python migrations)
+    sections: tuple[Section, ...] = ()
+    #: Python migrations: which of up/down/verify the module defines
+    py_functions: frozenset[str] = field(default_factory=frozenset)
+    #: whole file text (used for the checksum of Python migrations and for display)
+    source: str = field(default="", repr=False, compare=False)
+
+    def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
+        """The section used on ``dialect``: its variant if present, else the generic one."""
+        dialect = canonical_dialect(dialect) if dialect else None
+        generic = None
+        for s in self.sections:
+            if s.kind != kind:
+                continue
+            if s.dialect is None:
+                generic = s
+            elif s.dialect == dialect:
+                return s
+        return generic
+
+    def has(self, kind: SectionKind, dialect: str | None = None) -> bool:
+        if self.kind == "py":
+            return kind in self.py_functions
+        section = self.section(kind, dialect)
+        return section is not None and bool(section.statements)
+
+    def reversible(self, dialect: str | None = None) -> bool:
+        return self.has("down", dialect)
+
+    def statements(self, kind: SectionKind, dialect: str | None) -> tuple[Statement, ...]:
+        section = self.section(kind, dialect)
+        return section.statements if section else ()
+
+    def checksum(self, dialect: str | None) -> str:
+        """SHA-256 of the normalised ``up`` used on ``dialect`` (whole file for ``.py``)."""
+        if self.kind == "py":
+            return checksum_of(self.source)
+        section = self.section("up", dialect)
+        return checksum_of(section.text if section else "")
+
+
+def parse_id(stem: str) -> tuple[str, str] | None:
+    """``2025.01.26.093000_initial_schema`` -> (version, name), or None when malformed."""
+    m = ID_RE.match(stem)
+    return (m.group("version"), m.group("name")) if m else None

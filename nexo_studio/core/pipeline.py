@@ -1,0 +1,608 @@
+"""Deploy and rollback as generators of events that return a result (SPEC §4).
+
+Deploy pipeline: (1) validate, (2) health checks, (3) backup, (4) apply, (5) verify,
+(6) automatic rollback of what this deployment applied when a later step fails.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from ..errors import (
+    Cancelled,
+    DatabaseNeedsRepair,
+    NexoError,
+    StepFailed,
+    ValidationFailed,
+    VerifyFailed,
+)
+from .config import Check
+from .events import (
+    CancelToken,
+    Event,
+    Log,
+    MigrationFinished,
+    MigrationStarted,
+    StageFinished,
+    StageStarted,
+)
+from .executor import run_section
+from .model import Migration
+from .planner import Plan, check_reversible, deploy_plan, irreversible, rollback_plan
+from .project import BLOCKING, Project, Snapshot, snapshot
+from .state.store import new_deployment_id, utcnow
+from .target import Target
+
+
+@dataclass
+class DeployOptions:
+    to: str | None = None
+    dry_run: bool = False
+    backup: bool = True
+    verify: bool = True
+    auto_rollback: bool = True
+    lock_timeout: float = 30.0
+    backup_dir: Path | None = None
+    checks: tuple[Check, ...] = ()
+
+
+@dataclass
+class StepResult:
+    name: str
+    status: str  # ok, failed, skipped, cancelled
+    duration_ms: int = 0
+    detail: str = ""
+
+
+@dataclass
+class OperationResult:
+    """What a deploy or rollback did; serialised as the CLI's ``--json``."""
+
+    action: str  # deploy, rollback
+    ok: bool = True
+    status: str = "ok"  # up_to_date, deployed, rolled_back, failed, cancelled, dry_run
+    deployment_id: str | None = None
+    plan: tuple[str, ...] = ()
+    applied: list[str] = field(default_factory=list)
+    rolled_back: list[str] = field(default_factory=list)
+    failed: str | None = None
+    backup: Path | None = None
+    steps: list[StepResult] = field(default_factory=list)
+    error: NexoError | None = None
+    message: str = ""
+    sql: list[tuple[str, list[tuple[int, str]]]] = field(default_factory=list)
+
+    def step(self, name: str) -> StepResult | None:
+        return next((s for s in self.steps if s.name == name), None)
+
+
+# --------------------------------------------------------------------------------------------
+# one migration
+
+
+def _needs_reset(target: Target) -> bool:
+    return target.dialect == "postgresql"
+
+
+def _reset_session(target: Target, conn: sa.Connection) -> None:
+    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next."""
+    if _needs_reset(target):
+        with conn.begin():
+            conn.exec_driver_sql("RESET ALL")
+
+
+def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
+    from .state.store import operator_and_host
+
+    return dict(
+        id=m.id, version=m.version, name=m.name, description=m.description,
+        checksum=m.checksum(target.dialect), status=status, depends=list(m.depends),
+        applied_at=started, applied_by=operator_and_host()[0], execution_ms=ms,
+        metadata={"deployment_id": deployment_id, "kind": m.kind, "transaction": m.transaction,
+                  "tags": list(m.tags)},
+    )
+
+
+def _transactional(target: Target, m: Migration) -> bool:
+    return target.transactional_ddl and m.transaction != "none"
+
+
+def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+              cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
+    """Apply one migration and record it; raises StepFailed/Cancelled after recording the failure."""
+    yield MigrationStarted(m.id, "apply", index, total)
+    store = target.store
+    started = utcnow()
+    t0 = time.perf_counter()
+    executed = 0
+    if _transactional(target, m):
+        try:
+            with conn.begin():
+                executed = yield from run_section(conn, m, "up", target.dialect, cancel)
+                ms = int((time.perf_counter() - t0) * 1000)
+                store.put_migration(conn, **_row_for(m, target, "applied", started, ms, deployment_id))
+                store.append(conn, action="apply", status="ok", started_at=started,
+                             deployment_id=deployment_id, migration_id=m.id,
+                             details={"statements": executed, "checksum": m.checksum(target.dialect)})
+            store.committed()
+        except (StepFailed, Cancelled) as exc:
+            store.rolled_back()
+            yield from _record_failure(target, conn, m, "apply", started, t0, deployment_id, exc, dirty=False)
+            raise
+        finally:
+            _reset_session(target, conn)
+    else:
+        # Non-transactional DDL (MySQL/MariaDB) or `transaction: none`: mark running first,
+        # so a crash leaves a visible dirty row.
+        with conn.begin():
+            store.put_migration(conn, **_row_for(m, target, "running", started, None, deployment_id))
+        counter = _Counter()
+        try:
+            if m.transaction == "none":
+                with target.engine.connect() as ac:
+                    ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+                    counter.n = 0
+                    yield from counter.count(run_section(ac, m, "up", target.dialect, cancel))
+            else:
+                with conn.begin():
+                    yield from counter.count(run_section(conn, m, "up", target.dialect, cancel))
+        except (StepFailed, Cancelled) as exc:
+            # Nothing ran before the failing statement of a SQL migration: nothing to be dirty.
+            dirty = counter.n > 0 or m.kind == "py"
+            if isinstance(exc, StepFailed):
+                exc.dirty = dirty
+            yield from _record_failure(target, conn, m, "apply", started, t0, deployment_id, exc, dirty=dirty)
+            raise
+        finally:
+            _reset_session(target, conn)
+        executed = counter.n
+        ms = int((time.perf_counter() - t0) * 1000)
+        with conn.begin():
+            store.set_status(conn, m.id, "applied", execution_ms=ms)
+            store.append(conn, action="apply", status="ok", started_at=started,
+                         deployment_id=deployment_id, migration_id=m.id,
+                         details={"statements": executed, "checksum": m.checksum(target.dialect)})
+        store.committed()
+    ms = int((time.perf_counter() - t0) * 1000)
+    yield MigrationFinished(m.id, "apply", "ok", ms)
+    return ms
+
+
+class _Counter:
+    def __init__(self) -> None:
+        self.n = 0
+
+    def count(self, gen):
+        for ev in gen:
+            self.n += 1
+            yield ev
+
+
+def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started, t0,
+                    deployment_id: str | None, exc: NexoError, dirty: bool) -> Generator[Event, None, None]:
+    store = target.store
+    status = "cancelled" if isinstance(exc, Cancelled) else "failed"
+    details: dict = {"dirty": dirty}
+    statement = line = None
+    if isinstance(exc, StepFailed):
+        statement, line = exc.statement, exc.line
+        details.update(statement=statement, line=line, file=m.path.name)
+    if conn.in_transaction():
+        conn.rollback()
+    with conn.begin():
+        if not target.transactional_ddl or m.transaction == "none":
+            if dirty:
+                store.set_status(conn, m.id, "failed" if status == "failed" else "running",
+                                 metadata={"error": str(exc), "statement": statement, "line": line,
+                                           "deployment_id": deployment_id})
+            else:
+                # rollback of a migration: the row was applied before; a failed apply: no row
+                if action == "apply":
+                    store.delete_migration(conn, m.id)
+                else:
+                    store.set_status(conn, m.id, "applied")
+        store.append(conn, action=action, status=status, started_at=started, deployment_id=deployment_id,
+                     migration_id=m.id, details=details, error=str(exc) if status == "failed" else None)
+    store.committed()
+    yield MigrationFinished(m.id, action, status, int((time.perf_counter() - t0) * 1000),
+                            error=str(exc), statement=statement, line=line)
+
+
+def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+                 cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
+    yield MigrationStarted(m.id, "rollback", index, total)
+    store = target.store
+    started = utcnow()
+    t0 = time.perf_counter()
+    if _transactional(target, m):
+        try:
+            with conn.begin():
+                n = yield from run_section(conn, m, "down", target.dialect, cancel)
+                store.set_status(conn, m.id, "rolled_back")
+                store.append(conn, action="rollback", status="ok", started_at=started,
+                             deployment_id=deployment_id, migration_id=m.id, details={"statements": n})
+            store.committed()
+        except (StepFailed, Cancelled) as exc:
+            store.rolled_back()
+            yield from _record_failure(target, conn, m, "rollback", started, t0, deployment_id, exc, dirty=False)
+            raise
+        finally:
+            _reset_session(target, conn)
+    else:
+        with conn.begin():
+            store.set_status(conn, m.id, "running")
+        counter = _Counter()
+        try:
+            if m.transaction == "none":
+                with target.engine.connect() as ac:
+                    ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+                    yield from counter.count(run_section(ac, m, "down", target.dialect, cancel))
+            else:
+                with conn.begin():
+                    yield from counter.count(run_section(conn, m, "down", target.dialect, cancel))
+        except (StepFailed, Cancelled) as exc:
+            dirty = counter.n > 0 or m.kind == "py"
+            if isinstance(exc, StepFailed):
+                exc.dirty = dirty
+            yield from _record_failure(target, conn, m, "rollback", started, t0, deployment_id, exc, dirty=dirty)
+            raise
+        finally:
+            _reset_session(target, conn)
+        with conn.begin():
+            store.set_status(conn, m.id, "rolled_back")
+            store.append(conn, action="rollback", status="ok", started_at=started,
+                         deployment_id=deployment_id, migration_id=m.id, details={"statements": counter.n})
+        store.committed()
+    ms = int((time.perf_counter() - t0) * 1000)
+    yield MigrationFinished(m.id, "rollback", "ok", ms)
+    return ms
+
+
+# --------------------------------------------------------------------------------------------
+# shared steps
+
+
+def _stage(result: OperationResult, name: str, status: str, t0: float, detail: str = "") -> StageFinished:
+    ms = int((time.perf_counter() - t0) * 1000)
+    result.steps.append(StepResult(name, status, ms, detail))
+    return StageFinished(name, status, ms, detail)
+
+
+def read_snapshot(project: Project, target: Target, conn: sa.Connection) -> Snapshot:
+    applied = target.store.applied(conn)
+    if conn.in_transaction():
+        conn.rollback()
+    return snapshot(project, applied, target.dialect)
+
+
+def refuse_blocked(snap: Snapshot) -> None:
+    blocked = [(s.id, s.status) for s in snap.states if s.status in BLOCKING]
+    if blocked:
+        raise DatabaseNeedsRepair(blocked)
+
+
+def plan_sql(project: Project, plan: Plan, dialect: str, kind: str) -> list[tuple[str, list[tuple[int, str]]]]:
+    out = []
+    for mid in plan.ids:
+        m = project.migrations.get(mid)
+        if m is None:
+            out.append((mid, []))
+        elif m.kind == "py":
+            out.append((mid, [(0, f"-- Python migration {m.path.name}: {kind}(conn)")]))
+        else:
+            out.append((mid, [(s.line, s.sql) for s in m.statements(kind, dialect)]))
+    return out
+
+
+def _validate(project: Project, target: Target, result: OperationResult) -> Generator[Event, None, None]:
+    t0 = time.perf_counter()
+    yield StageStarted("validate")
+    findings = project.findings(target.dialect)
+    if any(f.level == "error" for f in findings):
+        yield _stage(result, "validate", "failed", t0)
+        raise ValidationFailed(findings)
+    yield _stage(result, "validate", "ok", t0, f"{len(project.migrations)} migrations")
+
+
+# --------------------------------------------------------------------------------------------
+# deploy
+
+
+def deploy(project: Project, target: Target, opts: DeployOptions,
+           cancel: CancelToken | None = None) -> Generator[Event, None, OperationResult]:
+    cancel = cancel or CancelToken()
+    result = OperationResult("deploy")
+    yield from _validate(project, target, result)
+
+    t0 = time.perf_counter()
+    yield StageStarted("health")
+    conn = target.connect()
+    try:
+        interrupt = _interrupter(target, conn, cancel)
+        if opts.dry_run:
+            snap = read_snapshot(project, target, conn)
+            plan = deploy_plan(project, snap, opts.to)
+            yield _stage(result, "health", "ok", t0, target.server_version(conn))
+            result.plan = plan.ids
+            result.sql = plan_sql(project, plan, target.dialect, "up")
+            result.status = "dry_run" if plan else "up_to_date"
+            result.message = f"{len(plan)} migration(s) would be applied" if plan else "up to date"
+            return result
+        with target.locked(opts.lock_timeout):
+            shape = target.store.check_shape(conn)
+            if shape:
+                raise DatabaseNeedsRepair([(c, "missing column") for c in shape])
+            snap = read_snapshot(project, target, conn)
+            version = target.server_version(conn)
+            yield _stage(result, "health", "ok", t0, version)
+            refuse_blocked(snap)
+            plan = deploy_plan(project, snap, opts.to)
+            result.plan = plan.ids
+            if not plan:
+                result.status = "up_to_date"
+                result.message = "up to date"
+                return result
+            target.store.ensure(conn)
+            yield from _run_deploy(project, target, conn, plan, opts, cancel, result)
+            return result
+    finally:
+        interrupt()
+        conn.close()
+
+
+def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):
+    """PostgreSQL can interrupt a running statement: wire Cancel to the driver's cancel()."""
+    if target.dialect != "postgresql":
+        return lambda: None
+    raw = conn.connection.driver_connection
+    return cancel.on_cancel(lambda: raw.cancel() if hasattr(raw, "cancel") else None)
+
+
+def _deployment_row(target: Target, conn: sa.Connection, action: str, status: str, started,
+                    deployment_id: str, details: dict, error: str | None = None) -> None:
+    with conn.begin():
+        target.store.append(conn, action=action, status=status, started_at=started,
+                            deployment_id=deployment_id, details=details, error=error)
+    target.store.committed()
+
+
+def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, opts: DeployOptions,
+                cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
+    deployment_id = result.deployment_id = new_deployment_id()
+    started = utcnow()
+    _deployment_row(target, conn, "deploy_start", "ok", started, deployment_id,
+                    {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
+                     "verify": opts.verify, "auto_rollback": opts.auto_rollback})
+    yield Log("info", f"deployment {deployment_id}: {len(plan)} migration(s) to apply")
+    failure: NexoError | None = None
+    try:
+        # (3) backup
+        if opts.backup:
+            from .backups import backup_step
+
+            result.backup = yield from backup_step(target, conn, deployment_id, opts.backup_dir, result)
+        else:
+            result.steps.append(StepResult("backup", "skipped"))
+        # (4) apply
+        t0 = time.perf_counter()
+        yield StageStarted("apply", f"{len(plan)} migration(s)")
+        try:
+            for i, mid in enumerate(plan.ids, 1):
+                cancel.check("apply")
+                yield from apply_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan))
+                result.applied.append(mid)
+        except (StepFailed, Cancelled) as exc:
+            result.failed = getattr(exc, "migration_id", None) if isinstance(exc, StepFailed) else None
+            yield _stage(result, "apply", "cancelled" if isinstance(exc, Cancelled) else "failed", t0, str(exc))
+            raise
+        yield _stage(result, "apply", "ok", t0, f"{len(result.applied)} applied")
+        # (5) verify
+        if opts.verify:
+            yield from _verify(project, target, conn, result, opts.checks, deployment_id, cancel)
+        else:
+            result.steps.append(StepResult("verify", "skipped"))
+    except (StepFailed, VerifyFailed, Cancelled, NexoError) as exc:
+        failure = exc
+    # (6) automatic rollback
+    if failure is not None:
+        result.ok = False
+        result.error = failure
+        result.status = "cancelled" if isinstance(failure, Cancelled) else "failed"
+        if isinstance(failure, Cancelled):
+            result.message = (f"cancelled: {len(result.applied)} migration(s) applied and recorded; "
+                              "the interrupted one was rolled back")
+        elif isinstance(failure, StepFailed) and failure.dirty:
+            result.message = _dirty_message(failure, result)
+        elif opts.auto_rollback and result.applied:
+            yield from _auto_rollback(project, target, conn, result, deployment_id)
+        else:
+            result.message = str(failure)
+    else:
+        result.status = "deployed"
+        result.message = f"{len(result.applied)} migration(s) applied"
+    _deployment_row(target, conn, "deploy_end", "ok" if result.ok else result.status, started, deployment_id,
+                    {"applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
+                     "backup": str(result.backup) if result.backup else None, "outcome": result.status},
+                    error=None if result.ok else str(failure))
+
+
+def _dirty_message(exc: StepFailed, result: OperationResult) -> str:
+    where = f" ({exc.path.name}, line {exc.line})" if exc.path and exc.line else ""
+    restore = f" A backup was taken: {result.backup}." if result.backup else ""
+    return (
+        f"{exc.migration_id} failed part-way and is now DIRTY: this database does not roll back DDL, "
+        f"so the statements before the failing one stay applied.\nFailing statement{where}:\n  {exc.statement}\n"
+        f"Error: {exc.error}\n"
+        f"Check which of its objects exist, then either finish it by hand and run "
+        f"`nexo repair {exc.migration_id} --mark applied`, or undo its partial changes and run "
+        f"`nexo repair {exc.migration_id} --mark rolled-back`.{restore}"
+    )
+
+
+def _auto_rollback(project: Project, target: Target, conn: sa.Connection, result: OperationResult,
+                   deployment_id: str) -> Generator[Event, None, None]:
+    t0 = time.perf_counter()
+    yield StageStarted("rollback", f"undoing {len(result.applied)} migration(s) of this deployment")
+    undo = list(reversed(result.applied))
+    missing_down = [i for i in undo if not project.migrations[i].reversible(target.dialect)]
+    restore_hint = (f"restore the backup: nexo restore {result.backup} --yes" if result.backup
+                    else "no backup was taken (--no-backup)")
+    if missing_down:
+        result.message = (f"{result.error}\nAutomatic rollback impossible: no down section in "
+                          f"{', '.join(missing_down)}. To return to the state before this deployment, {restore_hint}")
+        yield _stage(result, "rollback", "failed", t0, "irreversible: " + ", ".join(missing_down))
+        return
+    try:
+        for i, mid in enumerate(undo, 1):
+            yield from rollback_one(target, conn, project.migrations[mid], deployment_id, None, i, len(undo))
+            result.rolled_back.append(mid)
+    except StepFailed as exc:
+        result.message = (f"{result.error}\nAutomatic rollback failed at {exc.migration_id}: {exc.error}. "
+                          f"To return to the state before this deployment, {restore_hint}")
+        yield _stage(result, "rollback", "failed", t0, str(exc))
+        return
+    result.status = "rolled_back"
+    result.message = f"{result.error}\nAutomatic rollback undid {len(undo)} migration(s): {', '.join(undo)}"
+    yield _stage(result, "rollback", "ok", t0, f"{len(undo)} rolled back")
+
+
+def _verify(project: Project, target: Target, conn: sa.Connection, result: OperationResult,
+            checks: tuple[Check, ...], deployment_id: str, cancel: CancelToken) -> Generator[Event, None, None]:
+    t0 = time.perf_counter()
+    yield StageStarted("verify")
+    store = target.store
+    try:
+        for mid in result.applied:
+            m = project.migrations[mid]
+            if not m.has("verify", target.dialect):
+                continue
+            cancel.check("verify")
+            started = utcnow()
+            yield MigrationStarted(mid, "verify")
+            try:
+                with conn.begin() as tx:
+                    yield from run_section(conn, m, "verify", target.dialect, cancel)
+                    tx.rollback()  # verify never changes anything
+            except StepFailed as exc:
+                with conn.begin():
+                    store.append(conn, action="verify", status="failed", started_at=started,
+                                 deployment_id=deployment_id, migration_id=mid,
+                                 details={"statement": exc.statement, "line": exc.line}, error=exc.error)
+                store.committed()
+                raise VerifyFailed(mid, f"{exc.error} (line {exc.line})") from exc
+            with conn.begin():
+                store.append(conn, action="verify", status="ok", started_at=started,
+                             deployment_id=deployment_id, migration_id=mid)
+            store.committed()
+            yield MigrationFinished(mid, "verify", "ok", 0)
+        # every planned migration recorded applied
+        rows = store.applied(conn)
+        if conn.in_transaction():
+            conn.rollback()
+        not_recorded = [i for i in result.plan if i in result.applied and
+                        (i not in rows or rows[i].status != "applied")]
+        if not_recorded:
+            raise VerifyFailed("state", "not recorded as applied: " + ", ".join(not_recorded))
+        # post-deploy checks from nexo.toml
+        for check in checks:
+            cancel.check("verify")
+            started = utcnow()
+            value = None
+            try:
+                with conn.begin() as tx:
+                    row = conn.exec_driver_sql(check.sql, execution_options={"no_parameters": True}).first()
+                    value = None if row is None else row[0]
+                    tx.rollback()
+                problem = None
+                if check.expect is not None and str(value) != check.expect:
+                    problem = f"expected {check.expect!r}, got {value!r}"
+            except sa.exc.DBAPIError as exc:
+                problem = str(exc.orig).strip().splitlines()[0]
+            with conn.begin():
+                store.append(conn, action="verify", status="failed" if problem else "ok", started_at=started,
+                             deployment_id=deployment_id,
+                             details={"check": check.name, "value": None if value is None else str(value)},
+                             error=problem)
+            store.committed()
+            if problem:
+                raise VerifyFailed(check.name, problem)
+    except (VerifyFailed, Cancelled) as exc:
+        yield _stage(result, "verify", "failed", t0, str(exc))
+        raise
+    yield _stage(result, "verify", "ok", t0)
+
+
+# --------------------------------------------------------------------------------------------
+# rollback
+
+
+@dataclass
+class RollbackOptions:
+    to: str | None = None
+    one: str | None = None
+    with_dependents: bool = False
+    dry_run: bool = False
+    lock_timeout: float = 30.0
+
+
+def rollback(project: Project, target: Target, opts: RollbackOptions,
+             cancel: CancelToken | None = None) -> Generator[Event, None, OperationResult]:
+    cancel = cancel or CancelToken()
+    result = OperationResult("rollback")
+    yield from _validate(project, target, result)
+    conn = target.connect()
+    try:
+        interrupt = _interrupter(target, conn, cancel)
+        if opts.dry_run:
+            snap = read_snapshot(project, target, conn)
+            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents)
+            check_reversible(project, plan, target.dialect)
+            result.plan = plan.ids
+            result.sql = plan_sql(project, plan, target.dialect, "down")
+            result.status = "dry_run" if plan else "up_to_date"
+            result.message = f"{len(plan)} migration(s) would be rolled back" if plan else "nothing to roll back"
+            return result
+        with target.locked(opts.lock_timeout):
+            snap = read_snapshot(project, target, conn)
+            refuse_blocked(snap)
+            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents)
+            check_reversible(project, plan, target.dialect)
+            result.plan = plan.ids
+            if not plan:
+                result.status = "up_to_date"
+                result.message = "nothing to roll back"
+                return result
+            deployment_id = result.deployment_id = new_deployment_id()
+            t0 = time.perf_counter()
+            yield StageStarted("rollback", f"{len(plan)} migration(s)")
+            try:
+                for i, mid in enumerate(plan.ids, 1):
+                    cancel.check("rollback")
+                    yield from rollback_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan))
+                    result.rolled_back.append(mid)
+            except (StepFailed, Cancelled) as exc:
+                result.ok = False
+                result.error = exc
+                result.status = "cancelled" if isinstance(exc, Cancelled) else "failed"
+                result.failed = getattr(exc, "migration_id", None)
+                result.message = str(exc)
+                yield _stage(result, "rollback", result.status, t0, str(exc))
+                return result
+            result.status = "rolled_back"
+            result.message = f"{len(plan)} migration(s) rolled back"
+            yield _stage(result, "rollback", "ok", t0)
+            return result
+    finally:
+        interrupt()
+        conn.close()
+
+
+__all__ = [
+    "DeployOptions", "RollbackOptions", "OperationResult", "StepResult", "deploy", "rollback",
+    "apply_one", "rollback_one", "read_snapshot", "plan_sql", "irreversible",
+]

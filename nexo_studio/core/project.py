@@ -1,0 +1,126 @@
+"""A project (the migrations folder, loaded) and its status against one database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .graph import MigrationGraph, Node
+from .loader import load_project
+from .model import Migration
+from .state.store import MigrationRow
+from .validate import Finding, state_findings, static_findings
+
+#: statuses shown everywhere (SPEC §3)
+STATUSES = ("pending", "applied", "failed", "dirty", "drifted", "missing")
+BLOCKING = ("dirty", "failed", "drifted")
+
+
+@dataclass(frozen=True)
+class Project:
+    directory: Path
+    migrations: dict[str, Migration]
+    graph: MigrationGraph
+    file_errors: tuple = ()
+    duplicates: tuple = ()
+
+    @classmethod
+    def load(cls, directory: Path) -> "Project":
+        result = load_project(Path(directory))
+        return cls.from_migrations(Path(directory), result.migrations, result.errors, result.duplicates)
+
+    @classmethod
+    def from_migrations(cls, directory: Path, migrations: Mapping[str, Migration],
+                        errors=(), duplicates=()) -> "Project":
+        graph = MigrationGraph(Node(m.id, m.version, m.depends) for m in migrations.values())
+        return cls(directory, dict(migrations), graph, tuple(errors), tuple(duplicates))
+
+    def findings(self, dialect: str | None) -> list[Finding]:
+        return static_findings(self.migrations, self.graph, list(self.file_errors),
+                               list(self.duplicates), dialect)
+
+    def order(self) -> list[str]:
+        return self.graph.order()
+
+    def resolve(self, target: str) -> str | None:
+        """A target that is an id -> the id; a version -> None (callers compare versions)."""
+        return target if target in self.migrations else None
+
+
+@dataclass(frozen=True)
+class MigrationState:
+    id: str
+    version: str
+    name: str
+    status: str
+    migration: Migration | None
+    row: MigrationRow | None
+
+    @property
+    def description(self) -> str:
+        if self.migration is not None:
+            return self.migration.description
+        return (self.row.description if self.row else "") or ""
+
+    @property
+    def is_applied(self) -> bool:
+        """Counts as applied for planning (its effects are in the database)."""
+        return self.status in ("applied", "drifted", "missing")
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """Project + database state at one moment: what every view shows."""
+
+    dialect: str
+    states: tuple[MigrationState, ...]
+    findings: tuple[Finding, ...] = ()
+    by_id: dict[str, MigrationState] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+    def with_status(self, *statuses: str) -> list[MigrationState]:
+        return [s for s in self.states if s.status in statuses]
+
+    @property
+    def schema_version(self) -> str | None:
+        applied = [s.version for s in self.states if s.is_applied]
+        return max(applied) if applied else None
+
+
+def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> str:
+    if row is None or row.status == "rolled_back":
+        return "pending" if m is not None else "missing"
+    if row.status in ("running", "failed"):
+        return "dirty"
+    if m is None:
+        return "missing"
+    if row.checksum != m.checksum(dialect):
+        return "drifted"
+    return "applied"
+
+
+def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str) -> Snapshot:
+    try:
+        order = project.order()
+    except Exception:  # a cycle: fall back to version order so the views still show something
+        order = sorted(project.migrations, key=lambda i: (project.migrations[i].version, i))
+    states = []
+    for mid in order:
+        m = project.migrations[mid]
+        row = applied.get(mid)
+        states.append(MigrationState(mid, m.version, m.name, status_of(m, row, dialect), m, row))
+    for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
+        if mid not in project.migrations and row.status != "rolled_back":
+            states.append(MigrationState(mid, row.version, row.name, status_of(None, row, dialect), None, row))
+    findings = project.findings(dialect) + state_findings(project.migrations, applied, dialect)
+    snap = Snapshot(dialect, tuple(states), tuple(findings))
+    snap.by_id.update({s.id: s for s in states})
+    return snap

@@ -1,0 +1,80 @@
+"""The tool's own tables. Every object here has a name starting with ``__`` (SPEC §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import mssql, mysql
+
+#: version of the tool's own table format, kept in __NexoMeta (not in __Migrations)
+FORMAT_VERSION = "1"
+
+MIGRATIONS = "__Migrations"
+HISTORY = "__MigrationHistory"
+META = "__NexoMeta"
+
+# Microsecond timestamps everywhere, so a value read back hashes as it was written.
+Timestamp = (
+    sa.DateTime()
+    .with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
+    .with_variant(mssql.DATETIME2(precision=6), "mssql")
+)
+# Unbounded text. MySQL's TEXT stops at 64 KiB; an error message or statement may be longer.
+LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+
+
+@dataclass(frozen=True)
+class Tables:
+    metadata: sa.MetaData
+    migrations: sa.Table
+    history: sa.Table
+    meta: sa.Table
+
+
+def make_tables(schema: str | None = None) -> Tables:
+    md = sa.MetaData(schema=schema)
+    migrations = sa.Table(
+        MIGRATIONS,
+        md,
+        sa.Column("id", sa.String(255), nullable=False),
+        sa.Column("version", sa.String(32), nullable=False),
+        sa.Column("name", sa.String(255), nullable=False),
+        sa.Column("description", LongText),
+        sa.Column("checksum", sa.String(64), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("depends", LongText, nullable=False),
+        sa.Column("applied_at", Timestamp),
+        sa.Column("applied_by", sa.String(255)),
+        sa.Column("execution_ms", sa.Integer),
+        sa.Column("metadata", LongText),
+        sa.PrimaryKeyConstraint("id", name="__Migrations_pk"),
+    )
+    history = sa.Table(
+        HISTORY,
+        md,
+        sa.Column("seq", sa.BigInteger, nullable=False, autoincrement=False),
+        sa.Column("deployment_id", sa.String(36)),
+        sa.Column("migration_id", sa.String(255)),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("started_at", Timestamp, nullable=False),
+        sa.Column("finished_at", Timestamp),
+        sa.Column("duration_ms", sa.Integer),
+        sa.Column("operator", sa.String(255)),
+        sa.Column("host", sa.String(255)),
+        sa.Column("tool_version", sa.String(32)),
+        sa.Column("details", LongText),
+        sa.Column("error", LongText),
+        sa.Column("prev_hash", sa.String(64), nullable=False),
+        sa.Column("hash", sa.String(64), nullable=False),
+        sa.PrimaryKeyConstraint("seq", name="__MigrationHistory_pk"),
+    )
+    meta = sa.Table(
+        META,
+        md,
+        sa.Column("key", sa.String(64), nullable=False),
+        sa.Column("value", LongText),
+        sa.PrimaryKeyConstraint("key", name="__NexoMeta_pk"),
+    )
+    return Tables(md, migrations, history, meta)

@@ -1,0 +1,87 @@
+"""Findings (errors and warnings) from the graph, the files and the database state (SPEC §2)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from .graph import MigrationGraph
+from .model import Migration
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    code: str  # cycle, missing_dependency, duplicate_version, file_error, version_conflict, drift, missing, out_of_order, irreversible
+    ids: tuple[str, ...]
+    message: str
+    path: Path | None = None
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.level}: {self.code}: {self.message}"
+
+    def as_dict(self) -> dict:
+        return {
+            "level": self.level, "code": self.code, "ids": list(self.ids), "message": self.message,
+            "path": str(self.path) if self.path else None, "line": self.line,
+        }
+
+
+def static_findings(
+    migrations: Mapping[str, Migration],
+    graph: MigrationGraph,
+    file_errors: list,
+    duplicates: list[tuple[str, str, str]],
+    dialect: str | None,
+) -> list[Finding]:
+    """Everything that can be said without a database."""
+    out: list[Finding] = []
+    for err in file_errors:
+        out.append(Finding("error", "file_error", (err.path.stem,), str(err), err.path, err.line))
+    for version, kept, other in duplicates:
+        out.append(Finding("error", "duplicate_version", (kept, other),
+                           f"{kept} and {other} share version {version}"))
+    for mid, dep in graph.missing():
+        out.append(Finding("error", "missing_dependency", (mid, dep),
+                           f"{mid} depends on {dep}, which does not exist", migrations[mid].path))
+    cycle = graph.find_cycle()
+    if cycle:
+        out.append(Finding("error", "cycle", tuple(dict.fromkeys(cycle)),
+                           "dependency cycle: " + " -> ".join(cycle)))
+    for m in migrations.values():
+        for dep in m.depends:
+            if dep in migrations and migrations[dep].version > m.version:
+                out.append(Finding("warning", "version_conflict", (m.id, dep),
+                                   f"{m.id} depends on newer {dep}", m.path))
+        if not m.reversible(dialect):
+            out.append(Finding("warning", "irreversible", (m.id,),
+                               f"{m.id} has no down section: it cannot be rolled back", m.path))
+    return out
+
+
+def state_findings(migrations: Mapping[str, Migration], applied: Mapping, dialect: str | None) -> list[Finding]:
+    """Drift, missing files, out-of-order pending migrations and dirty rows."""
+    out: list[Finding] = []
+    live = {i: r for i, r in applied.items() if r.status != "rolled_back"}
+    for mid, row in sorted(live.items()):
+        m = migrations.get(mid)
+        if m is None:
+            out.append(Finding("warning", "missing", (mid,), f"{mid} is applied but its file is gone"))
+        elif row.status == "applied" and row.checksum != m.checksum(dialect):
+            out.append(Finding("warning", "drift", (mid,),
+                               f"{mid} changed after it was applied (checksum differs)", m.path))
+        if row.status in ("running", "failed"):
+            out.append(Finding("warning", "dirty", (mid,),
+                               f"{mid} is {row.status}: it may be partly applied; check and run `nexo repair`"))
+    newest = max((r.version for r in live.values() if r.status == "applied"), default=None)
+    if newest:
+        for m in sorted(migrations.values(), key=lambda m: m.version):
+            if m.id not in live and m.version < newest:
+                out.append(Finding("warning", "out_of_order", (m.id,),
+                                   f"{m.id} is pending but older than the newest applied ({newest})", m.path))
+    return out

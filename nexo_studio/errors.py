@@ -1,0 +1,200 @@
+"""One exception tree for the whole product.
+
+Every error carries its data as attributes; front ends (CLI, GUI) map the *class* to an exit
+code or a dialog once, at the boundary, and never parse message strings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+# Exit codes fixed by the contract (SPEC §5).
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_INVALID = 2
+EXIT_REFUSED = 3
+
+
+class NexoError(Exception):
+    """Base class. ``exit_code`` is what the CLI exits with for this error."""
+
+    exit_code = EXIT_FAILED
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- invalid input (exit 2) -------------------------------------------------------------------
+
+
+class InvalidInput(NexoError):
+    exit_code = EXIT_INVALID
+
+
+class MigrationFileError(InvalidInput):
+    """A migration file that cannot be read or parsed."""
+
+    def __init__(self, path: Path | str, line: int | None, reason: str) -> None:
+        self.path = Path(path)
+        self.line = line
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else f"{self.path}"
+        super().__init__(f"{where}: {reason}")
+
+
+class ConfigError(InvalidInput):
+    def __init__(self, path: Path | str | None, reason: str) -> None:
+        self.path = Path(path) if path else None
+        self.reason = reason
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class ValidationFailed(InvalidInput):
+    """Validation found errors; ``findings`` holds every finding (errors and warnings)."""
+
+    def __init__(self, findings: Sequence[object]) -> None:
+        self.findings = list(findings)
+        errors = [f for f in self.findings if getattr(f, "level", "") == "error"]
+        lines = "; ".join(str(f) for f in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"validation failed with {len(errors)} error(s): {lines}{more}")
+
+
+class UnknownMigration(InvalidInput):
+    def __init__(self, target: str) -> None:
+        self.target = target
+        super().__init__(f"unknown migration or version: {target!r}")
+
+
+class NotApplied(InvalidInput):
+    def __init__(self, migration_id: str) -> None:
+        self.migration_id = migration_id
+        super().__init__(f"{migration_id} is not applied")
+
+
+class Irreversible(InvalidInput):
+    """A rollback would have to undo migrations that have no ``down``."""
+
+    def __init__(self, ids: Sequence[str]) -> None:
+        self.ids = list(ids)
+        super().__init__(
+            "cannot roll back: no down section in " + ", ".join(self.ids) + " (irreversible)"
+        )
+
+
+class HasDependents(InvalidInput):
+    def __init__(self, migration_id: str, dependents: Sequence[str]) -> None:
+        self.migration_id = migration_id
+        self.dependents = list(dependents)
+        super().__init__(
+            f"cannot roll back {migration_id} alone: applied migrations depend on it: "
+            + ", ".join(self.dependents)
+            + " (use --with-dependents)"
+        )
+
+
+class ConfirmationRequired(InvalidInput):
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"{action} needs confirmation: run on a terminal or pass --yes")
+
+
+# --- refused: the database needs repair first (exit 3) ----------------------------------------
+
+
+class DatabaseNeedsRepair(NexoError):
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, problems: Sequence[tuple[str, str]]) -> None:
+        """``problems`` are ``(migration_id, status)`` pairs (dirty, failed, drifted, ...)."""
+        self.problems = list(problems)
+        listed = ", ".join(f"{mid} ({status})" for mid, status in self.problems)
+        super().__init__(
+            f"refusing to change the database: {listed}. Resolve with `nexo repair` first."
+        )
+
+
+# --- the operation failed (exit 1) -------------------------------------------------------------
+
+
+class ConnectionFailed(NexoError):
+    def __init__(self, host: str | None, port: int | None, reason: str) -> None:
+        self.host = host
+        self.port = port
+        self.reason = reason
+        where = f"{host}:{port}" if port else (host or "database")
+        super().__init__(f"cannot connect to {where}: {reason}")
+
+
+class LockTimeout(NexoError):
+    def __init__(self, database: str, timeout: float, holder: str | None) -> None:
+        self.database = database
+        self.timeout = timeout
+        self.holder = holder
+        who = f"; held by {holder}" if holder else ""
+        super().__init__(
+            f"another operation holds the lock on {database} (waited {timeout:g}s){who}"
+        )
+
+
+class StepFailed(NexoError):
+    """A migration statement failed. ``line`` is the statement's first line in ``path``."""
+
+    def __init__(
+        self,
+        migration_id: str,
+        action: str,
+        statement: str | None,
+        error: str,
+        path: Path | None = None,
+        line: int | None = None,
+        dirty: bool = False,
+    ) -> None:
+        self.migration_id = migration_id
+        self.action = action
+        self.statement = statement
+        self.error = error
+        self.path = path
+        self.line = line
+        self.dirty = dirty
+        where = f" at {path.name}:{line}" if path and line else ""
+        super().__init__(f"{action} of {migration_id} failed{where}: {error}")
+
+
+class VerifyFailed(NexoError):
+    def __init__(self, check: str, reason: str) -> None:
+        self.check = check
+        self.reason = reason
+        super().__init__(f"verify failed: {check}: {reason}")
+
+
+class BackupError(NexoError):
+    def __init__(self, reason: str, path: Path | None = None) -> None:
+        self.reason = reason
+        self.path = path
+        super().__init__(f"{path}: {reason}" if path else reason)
+
+
+class ToolMissing(BackupError):
+    def __init__(self, tool: str, package: str) -> None:
+        self.tool = tool
+        self.package = package
+        super().__init__(f"{tool} not found on PATH; install it (Debian/Ubuntu: apt-get install {package})")
+
+
+class HistoryTampered(NexoError):
+    def __init__(self, seq: int | None, reason: str) -> None:
+        self.seq = seq
+        self.reason = reason
+        super().__init__(f"history chain broken at seq {seq}: {reason}")
+
+
+class Cancelled(NexoError):
+    def __init__(self, where: str = "") -> None:
+        self.where = where
+        super().__init__("cancelled" + (f" during {where}" if where else ""))
