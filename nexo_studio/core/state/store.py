@@ -102,6 +102,15 @@ def operator_and_host() -> tuple[str, str]:
     return _OPERATOR
 
 
+def _encode(values: Mapping[str, Any]) -> dict[str, Any]:
+    """JSON columns (depends, metadata) are stored as text."""
+    out = dict(values)
+    for key in ("depends", "metadata"):
+        if key in out and not isinstance(out[key], str | None):
+            out[key] = to_json(out[key])
+    return out
+
+
 class StateStore:
     def __init__(self, engine: sa.Engine, schema: str | None = None) -> None:
         self.engine = engine
@@ -109,10 +118,33 @@ class StateStore:
         self.t: Tables = make_tables(schema)
         self._tail: tuple[int, str] | None = None
         self._pending_tail: tuple[int, str] | None = None
+        self._resolved = schema is not None
+
+    def _resolve_schema(self, conn: sa.Connection) -> None:
+        """Pin the state tables to the connection's default schema, read once before any
+        migration runs, so a migration that changes ``search_path`` (or ``USE``s another
+        database) cannot redirect the tool's own writes."""
+        if self._resolved:
+            return
+        query = {
+            "postgresql": "SELECT current_schema()",
+            "mysql": "SELECT DATABASE()",
+            "mariadb": "SELECT DATABASE()",
+            "mssql": "SELECT SCHEMA_NAME()",
+        }.get(conn.dialect.name)
+        if query:
+            schema = conn.exec_driver_sql(query).scalar()
+            if conn.in_transaction():
+                conn.commit()
+            if schema:
+                self.schema = schema
+                self.t = make_tables(schema)
+        self._resolved = True
 
     # -- existence -----------------------------------------------------------------------------
 
     def exists(self, conn: sa.Connection) -> bool:
+        self._resolve_schema(conn)
         insp = sa.inspect(conn)
         return insp.has_table(self.t.migrations.name, schema=self.schema) and insp.has_table(
             self.t.history.name, schema=self.schema
@@ -120,6 +152,7 @@ class StateStore:
 
     def ensure(self, conn: sa.Connection) -> None:
         """Create the state tables when missing (first changing command). Commits."""
+        self._resolve_schema(conn)
         if conn.in_transaction():
             conn.commit()
         with conn.begin():
@@ -132,6 +165,7 @@ class StateStore:
 
     def check_shape(self, conn: sa.Connection) -> list[str]:
         """Columns the state tables should have but do not (health check)."""
+        self._resolve_schema(conn)
         insp = sa.inspect(conn)
         problems = []
         for table in (self.t.migrations, self.t.history):
@@ -163,10 +197,7 @@ class StateStore:
     def put_migration(self, conn: sa.Connection, **row: Any) -> None:
         """Insert or replace the row of one migration."""
         t = self.t.migrations
-        values = dict(row)
-        for key in ("depends", "metadata"):
-            if key in values and not isinstance(values[key], str | None):
-                values[key] = to_json(values[key])
+        values = _encode(row)
         mid = values["id"]
         result = conn.execute(t.update().where(t.c.id == mid).values(**{k: v for k, v in values.items() if k != "id"}))
         if result.rowcount == 0:
@@ -174,7 +205,7 @@ class StateStore:
 
     def set_status(self, conn: sa.Connection, migration_id: str, status: str, **extra: Any) -> None:
         t = self.t.migrations
-        conn.execute(t.update().where(t.c.id == migration_id).values(status=status, **extra))
+        conn.execute(t.update().where(t.c.id == migration_id).values(status=status, **_encode(extra)))
 
     def delete_migration(self, conn: sa.Connection, migration_id: str) -> None:
         t = self.t.migrations
