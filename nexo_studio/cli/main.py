@@ -262,9 +262,10 @@ def cmd_status(ctx: Context) -> int:
     return EXIT_OK
 
 
-def _findings_out(findings, stream=sys.stdout) -> None:
+def _findings_out(findings, stream=None) -> None:
     from .render import paint
 
+    stream = stream or sys.stdout
     for f in findings:
         where = f" ({f.path.name}{':' + str(f.line) if f.line else ''})" if f.path else ""
         print(f"{paint(f.level, f.level, stream)}: [{f.code}] {f.message}{where}", file=stream)
@@ -436,9 +437,12 @@ def history_dict(h) -> dict:
 def cmd_history(ctx: Context) -> int:
     a = ctx.args
     target = ctx.target
-    with target.connect() as conn:
-        rows = list(target.store.history(conn, migration_id=a.migration, action=a.action, status=a.status,
-                                         deployment_id=a.deployment, limit=a.limit or None, newest_first=True))
+    if target.absent():
+        rows = []
+    else:
+        with target.connect() as conn:
+            rows = list(target.store.history(conn, migration_id=a.migration, action=a.action, status=a.status,
+                                             deployment_id=a.deployment, limit=a.limit or None, newest_first=True))
     rows.reverse()
     if a.json:
         emit_json({"ok": True, "events": [history_dict(h) for h in rows]})

@@ -29,11 +29,12 @@ from pathlib import Path
 from nexo_studio.core.model import (
     DIALECTS,
     ID_RE,
+    NAME_PATTERN,
     SECTION_KINDS,
+    VERSION_PATTERN,
     Migration,
     Section,
     canonical_dialect,
-    parse_id,
 )
 from nexo_studio.core.splitter import split_sql
 from nexo_studio.errors import MigrationFileError
@@ -53,12 +54,22 @@ TRANSACTION_MODES = ("per-migration", "none")
 PY_FUNCTIONS = ("up", "down", "verify")
 
 _BOM = b"\xef\xbb\xbf"
+_FILE_NAME = re.compile(rf"({VERSION_PATTERN})_({NAME_PATTERN})\.(sql|py)\Z", re.ASCII)
 _FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0-9_]"
-# a line that looks like a section marker: `-- +word ...` (`--+up`, extra spaces tolerated)
-_MARKER = re.compile(r"^[ \t]*--[ \t]*\+(?=[A-Za-z])(.*?)[ \t\r]*$", re.M)
+# a line that looks like a section marker: `-- +word ...` (`--+up`, extra spaces tolerated);
+# the regex starts with its literal `--` (fast to search); the line start is checked apart
+_MARKER = re.compile(r"--[ \t]*\+(?=[A-Za-z])([^\n]*)")
 _MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
+# a header of nothing but `-- key: value` lines with known keys, and blank lines
+_PLAIN_HEADER = re.compile(
+    r"(?:[ \t]*--[ \t]*(?:description|depends|transaction|tags)[ \t]*:[^\n]*\n|[ \t]*\n)*+\Z"
+)
+_PLAIN_HEADER_ITEM = re.compile(
+    r"^[ \t]*--[ \t]*(description|depends|transaction|tags)[ \t]*:([^\n]*)", re.M
+)
+_PLAIN_MARKERS = {kind: (kind, None) for kind in SECTION_KINDS}
 _HEADER = re.compile(r"--[ \t]*([A-Za-z][\w-]*)[ \t]*:(.*)")
-_SQL_TEXT = re.compile(r"^[ \t]*(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
+_SQL_TEXT = re.compile(r"^[ \t]*+(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
 
 
 @dataclass(frozen=True)
@@ -83,15 +94,18 @@ def load_project(directory: Path) -> LoadResult:
     folder does not exist; problems with single files are collected in ``errors``."""
     directory = Path(directory)
     try:
-        with os.scandir(directory) as entries:
-            names = sorted(
-                entry.name
-                for entry in entries
-                if (entry.name.endswith(".sql") or entry.name.endswith(".py"))
-                and not entry.name.startswith(".")
-                and entry.name != "__init__.py"
-                and not entry.is_dir()
-            )
+        # iterdir builds child paths cheaply (no re-parsing); directories named like a
+        # migration are kept and reported as unreadable files
+        files = sorted(
+            (
+                path
+                for path in directory.iterdir()
+                if (path.name.endswith(".sql") or path.name.endswith(".py"))
+                and not path.name.startswith(".")
+                and path.name != "__init__.py"
+            ),
+            key=_name_of,
+        )
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise MigrationFileError(directory, None, "migrations folder not found") from exc
     except OSError as exc:
@@ -103,9 +117,9 @@ def load_project(directory: Path) -> LoadResult:
     errors: list[MigrationFileError] = []
     duplicates: list[tuple[str, str, str]] = []
     by_version: dict[str, str] = {}
-    for name in names:
+    for path in files:
         try:
-            migration = load_file(directory / name)
+            migration = load_file(path)
         except MigrationFileError as exc:
             errors.append(exc)
             continue
@@ -118,9 +132,14 @@ def load_project(directory: Path) -> LoadResult:
     return LoadResult(migrations, errors, duplicates)
 
 
+def _name_of(path: Path) -> str:
+    return path.name
+
+
 def load_file(path: Path) -> Migration:
     """Read one migration file; raise ``MigrationFileError`` on the first problem."""
-    path = Path(path)
+    if not isinstance(path, Path):
+        path = Path(path)
     kind, version, name = _parse_file_name(path)
     text = _decode(path, _read(path))
     if kind == "sql":
@@ -129,17 +148,12 @@ def load_file(path: Path) -> Migration:
 
 
 def _parse_file_name(path: Path) -> tuple[str, str, str]:
-    file_name = path.name
-    if file_name.endswith(".sql"):
-        kind = "sql"
-    elif file_name.endswith(".py"):
-        kind = "py"
-    else:
+    """(kind, version, name) from ``<version>_<name>.sql|.py``; the version must be a real
+    date and time."""
+    match = _FILE_NAME.match(path.name)
+    if match is None:
         raise MigrationFileError(path, None, f"malformed file name: {_FILE_NAME_HINT}")
-    parsed = parse_id(file_name[: -len(kind) - 1])
-    if parsed is None:
-        raise MigrationFileError(path, None, f"malformed file name: {_FILE_NAME_HINT}")
-    version, name = parsed
+    version, name, kind = match.groups()
     try:
         datetime(
             int(version[0:4]), int(version[5:7]), int(version[8:10]),
@@ -153,17 +167,31 @@ def _parse_file_name(path: Path) -> tuple[str, str, str]:
 
 
 def _read(path: Path) -> bytes:
+    """The file's bytes; its size is checked (fstat) before reading."""
     try:
-        with open(path, "rb") as file:
-            size = os.fstat(file.fileno()).st_size
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            size = os.fstat(fd).st_size
             if size > MAX_FILE_SIZE:
                 raise MigrationFileError(
                     path, None, f"file too large: {size} bytes (the limit is 16 MB)"
                 )
-            data = file.read(MAX_FILE_SIZE + 1)
+            data = os.read(fd, size + 1)
+            if len(data) != size:  # a short read, or the file changed after the stat
+                chunks = [data]
+                total = len(data)
+                while total <= MAX_FILE_SIZE:
+                    chunk = os.read(fd, 1 << 20)
+                    if not chunk:
+                        break
+                    chunks.append(chunk)
+                    total += len(chunk)
+                data = b"".join(chunks)
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise MigrationFileError(path, None, f"cannot read file: {exc.strerror or exc}") from exc
-    if len(data) > MAX_FILE_SIZE:  # grew after the stat
+    if len(data) > MAX_FILE_SIZE:
         raise MigrationFileError(path, None, "file too large (the limit is 16 MB)")
     return data
 
@@ -191,7 +219,7 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
     text = source.replace("\r\n", "\n") if "\r" in source else source
-    markers = list(_MARKER.finditer(text))
+    markers = [m for m in _MARKER.finditer(text) if _at_line_start(text, m.start())]
     if not markers:
         raise MigrationFileError(path, None, "no -- +up section")
 
@@ -203,7 +231,7 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
     for index, marker in enumerate(markers):
         line += text.count("\n", counted, marker.start())
         counted = marker.start()
-        kind, dialect = _parse_marker(path, line, marker.group(1))
+        kind, dialect = _parse_marker(path, line, marker.group(1).rstrip())
         if (kind, dialect) in first_seen:
             raise MigrationFileError(
                 path, line,
@@ -227,25 +255,39 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
             raise MigrationFileError(
                 path, None,
                 "missing -- +up section"
-                + (f" (no generic -- +up, and none for {', '.join(lacking)})" if len(lacking) < len(DIALECTS) else ""),
+                + (
+                    f" (no generic -- +up, and none for {', '.join(lacking)})"
+                    if len(lacking) < len(DIALECTS)
+                    else ""
+                ),
             )
 
     return Migration(
-        id=f"{version}_{name}",
-        version=version,
-        name=name,
-        path=path,
-        kind="sql",
-        description=header.get("description", ""),
-        depends=header.get("depends", ()),
-        transaction=header.get("transaction", "per-migration"),
-        tags=header.get("tags", ()),
-        sections=tuple(sections),
-        source=source,
+        f"{version}_{name}",
+        version,
+        name,
+        path,
+        "sql",
+        header.get("description", ""),
+        header.get("depends", ()),
+        header.get("transaction", "per-migration"),
+        header.get("tags", ()),
+        tuple(sections),
+        frozenset(),
+        source,
     )
 
 
+def _at_line_start(text: str, pos: int) -> bool:
+    """Is there nothing but spaces/tabs between the start of the line and ``pos``?"""
+    line_start = text.rfind("\n", 0, pos) + 1
+    return line_start == pos or not text[line_start:pos].strip(" \t")
+
+
 def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
+    simple = _PLAIN_MARKERS.get(body)
+    if simple is not None:
+        return simple
     match = _MARKER_BODY.fullmatch(body)
     kind = match.group(1).lower() if match else ""
     if kind not in SECTION_KINDS:
@@ -268,6 +310,10 @@ def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
 def _parse_header(path: Path, text: str) -> dict:
     """Header values from the text before the first marker; anything there that is not a
     header line, a comment or blank is an error."""
+    if _PLAIN_HEADER.match(text):  # the common case, in one regex call
+        values = _plain_header_values(text)
+        if values is not None:
+            return values
     if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
         stray = split_sql(text, None)
         if stray:
@@ -317,6 +363,32 @@ def _parse_header(path: Path, text: str) -> dict:
         values["depends"] = tuple(dict.fromkeys(depends))
     if tags:
         values["tags"] = tuple(dict.fromkeys(tags))
+    return values
+
+
+def _plain_header_values(text: str) -> dict | None:
+    """Values of a header made only of well-formed lines with known keys, or None when a
+    value needs the slow path (which finds the line of the problem)."""
+    values: dict = {}
+    for key, value in _PLAIN_HEADER_ITEM.findall(text):
+        value = value.strip()
+        if key == "depends":
+            if value:
+                entries = [entry.strip() for entry in value.split(",")]
+                if not all(ID_RE.match(entry) for entry in entries):
+                    return None
+                values["depends"] = values.get("depends", ()) + tuple(entries)
+        elif key == "tags":
+            values["tags"] = values.get("tags", ()) + tuple(
+                t.strip() for t in value.split(",") if t.strip()
+            )
+        elif key in values or (key == "transaction" and value not in TRANSACTION_MODES):
+            return None
+        else:
+            values[key] = value
+    for key in ("depends", "tags"):
+        if key in values:
+            values[key] = tuple(dict.fromkeys(values[key]))
     return values
 
 

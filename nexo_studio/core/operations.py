@@ -17,11 +17,17 @@ from .target import Target
 
 def status(project: Project, target: Target) -> Snapshot:
     """Read-only: creates nothing (missing state tables mean nothing applied)."""
+    if target.absent():
+        from .project import snapshot
+
+        return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
         return read_snapshot(project, target, conn)
 
 
 def audit_verify(target: Target) -> ChainVerdict:
+    if target.absent():
+        return ChainVerdict(True, 0)
     with target.connect() as conn:
         return target.store.verify_chain(conn)
 

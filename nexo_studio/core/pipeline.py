@@ -273,7 +273,9 @@ def _stage(result: OperationResult, name: str, status: str, t0: float, detail: s
     return StageFinished(name, status, ms, detail)
 
 
-def read_snapshot(project: Project, target: Target, conn: sa.Connection) -> Snapshot:
+def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) -> Snapshot:
+    if conn is None:  # an SQLite file that does not exist yet
+        return snapshot(project, {}, target.dialect)
     applied = target.store.applied(conn)
     if conn.in_transaction():
         conn.rollback()
@@ -309,6 +311,23 @@ def _validate(project: Project, target: Target, result: OperationResult) -> Gene
     yield _stage(result, "validate", "ok", t0, f"{len(project.migrations)} migrations")
 
 
+def _dry_run(project: Project, target: Target, result: OperationResult, kind: str,
+             plan_for) -> OperationResult:
+    """Plan and SQL from a read-only look at the state: no lock, nothing written or created."""
+    if target.absent():
+        snap = read_snapshot(project, target, None)
+    else:
+        with target.connect() as conn:
+            snap = read_snapshot(project, target, conn)
+    plan = plan_for(snap)
+    result.plan = plan.ids
+    result.sql = plan_sql(project, plan, target.dialect, kind)
+    verb = "applied" if kind == "up" else "rolled back"
+    result.status = "dry_run" if plan else "up_to_date"
+    result.message = f"{len(plan)} migration(s) would be {verb}" if plan else "nothing to do: up to date"
+    return result
+
+
 # --------------------------------------------------------------------------------------------
 # deploy
 
@@ -319,20 +338,14 @@ def deploy(project: Project, target: Target, opts: DeployOptions,
     result = OperationResult("deploy")
     yield from _validate(project, target, result)
 
+    if opts.dry_run:
+        return _dry_run(project, target, result, "up", lambda snap: deploy_plan(project, snap, opts.to))
     t0 = time.perf_counter()
     yield StageStarted("health")
     conn = target.connect()
+    interrupt = lambda: None  # noqa: E731
     try:
         interrupt = _interrupter(target, conn, cancel)
-        if opts.dry_run:
-            snap = read_snapshot(project, target, conn)
-            plan = deploy_plan(project, snap, opts.to)
-            yield _stage(result, "health", "ok", t0, target.server_version(conn))
-            result.plan = plan.ids
-            result.sql = plan_sql(project, plan, target.dialect, "up")
-            result.status = "dry_run" if plan else "up_to_date"
-            result.message = f"{len(plan)} migration(s) would be applied" if plan else "up to date"
-            return result
         with target.locked(opts.lock_timeout):
             shape = target.store.check_shape(conn)
             if shape:
@@ -555,18 +568,17 @@ def rollback(project: Project, target: Target, opts: RollbackOptions,
     cancel = cancel or CancelToken()
     result = OperationResult("rollback")
     yield from _validate(project, target, result)
-    conn = target.connect()
-    try:
-        interrupt = _interrupter(target, conn, cancel)
-        if opts.dry_run:
-            snap = read_snapshot(project, target, conn)
+    if opts.dry_run:
+        def plan_for(snap: Snapshot) -> Plan:
             plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents)
             check_reversible(project, plan, target.dialect)
-            result.plan = plan.ids
-            result.sql = plan_sql(project, plan, target.dialect, "down")
-            result.status = "dry_run" if plan else "up_to_date"
-            result.message = f"{len(plan)} migration(s) would be rolled back" if plan else "nothing to roll back"
-            return result
+            return plan
+
+        return _dry_run(project, target, result, "down", plan_for)
+    conn = target.connect()
+    interrupt = lambda: None  # noqa: E731
+    try:
+        interrupt = _interrupter(target, conn, cancel)
         with target.locked(opts.lock_timeout):
             snap = read_snapshot(project, target, conn)
             refuse_blocked(snap)

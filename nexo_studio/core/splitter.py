@@ -54,9 +54,11 @@ __all__ = ["split_sql"]
 
 _NON_SPACE = re.compile(r"\S")
 _WORD_CHAR = re.compile(r"[\w$]")
+# whitespace and comments, matched possessively: no backtracking into `-- ----` lines
+_SKIP = r"(?:\s|--[^\n]*+|/\*.*?\*/)*+"
 # after BEGIN: a transaction start, not a block
 _BEGIN_TRANSACTION = re.compile(
-    r"(?:\s|--[^\n]*|/\*.*?\*/)*"
+    _SKIP +
     r"(?:;|\Z|(?:TRANSACTION|TRAN|WORK|DISTRIBUTED|DEFERRED|IMMEDIATE|EXCLUSIVE|ISOLATION"
     r"|READ|DEFERRABLE|NOT\s+DEFERRABLE)\b)",
     re.I | re.S,
@@ -65,7 +67,7 @@ _BEGIN_TRANSACTION = re.compile(
 _END_UNCOUNTED = re.compile(r"\s+(?:IF|LOOP|WHILE|REPEAT|FOR)(?:\s+[A-Za-z_]\w*)?\s*(?:;|\Z)", re.I)
 _END_CASE = re.compile(r"\s+CASE\b", re.I)
 # what a statement must start with (or contain before BEGIN) for BEGIN to open a block
-_FIRST_WORD = re.compile(r"(?:\s|--[^\n]*|/\*.*?\*/)*([A-Za-z_]\w*)", re.S)
+_FIRST_WORD = re.compile(_SKIP + r"([A-Za-z_]\w*)", re.S)
 _ROUTINE_WORD = re.compile(r"(?<![\w$])(?:TRIGGER|PROCEDURE|PROC|FUNCTION|EVENT)(?![\w$])", re.I)
 _BLOCK_FIRST_WORDS = frozenset({"BEGIN", "IF", "WHILE"})
 _ROUTINE_FIRST_WORDS = frozenset({"CREATE", "ALTER"})
@@ -102,23 +104,51 @@ def split_sql(text: str, dialect: str | None, first_line: int = 1) -> list[State
     """Statements of ``text`` on ``dialect`` (None: a generic section), lines counted from
     ``first_line`` (the file line of ``text``'s first line)."""
     dialect = canonical_dialect(dialect.lower()) if dialect else None
+    # cheap presence tests (C-speed substring searches) pick the cheapest way to split
+    lowered = text.lower()
+    keywords = "begin" in lowered or "end" in lowered or "case" in lowered
+    directive = dialect in (None, "mysql") and "delimiter" in lowered
     if dialect == "mssql" and _GO_LINE.search(text):
-        statements, found_go = _scan(text, dialect, first_line, go=True)
+        statements, found_go = _scan(text, dialect, first_line, True, keywords, directive)
         if found_go:
             return statements
-    return _scan(text, dialect, first_line, go=False)[0]
+    elif not (keywords or directive or _has_special(text)):
+        return _split_plain(text, first_line)
+    return _scan(text, dialect, first_line, False, keywords, directive)[0]
 
 
-def _scan(text: str, dialect: str | None, first_line: int, go: bool) -> tuple[list[Statement], bool]:
+def _has_special(text: str) -> bool:
+    return (
+        "'" in text or '"' in text or "`" in text or "--" in text or "/*" in text
+        or "[" in text or "$" in text or "#" in text
+    )
+
+
+def _split_plain(text: str, first_line: int) -> list[Statement]:
+    """The same result as ``_scan`` for text with no quote, comment or keyword: split on
+    every ``;``."""
+    statements = []
+    line = first_line
+    for piece in text.split(";"):
+        body = piece.lstrip()
+        if body:
+            lead = len(piece) - len(body)
+            line += piece.count("\n", 0, lead)
+            statements.append(Statement(body.rstrip(), line))
+            line += piece.count("\n", lead)
+        else:
+            line += piece.count("\n")
+    return statements
+
+
+def _scan(
+    text: str, dialect: str | None, first_line: int, go: bool, keywords: bool, directive: bool
+) -> tuple[list[Statement], bool]:
     statements: list[Statement] = []
     backslash = dialect == "mysql"
     e_strings = dialect in (None, "postgresql")
     nested_comments = dialect in ("postgresql", "mssql")
     bang_is_code = dialect in (None, "mysql")
-    # cheap presence tests keep the common case on the fastest regex
-    lowered = text.lower()
-    keywords = "begin" in lowered or "end" in lowered or "case" in lowered
-    directive = dialect in (None, "mysql") and "delimiter" in lowered
     delimiter = ";"
     regex = _token_regex(dialect, delimiter, go, keywords, directive)
     end_of_text = len(text)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from pathlib import Path
 from collections.abc import Iterator
 
 import sqlalchemy as sa
@@ -32,6 +33,13 @@ class Target:
     @property
     def transactional_ddl(self) -> bool:
         return self.dialect in TRANSACTIONAL_DDL
+
+    def absent(self) -> bool:
+        """An SQLite file that does not exist yet: read-only commands must not create it."""
+        if self.dialect != "sqlite":
+            return False
+        db = self.url.database
+        return bool(db) and db != ":memory:" and not db.startswith("file:") and not Path(db).exists()
 
     def connect(self) -> sa.Connection:
         return db.connect(self.engine)

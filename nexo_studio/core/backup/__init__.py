@@ -135,7 +135,8 @@ def write_sidecar(path: Path | str, info: dict[str, Any]) -> Path:
         fsync_dir(target.parent)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise BackupError(f"cannot write the sidecar {target.name}: {exc.strerror or exc}", path) from exc
+        reason = f"cannot write the sidecar {target.name}: {exc.strerror or exc}"
+        raise BackupError(reason, path) from exc
     return target
 
 
@@ -147,7 +148,8 @@ def read_sidecar(path: Path | str) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except OSError as exc:
-        raise BackupError(f"cannot read the sidecar {target.name}: {exc.strerror or exc}", Path(path)) from exc
+        reason = f"cannot read the sidecar {target.name}: {exc.strerror or exc}"
+        raise BackupError(reason, Path(path)) from exc
     try:
         data = json.loads(text)
     except ValueError as exc:
@@ -163,14 +165,12 @@ def check_backup(path: Path | str, *, require_sidecar: bool = True) -> dict[str,
     Raises BackupError (its ``path`` is the file, and the message names it) when the file is
     missing, the sidecar is missing (unless ``require_sidecar`` is False: then ``{}`` is
     returned), or size or SHA-256 differ. A server-side backup (SQL Server) that is not visible
-    here is returned unchecked.
+    here has no sidecar and is not checked here (``create_backup``/``restore_backup`` know).
     """
     path = Path(path)
-    info = read_sidecar(path)
     if not path.is_file():
-        if info is not None and info.get("location") == "server":
-            return info
         raise BackupError("backup file not found", path)
+    info = read_sidecar(path)
     if info is None:
         if require_sidecar:
             raise BackupError(
@@ -229,7 +229,10 @@ def create_backup(
         "path": str(out if provider.server_side else out.resolve()),
     }
     if provider.server_side and not out.is_file():
+        # Written on the database server and not visible here: nothing to checksum or to put a
+        # sidecar beside; the server verified it (RESTORE VERIFYONLY … WITH CHECKSUM).
         info["location"] = "server"
+        return info
     write_sidecar(out, info)
     return read_sidecar(out) or info
 
@@ -251,9 +254,15 @@ def restore_backup(
     path = Path(path)
     provider = provider or provider_for(url)
     provider.check_tools()
-    info = check_backup(path) if verify else (read_sidecar(path) or {})
+    if provider.server_side and not path.exists():
+        info: dict[str, Any] = {}  # on the server: it checks the file itself (WITH CHECKSUM)
+    elif verify:
+        info = check_backup(path)
+    else:
+        info = read_sidecar(path) or {}
     made_by = info.get("dialect")
     if made_by and made_by != provider.dialect:
-        raise BackupError(f"this is a {made_by} backup; it cannot be restored to {provider.dialect}", path)
+        reason = f"this is a {made_by} backup; it cannot be restored to {provider.dialect}"
+        raise BackupError(reason, path)
     provider.restore(url, path, cancel=cancel)
     return info

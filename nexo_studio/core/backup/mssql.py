@@ -22,7 +22,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, Cancelled
 
@@ -99,11 +99,13 @@ class MssqlBackup:
     def check_tools(self) -> None:
         """Nothing to check: the server does the work."""
 
-    def backup(self, url: URL, out: Path, *, cancel: CancelCheck | None = None) -> None:
+    def backup(self, url: URL | str, out: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         database = self._database(url, out)
         self._run(url, out, backup_sql(database, out), always=[])
 
-    def restore(self, url: URL, path: Path, *, cancel: CancelCheck | None = None) -> None:
+    def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         database = self._database(url, path)
         if cancel is not None and cancel():
             raise Cancelled("restore")

@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, Cancelled
 
@@ -55,6 +55,11 @@ def option_value(value: str) -> str:
         .replace("\t", "\\t")
     )
     return f'"{escaped}"'
+
+
+def quote_ident(name: str) -> str:
+    """```name``` with backticks doubled (sent verbatim, so no driver ``%`` escaping)."""
+    return "`" + name.replace("`", "``") + "`"
 
 
 @contextmanager
@@ -140,7 +145,8 @@ class MysqlBackup:
 
     # -- backup --------------------------------------------------------------------------------
 
-    def backup(self, url: URL, out: Path, *, cancel: CancelCheck | None = None) -> None:
+    def backup(self, url: URL | str, out: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         tool = self._dump_tool()
         out = Path(out)
         if not url.database:
@@ -161,7 +167,8 @@ class MysqlBackup:
 
     # -- restore -------------------------------------------------------------------------------
 
-    def restore(self, url: URL, path: Path, *, cancel: CancelCheck | None = None) -> None:
+    def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         client = self._client_tool()
         path = Path(path)
         if not url.database:
@@ -216,7 +223,6 @@ class MysqlBackup:
         engine = _engine(url.set(database=None))
         try:
             with engine.connect() as conn:
-                quote = conn.dialect.identifier_preparer.quote_identifier
                 conn.exec_driver_sql(
                     f"SET SESSION lock_wait_timeout = {max(1, int(self.lock_timeout))}",
                     execution_options=_NO_PARAMS,
@@ -228,10 +234,12 @@ class MysqlBackup:
                     ),
                     {"name": name},
                 ).first()
-                create = f"CREATE DATABASE {quote(name)}"
+                create = f"CREATE DATABASE {quote_ident(name)}"
                 if row and all(v and re.fullmatch(r"\w+", v) for v in row):
                     create += f" CHARACTER SET {row[0]} COLLATE {row[1]}"
-                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {quote(name)}", execution_options=_NO_PARAMS)
+                conn.exec_driver_sql(
+                    f"DROP DATABASE IF EXISTS {quote_ident(name)}", execution_options=_NO_PARAMS
+                )
                 conn.exec_driver_sql(create, execution_options=_NO_PARAMS)
         except sa.exc.DBAPIError as exc:
             raise self._prepare_error(engine, url, path, exc, secrets) from exc

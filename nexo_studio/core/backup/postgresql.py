@@ -11,10 +11,10 @@ Restore, exactly:
    holding locks makes it fail cleanly instead of waiting forever, naming the other sessions):
    drop event triggers and publications, unlink large objects, and ``DROP SCHEMA … CASCADE``
    every non-system schema (all but ``pg_*`` and ``information_schema``) — objects created after
-   the backup, including whole new schemas, are gone. Then, unless the archive creates
-   ``public`` itself, re-create ``public`` as initdb makes it (owner ``pg_database_owner``,
-   ``USAGE`` for PUBLIC on PostgreSQL 15+, comment ``standard public schema``): pg_dump only
-   records how ``public`` differs from that default. The connection is closed.
+   the backup, including whole new schemas, are gone. Then re-create ``public`` as initdb makes
+   it (owner ``pg_database_owner``, ``USAGE`` for PUBLIC on PostgreSQL 15+, comment ``standard
+   public schema``): pg_restore never creates ``public`` and pg_dump only records how it differs
+   from that default (comment, ACL). The connection is closed.
 3. ``pg_restore --no-owner --exit-on-error --single-transaction`` into the database: the whole
    archive goes in or nothing does (a failure then leaves the database with no user schemas,
    and the error says so).
@@ -24,10 +24,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL
+from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, Cancelled
 
@@ -57,9 +58,11 @@ _QUERY_ENV = {
 }
 _SECRET_QUERY = ("sslpassword",)
 
-#: ``pg_restore -l`` line of an archive entry that creates schema public.
-_CREATES_PUBLIC = re.compile(r"^\d+; \d+ \d+ SCHEMA - public(?: |$)", re.MULTILINE)
+#: ``pg_restore -l`` line of the archive's entry for schema public (then it is not initdb's).
+_PUBLIC_ENTRY = re.compile(r"^\d+; \d+ \d+ SCHEMA - public(?: (?P<owner>\S+))?$", re.MULTILINE)
 _LOCK_NOT_AVAILABLE = "55P03"
+#: Statements are sent verbatim: ``%`` in a schema name is not a parameter marker.
+_NO_PARAMS = {"no_parameters": True}
 
 
 def libpq_env(url: URL) -> tuple[dict[str, str], list[str]]:
@@ -89,6 +92,11 @@ def libpq_env(url: URL) -> tuple[dict[str, str], list[str]]:
     env.setdefault("PGCONNECT_TIMEOUT", "10")
     env.setdefault("PGAPPNAME", "nexo-studio")
     return env, secrets
+
+
+def quote_ident(name: str) -> str:
+    """``"name"`` with ``"`` doubled (sent verbatim, so no driver ``%`` escaping)."""
+    return '"' + name.replace('"', '""') + '"'
 
 
 def conninfo_dbname(name: str) -> str:
@@ -131,7 +139,8 @@ class PostgresBackup:
 
     # -- backup --------------------------------------------------------------------------------
 
-    def backup(self, url: URL, out: Path, *, cancel: CancelCheck | None = None) -> None:
+    def backup(self, url: URL | str, out: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         pg_dump = self._pg_dump()
         out = Path(out)
         if not url.database:
@@ -147,7 +156,8 @@ class PostgresBackup:
 
     # -- restore -------------------------------------------------------------------------------
 
-    def restore(self, url: URL, path: Path, *, cancel: CancelCheck | None = None) -> None:
+    def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         pg_restore = self._pg_restore()
         path = Path(path)
         if not path.is_file():
@@ -158,7 +168,9 @@ class PostgresBackup:
         toc = capture_tool([pg_restore, "--list", str(path)], env=env, secrets=secrets, path=path)
         if cancel is not None and cancel():
             raise Cancelled("restore")
-        self._empty_database(url, path, recreate_public=not _CREATES_PUBLIC.search(toc), secrets=secrets)
+        entry = _PUBLIC_ENTRY.search(toc)
+        public_is_default = entry is None or entry.group("owner") == "pg_database_owner"
+        self._empty_database(url, path, default_public=public_is_default, secrets=secrets)
         argv = [pg_restore, "-w", "--no-owner", "--exit-on-error"]
         if self.single_transaction:
             argv.append("--single-transaction")
@@ -172,46 +184,57 @@ class PostgresBackup:
                 path,
             ) from exc
 
-    def _empty_database(self, url: URL, path: Path, *, recreate_public: bool, secrets: list[str]) -> None:
+    def _empty_database(self, url: URL, path: Path, *, default_public: bool, secrets: list[str]) -> None:
         """Step 2 of the restore (see the module doc), on a connection closed before returning."""
         engine = _engine(url)
         try:
             with engine.begin() as conn:
-                conn.exec_driver_sql(f"SET LOCAL lock_timeout = {max(1, int(self.lock_timeout * 1000))}")
-                quote = conn.dialect.identifier_preparer.quote_identifier
-                run = conn.exec_driver_sql
+                def run(sql: str) -> sa.CursorResult:
+                    return conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
+
+                run(f"SET LOCAL lock_timeout = {max(1, int(self.lock_timeout * 1000))}")
                 for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
-                    run(f"DROP EVENT TRIGGER {quote(name)}")
+                    run(f"DROP EVENT TRIGGER {quote_ident(name)}")
                 for (name,) in run("SELECT pubname FROM pg_publication ORDER BY 1").all():
-                    run(f"DROP PUBLICATION {quote(name)}")
+                    run(f"DROP PUBLICATION {quote_ident(name)}")
                 run("SELECT lo_unlink(oid) FROM pg_largeobject_metadata").all()
                 schemas = run(
                     "SELECT nspname FROM pg_namespace"
                     " WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1"
                 ).scalars().all()
                 for name in schemas:
-                    run(f"DROP SCHEMA {quote(name)} CASCADE")
-                if recreate_public:
-                    self._create_default_public(conn)
+                    run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
+                self._create_public(run, conn, default_owner=default_public)
         except sa.exc.DBAPIError as exc:
             raise self._prepare_error(engine, url, path, exc, secrets) from exc
         finally:
             engine.dispose()
 
     @staticmethod
-    def _create_default_public(conn: sa.Connection) -> None:
+    def _create_public(
+        run: Callable[[str], object], conn: sa.Connection, *, default_owner: bool
+    ) -> None:
+        """Schema public as initdb makes it; the archive then applies its differences.
+
+        pg_restore never creates ``public`` ("since initdb creates it"); pg_dump records only
+        its comment and ACL relative to initdb's. A public schema the archive lists with another
+        owner was re-created by a user: with ``--no-owner`` it belongs to the restoring user,
+        like every other object the archive creates.
+        """
         version = conn.dialect.server_version_info or (15,)
-        if version >= (14,):
+        created = False
+        if default_owner and version >= (14,):
             try:
                 with conn.begin_nested():
-                    conn.exec_driver_sql("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+                    run("CREATE SCHEMA public AUTHORIZATION pg_database_owner")
+                created = True
             except sa.exc.DBAPIError:  # not allowed to act as pg_database_owner: own it ourselves
-                conn.exec_driver_sql("CREATE SCHEMA public")
-        else:
-            conn.exec_driver_sql("CREATE SCHEMA public")
+                pass
+        if not created:
+            run("CREATE SCHEMA public")
         grant = "USAGE" if version >= (15,) else "ALL"
-        conn.exec_driver_sql(f"GRANT {grant} ON SCHEMA public TO PUBLIC")
-        conn.exec_driver_sql("COMMENT ON SCHEMA public IS 'standard public schema'")
+        run(f"GRANT {grant} ON SCHEMA public TO PUBLIC")
+        run("COMMENT ON SCHEMA public IS 'standard public schema'")
 
     @staticmethod
     def _prepare_error(

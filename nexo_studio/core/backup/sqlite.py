@@ -44,15 +44,16 @@ class SqliteBackup:
         database = url.database or ""
         if database in ("", ":memory:") or "mode=memory" in database:
             raise BackupError("an in-memory SQLite database cannot be backed up or restored")
-        is_uri = str(url.query.get("uri", "")).lower() in ("true", "1") or database.startswith("file:")
+        is_uri = str(url.query.get("uri", "")).lower() in ("true", "1")
         return database, is_uri
 
-    def backup(self, url: URL, out: Path, *, cancel: CancelCheck | None = None) -> None:
+    def backup(self, url: URL | str, out: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         database, is_uri = self.database_path(url)
         out = Path(out)
         if not is_uri and not Path(database).is_file():
             raise BackupError(f"the database file {database} does not exist", out)
-        with atomic_output(out) as partial:
+        with atomic_output(out, companions=("-journal", "-wal", "-shm")) as partial:
             try:
                 src = _connect(database, uri=is_uri, timeout=self.busy_timeout)
                 try:
@@ -67,7 +68,8 @@ class SqliteBackup:
             except sqlite3.Error as exc:
                 raise BackupError(f"SQLite backup failed: {exc}", out) from exc
 
-    def restore(self, url: URL, path: Path, *, cancel: CancelCheck | None = None) -> None:
+    def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        url = make_url(url)
         database, is_uri = self.database_path(url)
         path = Path(path)
         try:

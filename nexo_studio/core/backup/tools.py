@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -102,9 +103,18 @@ def run_tool(
             text = err.read().decode("utf-8", errors="replace").strip()
             if len(text) > _STDERR_LIMIT:
                 text = "…" + text[-_STDERR_LIMIT:]
-            how = f"exit {rc}" if rc > 0 else f"killed by signal {-rc}"
+            how = f"exit {rc}" if rc > 0 else f"killed by {_signal_name(-rc)}"
             detail = scrub(text, secrets) or "no error output"
             raise BackupError(f"{tool} failed ({how}): {detail}", path)
+
+
+def _signal_name(number: int) -> str:
+    try:
+        name = signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+    hint = " (file size limit reached)" if name == "SIGXFSZ" else ""
+    return f"{name}{hint}"
 
 
 def capture_tool(argv: Sequence[str], **kwargs) -> str:
@@ -140,14 +150,16 @@ def partial_path(out: Path) -> Path:
 
 
 @contextmanager
-def atomic_output(out: Path | str) -> Iterator[Path]:
+def atomic_output(out: Path | str, companions: Sequence[str] = ()) -> Iterator[Path]:
     """Yield ``OUT.partial`` to write; on success fsync it and rename it to ``OUT``.
 
-    On any failure (tool error, cancel, disk full) the partial file is removed and ``OUT`` is
-    left as it was, so a failed backup never leaves a file that looks good.
+    On any failure (tool error, cancel, disk full) the partial file — and ``OUT.partial`` +
+    each of ``companions`` (e.g. SQLite's ``-journal``) — is removed and ``OUT`` is left as it
+    was, so a failed backup never leaves a file that looks good.
     """
     out = Path(out)
     partial = partial_path(out)
+    leftovers = [partial, *(partial.with_name(partial.name + c) for c in companions)]
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         partial.unlink(missing_ok=True)
@@ -162,10 +174,10 @@ def atomic_output(out: Path | str) -> Iterator[Path]:
         os.replace(partial, out)
         fsync_dir(out.parent)
     except OSError as exc:
-        _remove_quietly(partial)
+        _remove_quietly(*leftovers)
         raise BackupError(describe_os_error(exc), out) from exc
     except BaseException:
-        _remove_quietly(partial)
+        _remove_quietly(*leftovers)
         raise
 
 
@@ -182,8 +194,9 @@ def fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink(missing_ok=True)
-    except OSError:
-        pass
+def _remove_quietly(*paths: Path) -> None:
+    for path in paths:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -1,0 +1,54 @@
+"""CSV export: one row per history event, streamed.
+
+Layout
+    * UTF-8 with a byte-order mark (so spreadsheets detect the encoding), RFC 4180 quoting,
+      CRLF line ends.
+    * First line: the column names, always in this order -- every column of
+      ``__MigrationHistory`` (``HISTORY_COLUMNS``): ``seq, deployment_id, migration_id, action,
+      status, started_at, finished_at, duration_ms, operator, host, tool_version, details, error,
+      prev_hash, hash``.
+    * Then one line per filtered event, in ``seq`` order. Times are UTC ISO-8601 with
+      microseconds and ``Z`` (``2025-01-26T09:30:00.123456Z``) -- the exact text the hash chain
+      hashes, so ``hash`` can be recomputed from a CSV row. Empty cell = NULL. ``details`` is the
+      stored JSON text. Values are written as stored (no spreadsheet-formula escaping, which
+      would alter the evidence); open untrusted files with formulas disabled.
+
+Body digest
+    The CSV carries no footer line (it would break spreadsheets and CSV readers). Instead the
+    SHA-256 of the whole file (every byte, BOM included) is written beside it to ``PATH.sha256``
+    in ``sha256sum`` format (``<hex>  <file name>``), so ``sha256sum -c PATH.sha256`` checks it.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from .model import HISTORY_COLUMNS, Report, iso
+from .sink import HashingWriter, atomic_output
+
+
+def _cell(value: object) -> object:
+    return "" if value is None else value
+
+
+def write_csv(report: Report, out: Path) -> str:
+    """Write the CSV and its ``.sha256`` sidecar; return the body's SHA-256."""
+    out = Path(out)
+    with atomic_output(out) as fh:
+        sink = HashingWriter(fh)
+        sink.write("\ufeff")
+        writer = csv.writer(sink, lineterminator="\r\n")
+        writer.writerow(HISTORY_COLUMNS)
+        for r in report.events():
+            writer.writerow((
+                r.seq, _cell(r.deployment_id), _cell(r.migration_id), r.action, r.status,
+                iso(r.started_at), _cell(iso(r.finished_at)), _cell(r.duration_ms), _cell(r.operator),
+                _cell(r.host), _cell(r.tool_version), _cell(r.details), _cell(r.error), r.prev_hash, r.hash,
+            ))
+        sink.flush()
+        digest = sink.hexdigest()
+    sidecar = out.with_name(out.name + ".sha256")
+    with atomic_output(sidecar) as fh:
+        fh.write(f"{digest}  {out.name}\n".encode())
+    return digest

@@ -1,0 +1,291 @@
+"""``nexo audit verify REPORT.json``: re-check an exported JSON report on its own.
+
+What is checked, reading the file as a stream (memory does not grow with the events):
+
+1. Every event's ``hash`` is recomputed from its columns (SPEC §3): an edited event is found
+   and named by its ``seq``.
+2. Links: where events are consecutive (``seq`` n and n+1) the later one's ``prev_hash`` must be
+   the earlier one's ``hash``; an event with ``seq`` 1 must start from the genesis hash.
+   A *filtered* report holds only some rows, so links can only be checked inside runs of
+   consecutive ``seq``; the verdict lists those runs (``checked``). An *unfiltered* report must
+   hold the complete history -- seq 1 .. ``header.history.head_seq`` without gaps, ending at
+   ``head_hash`` -- so a deleted or inserted event is found too.
+3. ``body_sha256`` is recomputed (see :mod:`.json_report` for the definition): a change anywhere
+   else in the report (header, summary, verdict) is reported, without a ``seq``.
+4. The report's own ``verdict`` (the database chain at export time): a report that recorded a
+   broken chain does not verify, and names the ``seq`` it recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ...errors import InvalidInput
+from ..state.chain import GENESIS, ChainVerdict, row_hash
+from .json_report import SCHEMA, dumps
+from .model import HISTORY_COLUMNS
+
+
+@dataclass(frozen=True)
+class ReportVerdict(ChainVerdict):
+    """A :class:`ChainVerdict` over a report's events; ``rows`` is the number of events read."""
+
+    checked: tuple[tuple[int, int], ...] = ()  # runs of consecutive seq whose links were checked
+    complete: bool = False  # the report claims (and holds) the complete history
+    body_ok: bool | None = None
+
+    def ranges_text(self, limit: int = 8) -> str:
+        parts = [f"{a}-{b}" if a != b else str(a) for a, b in self.checked[:limit]]
+        more = f", ... ({len(self.checked)} runs)" if len(self.checked) > limit else ""
+        return ", ".join(parts) + more if parts else "none"
+
+    def __str__(self) -> str:
+        if not self.ok:
+            where = f" at seq {self.bad_seq}" if self.bad_seq is not None else ""
+            return f"report does not verify{where}: {self.reason}"
+        if self.complete:
+            scope = (f"complete history, seq 1-{self.checked[0][1]}, chained from genesis"
+                     if self.checked else "complete history (empty)")
+        else:
+            scope = (f"filtered report: every event's hash checked; links checked within seq "
+                     f"{self.ranges_text()} (not across gaps)")
+        return f"report intact: {self.rows} event(s), {scope}; body_sha256 matches"
+
+
+class _Reader:
+    """Just enough of a streaming JSON reader for one top-level object with a large array."""
+
+    def __init__(self, fh: IO[str]) -> None:
+        self.fh = fh
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.decoder = json.JSONDecoder()
+
+    def _fill(self) -> bool:
+        if self.eof:
+            return False
+        chunk = self.fh.read(max(1 << 16, len(self.buf) - self.pos))
+        if not chunk:
+            self.eof = True
+            return False
+        self.buf = self.buf[self.pos:] + chunk
+        self.pos = 0
+        return True
+
+    def peek(self) -> str:
+        while True:
+            n = len(self.buf)
+            while self.pos < n and self.buf[self.pos] in " \t\r\n":
+                self.pos += 1
+            if self.pos < n:
+                return self.buf[self.pos]
+            if not self._fill():
+                return ""
+
+    def expect(self, ch: str) -> None:
+        got = self.peek()
+        if got != ch:
+            raise ValueError(f"expected {ch!r}, found {got or 'end of file'!r}")
+        self.pos += 1
+
+    def value(self) -> Any:
+        self.peek()
+        while True:
+            try:
+                value, end = self.decoder.raw_decode(self.buf, self.pos)
+            except json.JSONDecodeError:
+                if self._fill():
+                    continue
+                raise
+            if end >= len(self.buf) and self._fill():  # a number may go on in the next chunk
+                continue
+            self.pos = end
+            return value
+
+
+def _not_a_report(path: Path, why: str) -> InvalidInput:
+    return InvalidInput(f"{path}: not a Nexo JSON report ({why})")
+
+
+class _ChainCheck:
+    def __init__(self) -> None:
+        self.count = 0
+        self.prev_seq: int | None = None
+        self.prev_hash: str | None = None
+        self.runs: list[list[int]] = []
+        self.bad: tuple[int | None, str] | None = None
+        self.first_gap: tuple[int, int] | None = None  # (seq after a gap, seq before it; 0 = start)
+        self.first_seq: int | None = None
+
+    def fail(self, seq: int | None, reason: str) -> None:
+        if self.bad is None:
+            self.bad = (seq, reason)
+
+    def add(self, ev: Any) -> None:
+        self.count += 1
+        if self.bad is not None:
+            return
+        if not isinstance(ev, dict):
+            self.fail(None, f"event #{self.count} is not an object")
+            return
+        seq = ev.get("seq")
+        if not isinstance(seq, int) or isinstance(seq, bool):
+            self.fail(None, f"event #{self.count} has no integer seq")
+            return
+        missing = [c for c in HISTORY_COLUMNS if c not in ev]
+        if missing:
+            self.fail(seq, f"event lacks column(s) {', '.join(missing)}")
+            return
+        row = {c: ev[c] for c in HISTORY_COLUMNS}
+        if self.first_seq is None:
+            self.first_seq = seq
+            if seq != 1:
+                self.first_gap = (seq, 0)
+        prev = self.prev_seq
+        if prev is not None and seq <= prev:
+            self.fail(seq, f"seq follows {prev}: sequence out of order")
+            return
+        linked = prev is not None and seq == prev + 1
+        if prev is not None and not linked and self.first_gap is None:
+            self.first_gap = (seq, prev)
+        if linked and row["prev_hash"] != self.prev_hash:
+            self.fail(seq, "prev_hash does not match the previous row")
+            return
+        if seq == 1 and row["prev_hash"] != GENESIS:
+            self.fail(seq, "the first row does not start from the genesis hash")
+            return
+        if row_hash(row) != row["hash"]:
+            self.fail(seq, "row content does not match its hash (edited)")
+            return
+        if linked:
+            self.runs[-1][1] = seq
+        else:
+            self.runs.append([seq, seq])
+        self.prev_seq, self.prev_hash = seq, row["hash"]
+
+
+def verify_report(path: Path | str) -> ReportVerdict:
+    """Verify an exported JSON report (see the module docstring). Not a report -> InvalidInput."""
+    path = Path(path)
+    try:
+        fh = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"{path}: cannot read: {exc.strerror or exc}") from None
+    body = hashlib.sha256()
+    members: dict[str, Any] = {}
+    chain = _ChainCheck()
+    saw_events = False
+    try:
+        with fh:
+            rd = _Reader(fh)
+            if rd.peek() == "\ufeff":
+                rd.pos += 1
+            rd.expect("{")
+            body.update(b"{")
+            first_member = True
+            while True:
+                if rd.peek() == "}":
+                    rd.pos += 1
+                    break
+                key = rd.value()
+                if not isinstance(key, str):
+                    raise ValueError("object key expected")
+                rd.expect(":")
+                if key == "body_sha256":
+                    members[key] = rd.value()
+                else:
+                    if not first_member:
+                        body.update(b",")
+                    first_member = False
+                    body.update(f"{dumps(key)}:".encode())
+                    if key == "events":
+                        saw_events = True
+                        rd.expect("[")
+                        body.update(b"[")
+                        n = 0
+                        if rd.peek() == "]":
+                            rd.pos += 1
+                        else:
+                            while True:
+                                ev = rd.value()
+                                body.update((("," if n else "") + dumps(ev)).encode("utf-8"))
+                                n += 1
+                                chain.add(ev)
+                                sep = rd.peek()
+                                rd.pos += 1
+                                if sep == "]":
+                                    break
+                                if sep != ",":
+                                    raise ValueError(f"expected ',' or ']' in events, found {sep or 'end of file'!r}")
+                        body.update(b"]")
+                    else:
+                        value = rd.value()
+                        members[key] = value
+                        body.update(dumps(value).encode("utf-8"))
+                sep = rd.peek()
+                if sep == ",":
+                    rd.pos += 1
+                elif sep != "}":
+                    raise ValueError(f"expected ',' or '}}', found {sep or 'end of file'!r}")
+            if rd.peek() != "":
+                raise ValueError("data after the report")
+            body.update(b"}")
+    except UnicodeDecodeError:
+        raise _not_a_report(path, "not UTF-8 text") from None
+    except ValueError as exc:  # JSONDecodeError included
+        raise _not_a_report(path, f"unreadable JSON: {exc}") from None
+    if members.get("schema") != SCHEMA:
+        found = members.get("schema")
+        raise _not_a_report(path, f"schema is {found!r}, expected {SCHEMA!r}" if found else "no schema member")
+    if not saw_events:
+        raise _not_a_report(path, "no events member")
+    return _verdict(members, chain, body.hexdigest())
+
+
+def _verdict(members: dict[str, Any], chain: _ChainCheck, body_hex: str) -> ReportVerdict:
+    header = members.get("header") if isinstance(members.get("header"), dict) else {}
+    history = header.get("history") if isinstance(header.get("history"), dict) else {}
+    complete = header.get("filtered") is False
+    runs = tuple((a, b) for a, b in chain.runs)
+    problems: list[tuple[int | None, str]] = []
+    if chain.bad is not None:
+        problems.append(chain.bad)
+    if complete and chain.bad is None:
+        head_seq = history.get("head_seq")
+        if chain.first_gap is not None:
+            seq, before = chain.first_gap
+            problems.append((seq, f"seq follows {before}: row(s) missing before it "
+                                  "(the report claims the complete history)"))
+        elif isinstance(head_seq, int) and (chain.prev_seq or 0) != head_seq:
+            last = chain.prev_seq or 0
+            if last < head_seq:
+                problems.append((last + 1, f"row(s) missing at the end: the events stop at seq {last}, "
+                                           f"the header says the history ran to seq {head_seq}"))
+            else:
+                problems.append((head_seq + 1, f"rows after the header's head seq {head_seq}"))
+        elif history.get("head_hash") not in (None, chain.prev_hash or GENESIS):
+            problems.append((chain.prev_seq, "the last event's hash is not the header's head_hash"))
+    recorded = members.get("verdict")
+    if isinstance(recorded, dict) and recorded.get("ok") is False:
+        bad = recorded.get("bad_seq")
+        problems.append((bad if isinstance(bad, int) else None,
+                         f"the database's history chain was already broken when the report was made: "
+                         f"{recorded.get('reason') or recorded.get('text') or 'no reason given'}"))
+    claimed = members.get("body_sha256")
+    body_ok = isinstance(claimed, str) and claimed.lower() == body_hex
+    if not problems and not body_ok:
+        why = ("no body_sha256 member" if claimed is None else
+               "body_sha256 does not match: the report was changed after export (outside the events)")
+        problems.append((None, why))
+    if problems:
+        problems.sort(key=lambda p: (p[0] is None, p[0] if p[0] is not None else 0))
+        seq, reason = problems[0]
+        if not body_ok and "body_sha256" not in reason:
+            reason += "; body_sha256 does not match either"
+        return ReportVerdict(False, chain.count, seq, reason, runs, complete, body_ok)
+    return ReportVerdict(True, chain.count, None, "", runs, complete, True)

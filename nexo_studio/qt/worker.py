@@ -1,0 +1,302 @@
+"""The worker bridge: every database call of the GUI runs on a background thread.
+
+How it works (superqt's generator-worker pattern, STYLE.md):
+
+* A :class:`Job` is a plain function ``fn(ctx) -> value | generator``. ``ctx`` (a
+  :class:`JobContext`) holds a :class:`~nexo_studio.core.target.Target` *created in the worker
+  thread* (so no engine or connection ever crosses threads), the project loaded from disk in
+  that thread, and the job's :class:`~nexo_studio.core.events.CancelToken`.
+* :class:`JobThread` (a ``QThread``) drives the generator and emits one queued
+  ``Signal(object)`` per engine event; the GUI thread only receives frozen event objects.
+* After a job that may change something, the same thread reads the status and the whole
+  history again (:class:`Loaded`), so every view refreshes from the database, not from guesses.
+* Cancel calls ``CancelToken.cancel()`` from the GUI thread (thread-safe); the engine checks it
+  between statements and steps (PostgreSQL also interrupts the running statement).
+
+Why a QThread rather than ``loop.run_in_executor``: ``main()`` does run Qt through
+``qasync.QEventLoop`` and coroutines can ``await worker.run(job)`` (the ``--screenshot`` flow
+does), but the blocking engine work itself runs on a QThread: Qt knows about it (queued signals
+need no extra queue, ``QThread.wait`` gives a clean shutdown, and tests can assert that no
+thread was left running), and it avoids qasync's executor teardown pitfalls (ENVIRONMENT.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import traceback
+import weakref
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from ..core.events import CancelToken, Event, Log, MigrationFinished, MigrationStarted
+from ..core.project import Project, Snapshot
+from ..core.state.store import HistoryRow
+
+#: every JobThread alive (tests assert none is left running)
+LIVE_THREADS: "weakref.WeakSet[JobThread]" = weakref.WeakSet()
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Everything the views show, read in the worker in one go."""
+
+    project: Project
+    snapshot: Snapshot
+    history: tuple[HistoryRow, ...]
+    display_url: str
+    dialect: str
+    server_version: str | None = None
+    lock_holder: str | None = None
+    connected: bool = True
+    error: str | None = None
+    load_ms: int = 0
+
+
+@dataclass
+class JobContext:
+    project: Project | None
+    url: str | None
+    migrations_dir: Path | None
+    cancel: CancelToken
+    _target: Any = None
+
+    @property
+    def target(self):
+        if self._target is None:
+            from ..core.target import Target
+
+            if not self.url:
+                raise ValueError("no database URL")
+            self._target = Target(self.url)
+        return self._target
+
+    def close(self) -> None:
+        if self._target is not None:
+            self._target.dispose()
+            self._target = None
+
+
+@dataclass
+class Job:
+    """``fn(ctx)`` returns a value or an engine generator (whose return value is the result)."""
+
+    name: str
+    fn: Callable[[JobContext], Any]
+    #: read status + history afterwards (every operation that may change the database)
+    refresh: bool = True
+    #: a different URL than the window's (Test connection)
+    url: str | None = None
+    migrations_dir: Path | None = None
+    needs_project: bool = True
+    label: str = ""
+    cancel: CancelToken = field(default_factory=CancelToken)
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    name: str
+    ok: bool
+    result: Any = None
+    error: BaseException | None = None
+    traceback: str | None = None
+    cancelled: bool = False
+    loaded: Loaded | None = None
+    duration_ms: int = 0
+
+
+def load_state(ctx: JobContext) -> Loaded:
+    """Project from disk + status + the whole history (read-only: creates nothing)."""
+    from ..core.db import redact
+    from ..core.pipeline import read_snapshot
+    from ..core.project import snapshot
+    from ..core.state.locks import lock_for
+
+    t0 = time.perf_counter()
+    project = ctx.project if ctx.project is not None else Project.load(ctx.migrations_dir)
+    target = ctx.target
+    try:
+        with target.connect() as conn:
+            version = target.server_version(conn)
+            snap = read_snapshot(project, target, conn)
+            history = tuple(target.store.history(conn))
+            if conn.in_transaction():
+                conn.rollback()
+        try:
+            holder = lock_for(target.engine).holder()
+        except Exception:  # a lock probe must never break a refresh
+            holder = None
+        return Loaded(project, snap, history, target.display_url, target.dialect, version, holder,
+                      load_ms=int((time.perf_counter() - t0) * 1000))
+    except Exception as exc:  # connection refused, unreadable state: show the project anyway
+        reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
+        snap = snapshot(project, {}, target.dialect)
+        return Loaded(project, snap, (), target.display_url, target.dialect, connected=False, error=reason,
+                      load_ms=int((time.perf_counter() - t0) * 1000))
+
+
+class JobThread(QThread):
+    """Runs one job; its signals are emitted from the worker thread and queued to the GUI."""
+
+    event_emitted = Signal(object)
+    finished_job = Signal(object)
+
+    def __init__(self, job: Job, url: str | None, migrations_dir: Path | None, parent: QObject | None = None):
+        super().__init__(parent)
+        self.job = job
+        self.url = job.url or url
+        self.migrations_dir = job.migrations_dir or migrations_dir
+        self.setObjectName(f"nexo-worker-{job.name}")
+        LIVE_THREADS.add(self)
+
+    def run(self) -> None:  # worker thread
+        job = self.job
+        t0 = time.perf_counter()
+        ctx = JobContext(None, self.url, self.migrations_dir, job.cancel)
+        outcome: JobOutcome
+        try:
+            if job.needs_project and self.migrations_dir is not None:
+                ctx.project = Project.load(self.migrations_dir)
+            value = job.fn(ctx)
+            if isinstance(value, Generator):
+                value = self._drive(value)
+            outcome = JobOutcome(job.name, _result_ok(value), value)
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never lost
+            from ..errors import Cancelled
+
+            outcome = JobOutcome(job.name, False, None, exc,
+                                 None if _expected(exc) else traceback.format_exc(),
+                                 cancelled=isinstance(exc, Cancelled))
+        loaded = None
+        if job.refresh and self.migrations_dir is not None and self.url:
+            try:
+                loaded = load_state(ctx)
+            except BaseException as exc:  # noqa: BLE001 - e.g. the migrations folder vanished
+                self.event_emitted.emit(Log("error", f"refresh failed: {exc}"))
+        ctx.close()
+        ms = int((time.perf_counter() - t0) * 1000)
+        cancelled = outcome.cancelled or getattr(outcome.result, "status", None) == "cancelled"
+        self.finished_job.emit(JobOutcome(outcome.name, outcome.ok, outcome.result, outcome.error,
+                                          outcome.traceback, cancelled, loaded, ms))
+
+    def _drive(self, gen: Generator[Event, None, Any]) -> Any:
+        while True:
+            try:
+                event = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            self.event_emitted.emit(event)
+
+
+def _result_ok(value: Any) -> bool:
+    ok = getattr(value, "ok", None)
+    return True if ok is None else bool(ok)
+
+
+def _expected(exc: BaseException) -> bool:
+    from ..errors import NexoError
+
+    if isinstance(exc, NexoError):
+        return True
+    try:
+        import sqlalchemy as sa
+
+        return isinstance(exc, sa.exc.SQLAlchemyError)
+    except ImportError:  # pragma: no cover
+        return False
+
+
+class Worker(QObject):
+    """One job at a time: the window's single gateway to the database."""
+
+    job_started = Signal(str)
+    event_emitted = Signal(object)
+    progress_changed = Signal(int, int)  # index, total (0, 0: busy, no known total)
+    job_finished = Signal(object)  # JobOutcome
+    busy_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.url: str | None = None
+        self.migrations_dir: Path | None = None
+        self._thread: JobThread | None = None
+        self._job: Job | None = None
+        self._progress = (0, 0)
+
+    def set_connection(self, url: str | None, migrations_dir: Path | None) -> None:
+        self.url = url
+        self.migrations_dir = Path(migrations_dir) if migrations_dir else None
+
+    @property
+    def busy(self) -> bool:
+        return self._thread is not None
+
+    @property
+    def current(self) -> Job | None:
+        return self._job
+
+    def submit(self, job: Job) -> bool:
+        """Start ``job``; False (and nothing started) while another job runs."""
+        if self._thread is not None:
+            return False
+        thread = JobThread(job, self.url, self.migrations_dir, self)
+        thread.event_emitted.connect(self._on_event)
+        thread.finished_job.connect(self._on_finished)
+        self._thread, self._job = thread, job
+        self._progress = (0, 0)
+        self.busy_changed.emit(True)
+        self.job_started.emit(job.name)
+        self.progress_changed.emit(0, 0)
+        thread.start()
+        return True
+
+    async def run(self, job: Job) -> JobOutcome:
+        """``await worker.run(job)`` from a qasync coroutine."""
+        loop = asyncio.get_event_loop()
+        future: asyncio.Future = loop.create_future()
+
+        def done(outcome: JobOutcome) -> None:
+            if outcome.name == job.name and not future.done():
+                future.set_result(outcome)
+
+        self.job_finished.connect(done)
+        try:
+            if not self.submit(job):
+                raise RuntimeError("the worker is busy")
+            return await future
+        finally:
+            self.job_finished.disconnect(done)
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job.cancel.cancel()
+
+    def wait_idle(self, ms: int = 30000) -> bool:
+        """Block until the current job ends (shutdown only); True when idle."""
+        thread = self._thread
+        if thread is None:
+            return True
+        return thread.wait(ms)
+
+    @Slot(object)
+    def _on_event(self, event: Event) -> None:
+        if isinstance(event, MigrationStarted) and event.total:
+            self._progress = (event.index, event.total)
+            self.progress_changed.emit(event.index - 1, event.total)
+        elif isinstance(event, MigrationFinished) and self._progress[1] and event.action != "verify":
+            self.progress_changed.emit(self._progress[0], self._progress[1])
+        self.event_emitted.emit(event)
+
+    @Slot(object)
+    def _on_finished(self, outcome: JobOutcome) -> None:
+        thread = self._thread
+        self._thread, self._job = None, None
+        if thread is not None:
+            thread.wait()
+            thread.deleteLater()
+        self.busy_changed.emit(False)
+        self.job_finished.emit(outcome)
