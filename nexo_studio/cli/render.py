@@ -29,15 +29,16 @@ def use_colour(stream: TextIO) -> bool:
     return stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
 
 
-def paint(text: str, key: str, stream: TextIO = sys.stdout) -> str:
+def paint(text: str, key: str, stream: TextIO | None = None) -> str:
     code = COLOURS.get(key)
-    if not code or not use_colour(stream):
+    if not code or not use_colour(stream or sys.stdout):
         return text
     return f"\x1b[{code}m{text}\x1b[0m"
 
 
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str], colour_col: int | None = None,
-          stream: TextIO = sys.stdout) -> None:
+          stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
     widths = [len(h) for h in headers]
     for r in rows:
         for i, cell in enumerate(r):
@@ -55,9 +56,10 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str], colour_col: int
 class ProgressPrinter:
     """Renders engine events as progress lines on stderr."""
 
-    def __init__(self, stream: TextIO = sys.stderr, verbose: bool = False) -> None:
-        self.stream = stream
+    def __init__(self, stream: TextIO | None = None, verbose: bool = False) -> None:
+        self.stream = stream or sys.stderr
         self.verbose = verbose
+        self._open = False
 
     def __call__(self, ev: Event) -> None:
         s = self.stream
@@ -72,7 +74,7 @@ class ProgressPrinter:
                 print(f"   {pos}{ev.action} {ev.migration_id} ...", file=s, end="", flush=True)
                 self._open = True
         elif isinstance(ev, MigrationFinished):
-            if getattr(self, "_open", False):
+            if self._open:
                 print(f" {paint(ev.status, ev.status, s)} ({ev.duration_ms} ms)", file=s)
                 self._open = False
             if ev.error:
