@@ -628,6 +628,10 @@ def main(argv: list[str] | None = None) -> int:
         from ..core.db import redact
 
         text = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0])
+        if os.environ.get("NEXO_DEBUG"):
+            import traceback
+
+            traceback.print_exc()
         if wants_json:
             emit_json({"ok": False, "error": {"type": type(exc).__name__, "message": text}})
         else:

@@ -88,6 +88,10 @@ class HistoryRow:
             return {}
 
 
+#: per-statement options for reading history: a server-side cursor, rows fetched in batches.
+#: (Passed to execute(), never set on the connection: that would be sticky in SQLAlchemy 2.)
+STREAM = {"stream_results": True, "yield_per": 2000}
+
 _OPERATOR: tuple[str, str] | None = None
 
 
@@ -299,7 +303,7 @@ class StateStore:
         q = q.order_by(h.c.seq.desc() if newest_first else h.c.seq)
         if limit is not None:
             q = q.limit(limit)
-        result = conn.execution_options(stream_results=True, yield_per=2000).execute(q)
+        result = conn.execute(q, execution_options=STREAM)
         for r in result.mappings():
             yield HistoryRow(**r)
 
@@ -307,7 +311,5 @@ class StateStore:
         if not self.exists(conn):
             return ChainVerdict(True, 0)
         h = self.t.history
-        result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-            sa.select(h).order_by(h.c.seq)
-        )
+        result = conn.execute(sa.select(h).order_by(h.c.seq), execution_options=STREAM)
         return verify_chain(result.mappings())
