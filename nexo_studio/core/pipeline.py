@@ -90,10 +90,17 @@ def _needs_reset(target: Target) -> bool:
 
 
 def _reset_session(target: Target, conn: sa.Connection) -> None:
-    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next."""
+    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
+
+    Called inside the migration's transaction after its statements (RESET is transactional,
+    so it costs no extra commit), and again outside after a failure or a non-transactional run.
+    """
     if _needs_reset(target):
-        with conn.begin():
+        if conn.in_transaction():
             conn.exec_driver_sql("RESET ALL")
+        else:
+            with conn.begin():
+                conn.exec_driver_sql("RESET ALL")
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -113,7 +120,8 @@ def _transactional(target: Target, m: Migration) -> bool:
 
 
 def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
-              cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
+              cancel: CancelToken | None, index: int = 0, total: int = 0,
+              has_row: bool | None = None) -> Generator[Event, None, int]:
     """Apply one migration and record it; raises StepFailed/Cancelled after recording the failure."""
     yield MigrationStarted(m.id, "apply", index, total)
     store = target.store
@@ -124,23 +132,23 @@ def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: 
         try:
             with conn.begin():
                 executed = yield from run_section(conn, m, "up", target.dialect, cancel)
+                _reset_session(target, conn)
                 ms = int((time.perf_counter() - t0) * 1000)
-                store.put_migration(conn, **_row_for(m, target, "applied", started, ms, deployment_id))
+                store.put_migration(conn, exists=has_row, **_row_for(m, target, "applied", started, ms, deployment_id))
                 store.append(conn, action="apply", status="ok", started_at=started,
                              deployment_id=deployment_id, migration_id=m.id,
                              details={"statements": executed, "checksum": m.checksum(target.dialect)})
             store.committed()
         except (StepFailed, Cancelled) as exc:
             store.rolled_back()
+            _reset_session(target, conn)
             yield from _record_failure(target, conn, m, "apply", started, t0, deployment_id, exc, dirty=False)
             raise
-        finally:
-            _reset_session(target, conn)
     else:
         # Non-transactional DDL (MySQL/MariaDB) or `transaction: none`: mark running first,
         # so a crash leaves a visible dirty row.
         with conn.begin():
-            store.put_migration(conn, **_row_for(m, target, "running", started, None, deployment_id))
+            store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
         counter = _Counter()
         try:
             if m.transaction == "none":
@@ -223,16 +231,16 @@ def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_i
         try:
             with conn.begin():
                 n = yield from run_section(conn, m, "down", target.dialect, cancel)
+                _reset_session(target, conn)
                 store.set_status(conn, m.id, "rolled_back")
                 store.append(conn, action="rollback", status="ok", started_at=started,
                              deployment_id=deployment_id, migration_id=m.id, details={"statements": n})
             store.committed()
         except (StepFailed, Cancelled) as exc:
             store.rolled_back()
+            _reset_session(target, conn)
             yield from _record_failure(target, conn, m, "rollback", started, t0, deployment_id, exc, dirty=False)
             raise
-        finally:
-            _reset_session(target, conn)
     else:
         with conn.begin():
             store.set_status(conn, m.id, "running")
@@ -361,7 +369,7 @@ def deploy(project: Project, target: Target, opts: DeployOptions,
                 result.message = "up to date"
                 return result
             target.store.ensure(conn)
-            yield from _run_deploy(project, target, conn, plan, opts, cancel, result)
+            yield from _run_deploy(project, target, conn, plan, snap, opts, cancel, result)
             return result
     finally:
         interrupt()
@@ -384,8 +392,8 @@ def _deployment_row(target: Target, conn: sa.Connection, action: str, status: st
     target.store.committed()
 
 
-def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, opts: DeployOptions,
-                cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
+def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, snap: Snapshot,
+                opts: DeployOptions, cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
     deployment_id = result.deployment_id = new_deployment_id()
     started = utcnow()
     _deployment_row(target, conn, "deploy_start", "ok", started, deployment_id,
@@ -407,7 +415,8 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
         try:
             for i, mid in enumerate(plan.ids, 1):
                 cancel.check("apply")
-                yield from apply_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan))
+                yield from apply_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan),
+                                     has_row=snap.by_id[mid].row is not None)
                 result.applied.append(mid)
         except (StepFailed, Cancelled) as exc:
             result.failed = getattr(exc, "migration_id", None) if isinstance(exc, StepFailed) else None
