@@ -169,7 +169,7 @@ def restore(target: Target, path: Path, lock_timeout: float = 30.0,
         if cancel and cancel.cancelled:
             raise Cancelled("restore")
         restore_backup(target.url, path, verify=False)
-        store._tail = None
+        store.invalidate()
         with target.connect() as conn:
             store.ensure(conn)
             restored = list(store.history(conn))
@@ -180,7 +180,7 @@ def restore(target: Target, path: Path, lock_timeout: float = 30.0,
                 with conn.begin():
                     conn.execute(store.t.history.insert(), [h.__dict__ for h in kept])
                 yield Log("info", f"kept {len(kept)} history row(s) written after the backup")
-            store._tail = None
+            store.invalidate()
             with conn.begin():
                 store.append(conn, action="restore", status="ok", started_at=started,
                              deployment_id=new_deployment_id(),

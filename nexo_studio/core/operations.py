@@ -105,7 +105,7 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         raise UnknownMigration(to)
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
-        todo = [i for i in ids if snap.by_id[i].status == "pending"]
+        todo = [i for i in ids if snap.by_id[i].status in ("pending", "failed")]
         if not todo:
             return []
         from .pipeline import _row_for

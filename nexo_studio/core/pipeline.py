@@ -285,9 +285,10 @@ def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) 
     if conn is None:  # an SQLite file that does not exist yet
         return snapshot(project, {}, target.dialect)
     applied = target.store.applied(conn)
+    failed = target.store.failed_attempts(conn)
     if conn.in_transaction():
         conn.rollback()
-    return snapshot(project, applied, target.dialect)
+    return snapshot(project, applied, target.dialect, failed)
 
 
 def refuse_blocked(snap: Snapshot) -> None:

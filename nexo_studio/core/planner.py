@@ -33,7 +33,7 @@ def _check_target(project: Project, snap: Snapshot, target: str) -> None:
 def deploy_plan(project: Project, snap: Snapshot, to: str | None = None) -> Plan:
     """Pending migrations in apply order; with ``to``, only the target (id or version) and
     the pending dependencies it needs."""
-    pending = {s.id for s in snap.states if s.status == "pending"}
+    pending = {s.id for s in snap.states if s.status in ("pending", "failed")}
     if to is None:
         wanted = pending
     else:

@@ -12,9 +12,18 @@ from .model import Migration
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
 
-#: statuses shown everywhere (SPEC §3)
+#: statuses shown everywhere (SPEC §3):
+#:  pending  - not applied (never, or rolled back)
+#:  applied  - applied, file unchanged
+#:  failed   - pending, and its last apply attempt failed; its transaction rolled back, so
+#:             nothing of it is in the database (informational: deploy may retry it)
+#:  dirty    - recorded ``running`` or ``failed`` in __Migrations: a non-transactional run
+#:             (MySQL/MariaDB DDL, ``transaction: none``) crashed or failed part-way
+#:  drifted  - applied, but the file's checksum changed since
+#:  missing  - applied, but the file is gone
 STATUSES = ("pending", "applied", "failed", "dirty", "drifted", "missing")
-BLOCKING = ("dirty", "failed", "drifted")
+#: statuses that make deploy and rollback refuse (exit 3) until `nexo repair`
+BLOCKING = ("dirty", "drifted")
 
 
 @dataclass(frozen=True)
@@ -107,7 +116,8 @@ def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> st
     return "applied"
 
 
-def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str) -> Snapshot:
+def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
+             failed: frozenset[str] | set[str] = frozenset()) -> Snapshot:
     try:
         order = project.order()
     except Exception:  # a cycle: fall back to version order so the views still show something
@@ -116,7 +126,10 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
     for mid in order:
         m = project.migrations[mid]
         row = applied.get(mid)
-        states.append(MigrationState(mid, m.version, m.name, status_of(m, row, dialect), m, row))
+        st = status_of(m, row, dialect)
+        if st == "pending" and mid in failed:
+            st = "failed"
+        states.append(MigrationState(mid, m.version, m.name, st, m, row))
     for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
         if mid not in project.migrations and row.status != "rolled_back":
             states.append(MigrationState(mid, row.version, row.name, status_of(None, row, dialect), None, row))

@@ -165,7 +165,7 @@ def test_failing_statement_leaves_earlier_applied_and_nothing_half_done(db_url, 
         with pytest.raises(DatabaseNeedsRepair):
             do_deploy(project, db_url)
     else:
-        assert st[bad] == "pending"
+        assert st[bad] == "failed"  # last attempt failed; nothing of it is in the database
         assert "partial_t" not in user_tables(db_url)
 
 
@@ -326,3 +326,16 @@ def test_postgres_session_settings_do_not_leak(make_db, tmp_path):
     assert "in_public" in insp.get_table_names(schema="public")
     assert "in_other" in insp.get_table_names(schema="other")
     engine.dispose()
+
+
+def test_a_transactional_failure_shows_failed_and_can_be_retried(make_db, tmp_path):
+    url = make_db("sqlite")
+    write_sql(tmp_path, "2025.01.01.000001_flaky", "CREATE TABLE flaky_t (id INTEGER);\nINSERT INTO nope VALUES (1);",
+              "DROP TABLE flaky_t;")
+    project = Project.load(tmp_path)
+    assert not do_deploy(project, url).ok
+    assert statuses(project, url) == {"2025.01.01.000001_flaky": "failed"}
+    write_sql(tmp_path, "2025.01.01.000001_flaky", "CREATE TABLE flaky_t (id INTEGER);", "DROP TABLE flaky_t;")
+    project = Project.load(tmp_path)
+    assert do_deploy(project, url).ok  # failed is informational: nothing of it was left behind
+    assert statuses(project, url) == {"2025.01.01.000001_flaky": "applied"}

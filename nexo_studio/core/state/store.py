@@ -123,6 +123,7 @@ class StateStore:
         self._tail: tuple[int, str] | None = None
         self._pending_tail: tuple[int, str] | None = None
         self._resolved = schema is not None
+        self._exists = False
 
     def _resolve_schema(self, conn: sa.Connection) -> None:
         """Pin the state tables to the connection's default schema, read once before any
@@ -148,11 +149,15 @@ class StateStore:
     # -- existence -----------------------------------------------------------------------------
 
     def exists(self, conn: sa.Connection) -> bool:
+        """Whether the state tables exist. A positive answer is remembered for this store."""
+        if self._exists:
+            return True
         self._resolve_schema(conn)
         insp = sa.inspect(conn)
-        return insp.has_table(self.t.migrations.name, schema=self.schema) and insp.has_table(
+        self._exists = insp.has_table(self.t.migrations.name, schema=self.schema) and insp.has_table(
             self.t.history.name, schema=self.schema
         )
+        return self._exists
 
     def ensure(self, conn: sa.Connection) -> None:
         """Create the state tables when missing (first changing command). Commits."""
@@ -166,6 +171,7 @@ class StateStore:
             if have is None:
                 conn.execute(meta.insert(), [{"key": "format_version", "value": FORMAT_VERSION}])
         self._tail = None
+        self._exists = True
 
     def check_shape(self, conn: sa.Connection) -> list[str]:
         """Columns the state tables should have but do not (health check)."""
@@ -197,6 +203,20 @@ class StateStore:
                 metadata=json.loads(r["metadata"]) if r["metadata"] else {},
             )
         return out
+
+    def failed_attempts(self, conn: sa.Connection) -> set[str]:
+        """Migrations whose latest apply attempt failed and left nothing applied (their
+        transaction rolled back): shown as ``failed`` until applied successfully."""
+        if not self.exists(conn):
+            return set()
+        h, m = self.t.history, self.t.migrations
+        latest = (sa.select(sa.func.max(h.c.seq))
+                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "repair")))
+                  .group_by(h.c.migration_id))
+        q = (sa.select(h.c.migration_id)
+             .where(h.c.seq.in_(latest), h.c.action == "apply", h.c.status == "failed")
+             .where(~sa.exists().where(m.c.id == h.c.migration_id, m.c.status != "rolled_back")))
+        return set(conn.execute(q).scalars())
 
     def put_migration(self, conn: sa.Connection, *, exists: bool | None = None, **row: Any) -> None:
         """Insert or replace the row of one migration. ``exists`` (when the caller knows
@@ -272,6 +292,12 @@ class StateStore:
         conn.execute(self.t.history.insert(), row)
         self._pending_tail = (row["seq"], row["hash"])
         return HistoryRow(**row)
+
+    def invalidate(self) -> None:
+        """Forget what is cached about the tables (after a restore replaced them)."""
+        self._tail = None
+        self._pending_tail = None
+        self._exists = False
 
     def committed(self) -> None:
         """The transaction holding the appended rows committed: advance the cached tail."""
