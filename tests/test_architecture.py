@@ -1,0 +1,42 @@
+"""The dependency rule: the engine never imports Qt; the CLI imports Qt only to render a PDF."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nexo_studio.core
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def loaded_after(code: str) -> set[str]:
+    probe = f"{code}\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def test_every_core_module_imports_without_qt():
+    names = [m.name for m in pkgutil.walk_packages(nexo_studio.core.__path__, "nexo_studio.core.")]
+    assert "nexo_studio.core.pipeline" in names
+    mods = loaded_after("\n".join(f"import {n}" for n in names))
+    assert not {m for m in mods if m.startswith(("PySide6", "shiboken6", "qasync"))}
+
+
+def test_cli_commands_do_not_import_qt(tmp_path):
+    code = (
+        "from nexo_studio.cli.main import main\n"
+        f"main(['--db', 'sqlite:///{tmp_path / 'a.db'}', '--migrations', '{ROOT / 'migrations'}', 'status', '--json'])\n"
+        f"main(['--db', 'sqlite:///{tmp_path / 'a.db'}', '--migrations', '{ROOT / 'migrations'}', 'deploy', '--no-backup'])\n"
+        f"main(['--db', 'sqlite:///{tmp_path / 'a.db'}', 'export', '--format', 'html', '--out', '{tmp_path / 'r.html'}'])\n"
+    )
+    mods = loaded_after(code)
+    assert not {m for m in mods if m.startswith(("PySide6", "shiboken6"))}
+
+
+def test_help_starts_without_sqlalchemy():
+    mods = loaded_after("from nexo_studio.cli.main import build_parser\nbuild_parser()")
+    assert "sqlalchemy" not in mods
