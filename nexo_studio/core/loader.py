@@ -23,7 +23,6 @@ import ast
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from nexo_studio.core.model import (
@@ -55,10 +54,15 @@ PY_FUNCTIONS = ("up", "down", "verify")
 
 _BOM = b"\xef\xbb\xbf"
 _FILE_NAME = re.compile(rf"({VERSION_PATTERN})_({NAME_PATTERN})\.(sql|py)\Z", re.ASCII)
+_MONTH_DAYS = frozenset(
+    f"{month:02d}.{day:02d}"
+    for month, days in enumerate((31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31), 1)
+    for day in range(1, days + 1)
+)
 _FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0-9_]"
 # a line that looks like a section marker: `-- +word ...` (`--+up`, extra spaces tolerated);
-# the regex starts with its literal `--` (fast to search); the line start is checked apart
-_MARKER = re.compile(r"--[ \t]*\+(?=[A-Za-z])([^\n]*)")
+# searched in "\n" + text, so that a literal "\n" starts the regex (fast) and marks the line start
+_MARKER = re.compile(r"\n[ \t]*--[ \t]*\+(?=[A-Za-z])([^\n]*)")
 _MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
 # a header of nothing but `-- key: value` lines with known keys, and blank lines
 _PLAIN_HEADER = re.compile(
@@ -67,6 +71,10 @@ _PLAIN_HEADER = re.compile(
 _PLAIN_HEADER_ITEM = re.compile(
     r"^[ \t]*--[ \t]*(description|depends|transaction|tags)[ \t]*:([^\n]*)", re.M
 )
+_ID_PATTERN = rf"{VERSION_PATTERN}_{NAME_PATTERN}"
+_ID_IN_TEXT = re.compile(_ID_PATTERN)
+# a whole well-formed `depends` value: ids separated by commas, or nothing
+_DEPENDS_VALUE = re.compile(rf"[ \t]*(?:{_ID_PATTERN}[ \t]*(?:,[ \t]*{_ID_PATTERN}[ \t]*)*)?\r?")
 _PLAIN_MARKERS = {kind: (kind, None) for kind in SECTION_KINDS}
 _HEADER = re.compile(r"--[ \t]*([A-Za-z][\w-]*)[ \t]*:(.*)")
 _SQL_TEXT = re.compile(r"^[ \t]*+(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
@@ -96,15 +104,13 @@ def load_project(directory: Path) -> LoadResult:
     try:
         # iterdir builds child paths cheaply (no re-parsing); directories named like a
         # migration are kept and reported as unreadable files
+        named = [(path.name, path) for path in directory.iterdir()]
         files = sorted(
-            (
-                path
-                for path in directory.iterdir()
-                if (path.name.endswith(".sql") or path.name.endswith(".py"))
-                and not path.name.startswith(".")
-                and path.name != "__init__.py"
-            ),
-            key=_name_of,
+            (name, path)
+            for name, path in named
+            if (name.endswith(".sql") or name.endswith(".py"))
+            and not name.startswith(".")
+            and name != "__init__.py"
         )
     except (FileNotFoundError, NotADirectoryError) as exc:
         raise MigrationFileError(directory, None, "migrations folder not found") from exc
@@ -117,9 +123,9 @@ def load_project(directory: Path) -> LoadResult:
     errors: list[MigrationFileError] = []
     duplicates: list[tuple[str, str, str]] = []
     by_version: dict[str, str] = {}
-    for path in files:
+    for file_name, path in files:
         try:
-            migration = load_file(path)
+            migration = _load(path, file_name)
         except MigrationFileError as exc:
             errors.append(exc)
             continue
@@ -132,38 +138,46 @@ def load_project(directory: Path) -> LoadResult:
     return LoadResult(migrations, errors, duplicates)
 
 
-def _name_of(path: Path) -> str:
-    return path.name
-
-
 def load_file(path: Path) -> Migration:
     """Read one migration file; raise ``MigrationFileError`` on the first problem."""
     if not isinstance(path, Path):
         path = Path(path)
-    kind, version, name = _parse_file_name(path)
+    return _load(path, path.name)
+
+
+def _load(path: Path, file_name: str) -> Migration:
+    kind, version, name = _parse_file_name(path, file_name)
     text = _decode(path, _read(path))
     if kind == "sql":
         return _parse_sql(path, version, name, text)
     return _parse_py(path, version, name, text)
 
 
-def _parse_file_name(path: Path) -> tuple[str, str, str]:
+def _parse_file_name(path: Path, file_name: str) -> tuple[str, str, str]:
     """(kind, version, name) from ``<version>_<name>.sql|.py``; the version must be a real
     date and time."""
-    match = _FILE_NAME.match(path.name)
+    match = _FILE_NAME.match(file_name)
     if match is None:
         raise MigrationFileError(path, None, f"malformed file name: {_FILE_NAME_HINT}")
     version, name, kind = match.groups()
-    try:
-        datetime(
-            int(version[0:4]), int(version[5:7]), int(version[8:10]),
-            int(version[11:13]), int(version[13:15]), int(version[15:17]),
-        )
-    except ValueError as exc:
+    if not _real_timestamp(version):
         raise MigrationFileError(
-            path, None, f"malformed file name: version {version} is not a real date and time ({exc})"
-        ) from exc
+            path, None, f"malformed file name: version {version} is not a real date and time"
+        )
     return kind, version, name
+
+
+def _real_timestamp(version: str) -> bool:
+    """``YYYY.MM.DD.HHMMSS`` (ASCII digits) names a real date and time: string comparisons
+    and a set lookup, as this runs for every file."""
+    month_day = version[5:10]
+    if month_day not in _MONTH_DAYS or version[:4] == "0000":
+        return False
+    if month_day == "02.29":
+        year = int(version[:4])
+        if year % 4 or (year % 100 == 0 and year % 400):
+            return False
+    return version[11:13] < "24" and version[13:15] < "60" and version[15:17] < "60"
 
 
 def _read(path: Path) -> bytes:
@@ -219,19 +233,20 @@ def _decode(path: Path, data: bytes) -> str:
 
 def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
     text = source.replace("\r\n", "\n") if "\r" in source else source
-    markers = [m for m in _MARKER.finditer(text) if _at_line_start(text, m.start())]
+    # (start of the marker line, end of the marker line, marker text after the `+`)
+    markers = [(m.start(), m.end() - 1, m.group(1)) for m in _MARKER.finditer("\n" + text)]
     if not markers:
         raise MigrationFileError(path, None, "no -- +up section")
 
-    header = _parse_header(path, text[: markers[0].start()])
+    header = _parse_header(path, text[: markers[0][0]])
 
     sections: list[Section] = []
     first_seen: dict[tuple[str, str | None], int] = {}
     line, counted = 1, 0
-    for index, marker in enumerate(markers):
-        line += text.count("\n", counted, marker.start())
-        counted = marker.start()
-        kind, dialect = _parse_marker(path, line, marker.group(1).rstrip())
+    for index, (marker_start, marker_end, marker) in enumerate(markers):
+        line += text.count("\n", counted, marker_start)
+        counted = marker_start
+        kind, dialect = _parse_marker(path, line, marker.rstrip())
         if (kind, dialect) in first_seen:
             raise MigrationFileError(
                 path, line,
@@ -239,15 +254,17 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
                 f" (first at line {first_seen[kind, dialect]})",
             )
         first_seen[kind, dialect] = line
-        body_start = marker.end() + 1  # past the marker line's newline
-        body_end = markers[index + 1].start() if index + 1 < len(markers) else len(text)
+        body_start = marker_end + 1  # past the marker line's newline
+        body_end = markers[index + 1][0] if index + 1 < len(markers) else len(text)
         body = text[body_start:body_end] if body_start < body_end else ""
         statements = tuple(split_sql(body, dialect, line + 1))
         if kind == "up" and not statements:
             raise MigrationFileError(
                 path, line, f"empty up section -- +up{' ' + dialect if dialect else ''}"
             )
-        sections.append(Section(kind, dialect, body, line + 1, statements))
+        sections.append(
+            Section(kind=kind, dialect=dialect, text=body, line=line + 1, statements=statements)
+        )
 
     if ("up", None) not in first_seen:
         lacking = [d for d in DIALECTS if ("up", d) not in first_seen]
@@ -263,25 +280,19 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
             )
 
     return Migration(
-        f"{version}_{name}",
-        version,
-        name,
-        path,
-        "sql",
-        header.get("description", ""),
-        header.get("depends", ()),
-        header.get("transaction", "per-migration"),
-        header.get("tags", ()),
-        tuple(sections),
-        frozenset(),
-        source,
+        id=f"{version}_{name}",
+        version=version,
+        name=name,
+        path=path,
+        kind="sql",
+        description=header.get("description", ""),
+        depends=header.get("depends", ()),
+        transaction=header.get("transaction", "per-migration"),
+        tags=header.get("tags", ()),
+        sections=tuple(sections),
+        py_functions=frozenset(),
+        source=source,
     )
-
-
-def _at_line_start(text: str, pos: int) -> bool:
-    """Is there nothing but spaces/tabs between the start of the line and ``pos``?"""
-    line_start = text.rfind("\n", 0, pos) + 1
-    return line_start == pos or not text[line_start:pos].strip(" \t")
 
 
 def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
@@ -310,8 +321,11 @@ def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
 def _parse_header(path: Path, text: str) -> dict:
     """Header values from the text before the first marker; anything there that is not a
     header line, a comment or blank is an error."""
-    if _PLAIN_HEADER.match(text):  # the common case, in one regex call
-        values = _plain_header_values(text)
+    # the common case: every line a well-formed `-- key: value` with a known key (one line
+    # per item when there are as many items as lines), or those and blank lines
+    items = _PLAIN_HEADER_ITEM.findall(text)
+    if len(items) == text.count("\n") or _PLAIN_HEADER.match(text):
+        values = _plain_header_values(items)
         if values is not None:
             return values
     if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
@@ -366,29 +380,31 @@ def _parse_header(path: Path, text: str) -> dict:
     return values
 
 
-def _plain_header_values(text: str) -> dict | None:
-    """Values of a header made only of well-formed lines with known keys, or None when a
-    value needs the slow path (which finds the line of the problem)."""
+def _plain_header_values(items: list[tuple[str, str]]) -> dict | None:
+    """Values of header items, or None when one needs the slow path (which finds its line)."""
     values: dict = {}
-    for key, value in _PLAIN_HEADER_ITEM.findall(text):
-        value = value.strip()
+    for key, value in items:
         if key == "depends":
-            if value:
-                entries = [entry.strip() for entry in value.split(",")]
-                if not all(ID_RE.match(entry) for entry in entries):
-                    return None
-                values["depends"] = values.get("depends", ()) + tuple(entries)
+            if _DEPENDS_VALUE.fullmatch(value) is None:
+                return None
+            values["depends"] = values.get("depends", []) + _ID_IN_TEXT.findall(value)
         elif key == "tags":
-            values["tags"] = values.get("tags", ()) + tuple(
-                t.strip() for t in value.split(",") if t.strip()
-            )
-        elif key in values or (key == "transaction" and value not in TRANSACTION_MODES):
+            values["tags"] = values.get("tags", []) + [
+                t for t in (t.strip() for t in value.split(",")) if t
+            ]
+        elif key in values:
             return None
         else:
+            value = value.strip()
+            if key == "transaction" and value not in TRANSACTION_MODES:
+                return None
             values[key] = value
     for key in ("depends", "tags"):
         if key in values:
-            values[key] = tuple(dict.fromkeys(values[key]))
+            if values[key]:
+                values[key] = tuple(dict.fromkeys(values[key]))
+            else:
+                del values[key]
     return values
 
 
@@ -512,5 +528,6 @@ def _check_signature(path: Path, node: ast.FunctionDef) -> None:
     required = positional - len(args.defaults)
     if (positional < 1 and args.vararg is None) or required > 1:
         raise MigrationFileError(
-            path, node.lineno, f"{node.name} must take one argument, the connection: def {node.name}(conn)"
+            path, node.lineno,
+            f"{node.name} must take one argument, the connection: def {node.name}(conn)",
         )
