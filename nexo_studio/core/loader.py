@@ -34,6 +34,7 @@ from nexo_studio.core.model import (
     Migration,
     Section,
     canonical_dialect,
+    has_code,
 )
 from nexo_studio.core.splitter import split_sql
 from nexo_studio.errors import MigrationFileError
@@ -257,13 +258,12 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
         body_start = marker_end + 1  # past the marker line's newline
         body_end = markers[index + 1][0] if index + 1 < len(markers) else len(text)
         body = text[body_start:body_end] if body_start < body_end else ""
-        statements = tuple(split_sql(body, dialect, line + 1))
-        if kind == "up" and not statements:
+        if kind == "up" and not has_code(body):
             raise MigrationFileError(
                 path, line, f"empty up section -- +up{' ' + dialect if dialect else ''}"
             )
         sections.append(
-            Section(kind=kind, dialect=dialect, text=body, line=line + 1, statements=statements)
+            Section(kind=kind, dialect=dialect, text=body, line=line + 1)
         )
 
     if ("up", None) not in first_seen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -26,14 +27,16 @@ def canonical_dialect(name: str) -> str:
     return "mysql" if name == "mariadb" else name
 
 
+_TRAILING_WS = re.compile(r"[^\S\n]+$", re.MULTILINE)
+
+
 def normalise(text: str) -> str:
     """LF line endings, trailing whitespace stripped per line, outer blank lines dropped."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    while lines and not lines[0]:
-        lines.pop(0)
-    while lines and not lines[-1]:
-        lines.pop()
-    return "\n".join(lines)
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if " \n" in text or "\t\n" in text or text.rstrip("\n")[-1:].isspace() or not text.isascii():
+        text = _TRAILING_WS.sub("", text)  # the slow path, only when there is something to strip
+    return text.strip("\n")
 
 
 def checksum_of(text: str) -> str:
@@ -57,7 +60,13 @@ class Section:
     text: str
     #: line number (1-based) of the first line after the marker
     line: int
-    statements: tuple[Statement, ...] = ()
+
+    @cached_property
+    def statements(self) -> tuple[Statement, ...]:
+        """Split on first use: `status` of thousands of migrations never needs it."""
+        from .splitter import split_sql
+
+        return tuple(split_sql(self.text, self.dialect, self.line))
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Migration:
     py_functions: frozenset[str] = field(default_factory=frozenset)
     #: whole file text (used for the checksum of Python migrations and for display)
     source: str = field(default="", repr=False, compare=False)
+    _checksums: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
     def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
         """The section used on ``dialect``: its variant if present, else the generic one."""
@@ -95,7 +105,7 @@ class Migration:
         if self.kind == "py":
             return kind in self.py_functions
         section = self.section(kind, dialect)
-        return section is not None and bool(section.statements)
+        return section is not None and has_code(section.text)
 
     def reversible(self, dialect: str | None = None) -> bool:
         return self.has("down", dialect)
@@ -106,10 +116,32 @@ class Migration:
 
     def checksum(self, dialect: str | None) -> str:
         """SHA-256 of the normalised ``up`` used on ``dialect`` (whole file for ``.py``)."""
-        if self.kind == "py":
-            return checksum_of(self.source)
-        section = self.section("up", dialect)
-        return checksum_of(section.text if section else "")
+        key = None if self.kind == "py" else canonical_dialect(dialect) if dialect else None
+        value = self._checksums.get(key)
+        if value is None:
+            if self.kind == "py":
+                value = checksum_of(self.source)
+            else:
+                section = self.section("up", dialect)
+                value = checksum_of(section.text if section else "")
+            self._checksums[key] = value
+        return value
+
+
+_COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|[\s;]+", re.DOTALL)
+
+
+def has_code(text: str) -> bool:
+    """Whether a section holds anything but comments, whitespace and semicolons. Cheap; a
+    string that merely looks like a comment start can only make this say True, never hide code."""
+    for line in text.splitlines():
+        stripped = line.strip().strip(";").strip()
+        if not stripped or stripped.startswith("--"):
+            continue
+        if "/*" in stripped:
+            return bool(_COMMENTS.sub("", text))
+        return True
+    return False
 
 
 def parse_id(stem: str) -> tuple[str, str] | None:
