@@ -377,7 +377,13 @@ def cmd_deploy(ctx: Context) -> int:
 
 
 def _interruptible(fn: Callable):
-    """Ctrl-C cancels the running operation cleanly (the engine records `cancelled`)."""
+    """Ctrl-C cancels the running operation cleanly (the engine records `cancelled`).
+
+    The operation runs on a worker thread while the main thread waits: Python runs signal
+    handlers only on the main thread and only between bytecodes, so a main thread blocked in
+    a long statement would never see Ctrl-C. The handler sets the cancel token, which also
+    interrupts the running statement.
+    """
     import signal
     import threading
 
@@ -386,6 +392,13 @@ def _interruptible(fn: Callable):
     cancel = CancelToken()
     if threading.current_thread() is not threading.main_thread():
         return fn(cancel)
+    outcome: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            outcome["result"] = fn(cancel)
+        except BaseException as exc:  # re-raised on the main thread
+            outcome["error"] = exc
 
     def on_sigint(_sig, _frame):
         if cancel.cancelled:
@@ -395,9 +408,15 @@ def _interruptible(fn: Callable):
 
     old = signal.signal(signal.SIGINT, on_sigint)
     try:
-        return fn(cancel)
+        worker = threading.Thread(target=work, name="nexo-operation", daemon=True)
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
     finally:
         signal.signal(signal.SIGINT, old)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"]
 
 
 def cmd_rollback(ctx: Context) -> int:

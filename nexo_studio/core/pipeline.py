@@ -378,11 +378,23 @@ def deploy(project: Project, target: Target, opts: DeployOptions,
 
 
 def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):
-    """PostgreSQL can interrupt a running statement: wire Cancel to the driver's cancel()."""
-    if target.dialect != "postgresql":
-        return lambda: None
+    """Wire Cancel to interrupting the statement that is running on ``conn`` (from any thread):
+    psycopg's cancel() on PostgreSQL, sqlite3's interrupt() on SQLite, ``KILL QUERY`` from a
+    second connection on MySQL/MariaDB. Returns the function that unwires it."""
     raw = conn.connection.driver_connection
-    return cancel.on_cancel(lambda: raw.cancel() if hasattr(raw, "cancel") else None)
+    if target.dialect == "postgresql" and hasattr(raw, "cancel"):
+        return cancel.on_cancel(raw.cancel)
+    if target.dialect == "sqlite" and hasattr(raw, "interrupt"):
+        return cancel.on_cancel(raw.interrupt)
+    if target.dialect == "mysql" and hasattr(raw, "thread_id"):
+        thread_id = raw.thread_id()
+
+        def kill_query() -> None:
+            with target.engine.connect() as other:
+                other.exec_driver_sql(f"KILL QUERY {int(thread_id)}")
+
+        return cancel.on_cancel(kill_query)
+    return lambda: None
 
 
 def _deployment_row(target: Target, conn: sa.Connection, action: str, status: str, started,

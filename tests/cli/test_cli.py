@@ -191,3 +191,41 @@ def test_help_for_every_command(capsys):
         assert main([cmd, "--help"]) == 0
         assert "usage: nexo" in capsys.readouterr().out
     assert main(["no-such-command"]) == 2
+
+
+def test_ctrl_c_cancels_a_deploy_cleanly_and_records_it(tmp_path):
+    import signal
+    import time
+
+    m = tmp_path / "migrations"
+    ids = table_project(m, 2)
+    write_sql(m, "2025.01.09.000000_slow", "CREATE TABLE slow_t (id INTEGER);\n"
+              "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c;",
+              "DROP TABLE slow_t;", depends=[ids[-1]])
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    proc = subprocess.Popen([*NEXO, "--db", db, "--migrations", str(m), "deploy", "--no-backup"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NEXO_NO_KEYRING": "1"})
+    import sqlite3
+
+    deadline = time.monotonic() + 60
+    applied = 0
+    while applied < 2 and time.monotonic() < deadline:  # wait until the slow statement runs
+        time.sleep(0.2)
+        try:
+            with sqlite3.connect(tmp_path / "x.db", timeout=0.1) as c:
+                applied = c.execute("SELECT COUNT(*) FROM __MigrationHistory WHERE action = 'apply'").fetchone()[0]
+        except sqlite3.Error:
+            pass
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    assert "cancel" in (out + err).lower()
+    r = nexo("--db", db, "--migrations", str(m), "history", "--json")
+    events = json.loads(r.stdout)["events"]
+    assert ("apply", "cancelled") in [(e["action"], e["status"]) for e in events]
+    assert events[-1]["action"] == "deploy_end" and events[-1]["status"] == "cancelled"
+    r = nexo("--db", db, "--migrations", str(m), "status", "--json")
+    st = {x["id"]: x["status"] for x in json.loads(r.stdout)["migrations"]}
+    assert st["2025.01.09.000000_slow"] == "pending" and st[ids[0]] == "applied"
