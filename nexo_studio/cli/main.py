@@ -345,6 +345,10 @@ def result_dict(result) -> dict:
                   for s in result.steps],
         "message": result.message, "error": err_doc,
         "sql": [{"id": mid, "statements": [{"line": ln, "sql": s} for ln, s in st]} for mid, st in result.sql],
+        "migrations": [{"id": ev.migration_id, "action": ev.action, "status": ev.status,
+                        "duration_ms": ev.duration_ms, "statements": ev.statements, "rows": ev.rows,
+                        "error": ev.error, "statement": ev.statement, "line": ev.line}
+                       for ev in result.migrations],
     }
 
 
@@ -355,6 +359,14 @@ def _finish_operation(ctx: Context, result, verb: str) -> int:
         _print_plan(ctx, verb, result.sql, show_sql=True)
         print("(dry run: nothing was changed)")
     else:
+        if result.migrations:
+            from .render import table
+
+            table([[ev.action, ev.status, ev.migration_id, f"{ev.duration_ms}", str(ev.statements),
+                    "" if ev.rows is None else str(ev.rows)] for ev in result.migrations],
+                  ["ACTION", "STATUS", "MIGRATION", "MS", "STATEMENTS", "ROWS"], colour_col=1)
+            steps = ", ".join(f"{s.name} {s.status} ({s.duration_ms} ms)" for s in result.steps)
+            print(f"steps: {steps}")
         print(result.message)
     if result.ok:
         return EXIT_OK

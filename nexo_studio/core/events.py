@@ -63,6 +63,8 @@ class MigrationFinished(Event):
     error: str | None = None
     statement: str | None = None
     line: int | None = None
+    statements: int = 0
+    rows: int | None = None  # rows the statements reported changing, where the driver tells
 
 
 @dataclass(frozen=True)

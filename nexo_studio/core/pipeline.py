@@ -24,6 +24,7 @@ from ..errors import (
 from .config import Check
 from .events import (
     CancelToken,
+    StatementExecuted,
     Event,
     Log,
     MigrationFinished,
@@ -76,6 +77,8 @@ class OperationResult:
     error: NexoError | None = None
     message: str = ""
     sql: list[tuple[str, list[tuple[int, str]]]] = field(default_factory=list)
+    #: every migration this operation ran (apply, verify, rollback), in order, with timings
+    migrations: list[MigrationFinished] = field(default_factory=list)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)
@@ -123,76 +126,105 @@ def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: 
               cancel: CancelToken | None, index: int = 0, total: int = 0,
               has_row: bool | None = None) -> Generator[Event, None, int]:
     """Apply one migration and record it; raises StepFailed/Cancelled after recording the failure."""
-    yield MigrationStarted(m.id, "apply", index, total)
+    return (yield from _run_one(target, conn, m, "up", deployment_id, cancel, index, total, has_row))
+
+
+def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+                 cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
+    """Roll back one migration (its ``down``) and record it; raises like apply_one."""
+    return (yield from _run_one(target, conn, m, "down", deployment_id, cancel, index, total, True))
+
+
+class _Tally:
+    """Counts the statements a section ran and the rows they reported, passing events on."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.rows: int | None = None
+
+    def count(self, gen: Generator[StatementExecuted, None, int]) -> Generator[Event, None, None]:
+        for ev in gen:
+            self.statements += 1
+            if ev.rowcount is not None:
+                self.rows = (self.rows or 0) + ev.rowcount
+            yield ev
+
+
+def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deployment_id: str,
+             cancel: CancelToken | None, index: int, total: int,
+             has_row: bool | None) -> Generator[Event, None, int]:
+    """Run ``up`` or ``down`` of one migration with its state row and history row.
+
+    Transactional (SQLite, PostgreSQL, SQL Server): statements, state row and history row
+    commit together. Otherwise (MySQL/MariaDB DDL, ``transaction: none``) the row is marked
+    ``running`` first and committed, so a crash leaves a visible dirty row.
+    """
+    action = "apply" if kind == "up" else "rollback"
+    done_status = "applied" if kind == "up" else "rolled_back"
     store = target.store
+    yield MigrationStarted(m.id, action, index, total)
     started = utcnow()
     t0 = time.perf_counter()
-    executed = 0
+    tally = _Tally()
+
+    def record_done(row_exists: bool | None) -> None:
+        ms = int((time.perf_counter() - t0) * 1000)
+        if kind == "up":
+            store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
+        else:
+            store.set_status(conn, m.id, done_status)
+        details = {"statements": tally.statements, "rows": tally.rows}
+        if kind == "up":
+            details["checksum"] = m.checksum(target.dialect)
+        store.append(conn, action=action, status="ok", started_at=started, deployment_id=deployment_id,
+                     migration_id=m.id, details=details)
+
     if _transactional(target, m):
         try:
             with conn.begin():
-                executed = yield from run_section(conn, m, "up", target.dialect, cancel)
+                yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
                 _reset_session(target, conn)
-                ms = int((time.perf_counter() - t0) * 1000)
-                store.put_migration(conn, exists=has_row, **_row_for(m, target, "applied", started, ms, deployment_id))
-                store.append(conn, action="apply", status="ok", started_at=started,
-                             deployment_id=deployment_id, migration_id=m.id,
-                             details={"statements": executed, "checksum": m.checksum(target.dialect)})
+                record_done(has_row)
             store.committed()
         except (StepFailed, Cancelled) as exc:
             store.rolled_back()
             _reset_session(target, conn)
-            yield from _record_failure(target, conn, m, "apply", started, t0, deployment_id, exc, dirty=False)
+            yield from _record_failure(target, conn, m, action, started, t0, deployment_id, exc, dirty=False)
             raise
     else:
-        # Non-transactional DDL (MySQL/MariaDB) or `transaction: none`: mark running first,
-        # so a crash leaves a visible dirty row.
         with conn.begin():
-            store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
-        counter = _Counter()
+            if kind == "up":
+                store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
+            else:
+                store.set_status(conn, m.id, "running")
         try:
             if m.transaction == "none":
                 with target.engine.connect() as ac:
                     ac = ac.execution_options(isolation_level="AUTOCOMMIT")
-                    counter.n = 0
-                    yield from counter.count(run_section(ac, m, "up", target.dialect, cancel))
+                    yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
             else:
                 with conn.begin():
-                    yield from counter.count(run_section(conn, m, "up", target.dialect, cancel))
+                    yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
         except (StepFailed, Cancelled) as exc:
             # Nothing ran before the failing statement of a SQL migration: nothing to be dirty.
-            dirty = counter.n > 0 or m.kind == "py"
+            dirty = tally.statements > 0 or m.kind == "py"
             if isinstance(exc, StepFailed):
                 exc.dirty = dirty
-            yield from _record_failure(target, conn, m, "apply", started, t0, deployment_id, exc, dirty=dirty)
+            yield from _record_failure(target, conn, m, action, started, t0, deployment_id, exc, dirty=dirty)
             raise
         finally:
             _reset_session(target, conn)
-        executed = counter.n
-        ms = int((time.perf_counter() - t0) * 1000)
         with conn.begin():
-            store.set_status(conn, m.id, "applied", execution_ms=ms)
-            store.append(conn, action="apply", status="ok", started_at=started,
-                         deployment_id=deployment_id, migration_id=m.id,
-                         details={"statements": executed, "checksum": m.checksum(target.dialect)})
+            record_done(True)  # the `running` row written above
         store.committed()
     ms = int((time.perf_counter() - t0) * 1000)
-    yield MigrationFinished(m.id, "apply", "ok", ms)
+    yield MigrationFinished(m.id, action, "ok", ms, statements=tally.statements, rows=tally.rows)
     return ms
-
-
-class _Counter:
-    def __init__(self) -> None:
-        self.n = 0
-
-    def count(self, gen):
-        for ev in gen:
-            self.n += 1
-            yield ev
 
 
 def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started, t0,
                     deployment_id: str | None, exc: NexoError, dirty: bool) -> Generator[Event, None, None]:
+    """Write the failed/cancelled history row in a transaction of its own, so it survives."""
     store = target.store
     status = "cancelled" if isinstance(exc, Cancelled) else "failed"
     details: dict = {"dirty": dirty}
@@ -203,72 +235,20 @@ def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: s
     if conn.in_transaction():
         conn.rollback()
     with conn.begin():
-        if not target.transactional_ddl or m.transaction == "none":
+        if not _transactional(target, m):
             if dirty:
                 store.set_status(conn, m.id, "failed" if status == "failed" else "running",
                                  metadata={"error": str(exc), "statement": statement, "line": line,
                                            "deployment_id": deployment_id})
+            elif action == "apply":
+                store.delete_migration(conn, m.id)  # nothing of it ran: no row, not dirty
             else:
-                # rollback of a migration: the row was applied before; a failed apply: no row
-                if action == "apply":
-                    store.delete_migration(conn, m.id)
-                else:
-                    store.set_status(conn, m.id, "applied")
+                store.set_status(conn, m.id, "applied")  # its down did not start: still applied
         store.append(conn, action=action, status=status, started_at=started, deployment_id=deployment_id,
                      migration_id=m.id, details=details, error=str(exc) if status == "failed" else None)
     store.committed()
     yield MigrationFinished(m.id, action, status, int((time.perf_counter() - t0) * 1000),
                             error=str(exc), statement=statement, line=line)
-
-
-def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
-                 cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
-    yield MigrationStarted(m.id, "rollback", index, total)
-    store = target.store
-    started = utcnow()
-    t0 = time.perf_counter()
-    if _transactional(target, m):
-        try:
-            with conn.begin():
-                n = yield from run_section(conn, m, "down", target.dialect, cancel)
-                _reset_session(target, conn)
-                store.set_status(conn, m.id, "rolled_back")
-                store.append(conn, action="rollback", status="ok", started_at=started,
-                             deployment_id=deployment_id, migration_id=m.id, details={"statements": n})
-            store.committed()
-        except (StepFailed, Cancelled) as exc:
-            store.rolled_back()
-            _reset_session(target, conn)
-            yield from _record_failure(target, conn, m, "rollback", started, t0, deployment_id, exc, dirty=False)
-            raise
-    else:
-        with conn.begin():
-            store.set_status(conn, m.id, "running")
-        counter = _Counter()
-        try:
-            if m.transaction == "none":
-                with target.engine.connect() as ac:
-                    ac = ac.execution_options(isolation_level="AUTOCOMMIT")
-                    yield from counter.count(run_section(ac, m, "down", target.dialect, cancel))
-            else:
-                with conn.begin():
-                    yield from counter.count(run_section(conn, m, "down", target.dialect, cancel))
-        except (StepFailed, Cancelled) as exc:
-            dirty = counter.n > 0 or m.kind == "py"
-            if isinstance(exc, StepFailed):
-                exc.dirty = dirty
-            yield from _record_failure(target, conn, m, "rollback", started, t0, deployment_id, exc, dirty=dirty)
-            raise
-        finally:
-            _reset_session(target, conn)
-        with conn.begin():
-            store.set_status(conn, m.id, "rolled_back")
-            store.append(conn, action="rollback", status="ok", started_at=started,
-                         deployment_id=deployment_id, migration_id=m.id, details={"statements": counter.n})
-        store.committed()
-    ms = int((time.perf_counter() - t0) * 1000)
-    yield MigrationFinished(m.id, "rollback", "ok", ms)
-    return ms
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,10 +321,33 @@ def _dry_run(project: Project, target: Target, result: OperationResult, kind: st
 # deploy
 
 
+def _observed(gen: Generator[Event, None, OperationResult], result: OperationResult):
+    """Pass events through, keeping each finished migration in ``result.migrations``."""
+    value = yield from _collect(gen, result)
+    return value
+
+
+def _collect(gen, result: OperationResult):
+    while True:
+        try:
+            ev = next(gen)
+        except StopIteration as stop:
+            return stop.value
+        if isinstance(ev, MigrationFinished):
+            result.migrations.append(ev)
+        yield ev
+
+
 def deploy(project: Project, target: Target, opts: DeployOptions,
            cancel: CancelToken | None = None) -> Generator[Event, None, OperationResult]:
-    cancel = cancel or CancelToken()
+    """The deploy pipeline (SPEC §4). Refusals before anything changed raise (ValidationFailed,
+    DatabaseNeedsRepair, LockTimeout, ConnectionFailed); failures after that are in the result."""
     result = OperationResult("deploy")
+    return (yield from _observed(_deploy(project, target, opts, cancel or CancelToken(), result), result))
+
+
+def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: CancelToken,
+            result: OperationResult) -> Generator[Event, None, OperationResult]:
     yield from _validate(project, target, result)
 
     if opts.dry_run:
@@ -449,8 +452,14 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
         result.error = failure
         result.status = "cancelled" if isinstance(failure, Cancelled) else "failed"
         if isinstance(failure, Cancelled):
-            result.message = (f"cancelled: {len(result.applied)} migration(s) applied and recorded; "
-                              "the interrupted one was rolled back")
+            interrupted = failure.where if failure.where in project.migrations else None
+            result.failed = interrupted
+            result.message = f"cancelled: {len(result.applied)} migration(s) applied and recorded"
+            if interrupted and _transactional(target, project.migrations[interrupted]):
+                result.message += f"; {interrupted} was interrupted and rolled back"
+            elif interrupted:
+                result.message += (f"; {interrupted} was interrupted and may be partly applied (dirty): "
+                                   f"check it, then `nexo repair {interrupted} --mark applied|rolled-back`")
         elif isinstance(failure, StepFailed) and failure.dirty:
             result.message = _dirty_message(failure, result)
         elif opts.auto_rollback and result.applied:
@@ -518,10 +527,12 @@ def _verify(project: Project, target: Target, conn: sa.Connection, result: Opera
                 continue
             cancel.check("verify")
             started = utcnow()
+            tm = time.perf_counter()
+            tally = _Tally()
             yield MigrationStarted(mid, "verify")
             try:
                 with conn.begin() as tx:
-                    yield from run_section(conn, m, "verify", target.dialect, cancel)
+                    yield from tally.count(run_section(conn, m, "verify", target.dialect, cancel))
                     tx.rollback()  # verify never changes anything
             except StepFailed as exc:
                 with conn.begin():
@@ -534,7 +545,8 @@ def _verify(project: Project, target: Target, conn: sa.Connection, result: Opera
                 store.append(conn, action="verify", status="ok", started_at=started,
                              deployment_id=deployment_id, migration_id=mid)
             store.committed()
-            yield MigrationFinished(mid, "verify", "ok", 0)
+            yield MigrationFinished(mid, "verify", "ok", int((time.perf_counter() - tm) * 1000),
+                                    statements=tally.statements)
         # every planned migration recorded applied
         rows = store.applied(conn)
         if conn.in_transaction():
@@ -587,8 +599,13 @@ class RollbackOptions:
 
 def rollback(project: Project, target: Target, opts: RollbackOptions,
              cancel: CancelToken | None = None) -> Generator[Event, None, OperationResult]:
-    cancel = cancel or CancelToken()
+    """Roll back to a target or one migration (with its dependents), dependents first."""
     result = OperationResult("rollback")
+    return (yield from _observed(_rollback(project, target, opts, cancel or CancelToken(), result), result))
+
+
+def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: CancelToken,
+              result: OperationResult) -> Generator[Event, None, OperationResult]:
     yield from _validate(project, target, result)
     if opts.dry_run:
         def plan_for(snap: Snapshot) -> Plan:
