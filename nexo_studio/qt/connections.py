@@ -67,9 +67,12 @@ class ConnectionFields:
 
 
 def url_without_password(url: str | URL) -> str:
+    """The URL as text with no password in it (``URL.set(password=None)`` would keep it)."""
     u = make_url(url) if isinstance(url, str) else url
-    return u.set(password=None).render_as_string(hide_password=False) if u.password else \
-        u.render_as_string(hide_password=False)
+    if u.password is not None:
+        u = URL.create(u.drivername, username=u.username, host=u.host, port=u.port, database=u.database,
+                       query=u.query)
+    return u.render_as_string(hide_password=False)
 
 
 @dataclass

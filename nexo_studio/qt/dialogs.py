@@ -32,8 +32,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QRadioButton,
     QSpinBox,
@@ -77,7 +75,7 @@ class _WorkerDialog(QDialog):
 
     def run_job(self, job: Job, on_done) -> bool:
         if not self.worker.submit(job):
-            QMessageBox.information(self, self.windowTitle(), "Another operation is running; try again when it ends.")
+            self.setToolTip("Another operation is running; try again when it ends.")
             return False
         self._pending[job.name] = on_done
         return True
@@ -116,6 +114,8 @@ class ConnectionDialog(_WorkerDialog):
         self.store = store or ProfileStore.load()
         self.result_dir: Path | None = None
         self.result_url: str | None = None
+        #: set when a password could not go to the keyring (the window tells the user)
+        self.keyring_message: str | None = None
 
         layout = QVBoxLayout(self)
 
@@ -361,9 +361,9 @@ class ConnectionDialog(_WorkerDialog):
             return
         saved, message = Passwords.store(u, u.password)
         self.keyring_note.setText(message)
-        self.keyring_note.setVisible(not saved)
-        if not saved:
-            QMessageBox.warning(self, "Password not saved", message)
+        self.keyring_note.setStyleSheet("" if saved else f"color: {status_colour('pending').name()}")
+        self.keyring_note.setVisible(True)
+        self.keyring_message = None if saved else message
 
     def test_connection(self) -> None:
         try:
@@ -398,12 +398,12 @@ class ConnectionDialog(_WorkerDialog):
     def _accept(self) -> None:
         d = Path(self.dir_edit.text().strip()).expanduser()
         if not d.is_dir():
-            QMessageBox.warning(self, "Open project", f"{d} is not a folder.")
+            self.test_result.setText(f"✗ {d} is not a folder.")
             return
         try:
             url = self.url()
         except Exception as exc:  # noqa: BLE001
-            QMessageBox.warning(self, "Open project", f"Not a database URL: {exc}")
+            self.test_result.setText(f"✗ Not a database URL: {exc}")
             return
         self._remember_password(url)
         from sqlalchemy.engine import make_url
@@ -467,7 +467,8 @@ class DeployDialog(_WorkerDialog):
         self.setMinimumSize(680, 520)
         self.project, self.snapshot = project, snapshot
         layout = QVBoxLayout(self)
-        pending = [s for s in snapshot.states if s.status == "pending"]
+        # "failed": the last (transactional) attempt failed and left nothing behind: retryable
+        pending = [s for s in snapshot.states if s.status in ("pending", "failed")]
 
         form = QFormLayout()
         self.target_box = QComboBox()
@@ -710,12 +711,16 @@ class RestoreDialog(QDialog):
             hh.setSectionResizeMode(c, QHeaderView.ResizeMode.ResizeToContents)
         hh.setStretchLastSection(True)
         layout.addWidget(self.table, 1)
+        self.understand = QCheckBox("Replace the database with this backup; everything changed after it is lost")
+        self.understand.setObjectName("understand")
+        self.understand.toggled.connect(self._selection)
+        layout.addWidget(self.understand)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText("Restore")
         self.ok_button.setIcon(icon("restore"))
         self.ok_button.setEnabled(False)
-        self.buttons.accepted.connect(self._confirm)
+        self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.table.itemSelectionChanged.connect(self._selection)
@@ -724,24 +729,13 @@ class RestoreDialog(QDialog):
                 self.table.selectRow(r)
                 break
 
-    def _selection(self) -> None:
+    def _selection(self, *_args) -> None:
         b = self.selected()
-        self.ok_button.setEnabled(bool(b and b.get("exists")))
+        self.ok_button.setEnabled(bool(b and b.get("exists")) and self.understand.isChecked())
 
     def selected(self) -> dict | None:
         rows = self.table.selectionModel().selectedRows()
         return self.backups[rows[0].row()] if rows else None
-
-    def _confirm(self) -> None:
-        b = self.selected()
-        if not b:
-            return
-        answer = QMessageBox.warning(
-            self, "Restore", f"Replace the database with the backup of {fmt_time(b.get('created_at'))} UTC?\n\n"
-            f"{b.get('path')}\n\nEverything changed after this backup is lost.",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Cancel)
-        if answer == QMessageBox.StandardButton.Yes:
-            self.accept()
 
 
 # --------------------------------------------------------------------------------------------
@@ -752,8 +746,6 @@ REPAIRS = {
     # status -> [(key, label, kwargs for operations.repair)]
     "dirty": [("mark-applied", "Mark as applied (I finished it by hand)", {"mark": "applied"}),
               ("mark-rolled-back", "Mark as rolled back (I undid its partial changes)", {"mark": "rolled-back"})],
-    "failed": [("mark-applied", "Mark as applied", {"mark": "applied"}),
-               ("mark-rolled-back", "Mark as rolled back", {"mark": "rolled-back"})],
     "drifted": [("accept-checksum", "Accept the changed file (record its new checksum)", {"accept_checksum": True}),
                 ("mark-rolled-back", "Mark as rolled back", {"mark": "rolled-back"})],
     "missing": [("forget-missing", "Forget it (drop its row; its file is gone)", {"forget_missing": True})],
@@ -973,5 +965,4 @@ def open_path(path: Path) -> None:
     QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
 
-__all__ = ["ConnectionDialog", "DeployDialog", "RollbackDialog", "RestoreDialog", "RepairDialog", "ExportDialog",
-           "QPlainTextEdit"]
+__all__ = ["ConnectionDialog", "DeployDialog", "RollbackDialog", "RestoreDialog", "RepairDialog", "ExportDialog"]

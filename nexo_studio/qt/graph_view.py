@@ -7,25 +7,28 @@ Two halves:
   split by dummy nodes, crossings reduced by barycentre sweeps (the best ordering seen is kept,
   judged by an exact crossing count), then vertical positions by repeated neighbour averaging
   with minimum-spacing constraints solved exactly per layer (isotonic regression). grandalf's
-  Sugiyama was measured first: 6.7 s for 2,000 nodes, too slow for the 1 s budget; this takes a
-  fraction of a second (``benchmarks/gui.py`` prints the figure).
+  Sugiyama was measured first: 6.7 s for 2,000 nodes, too slow for the 1 s budget; this takes
+  about 0.3 s (``benchmarks/gui.py`` prints the figure).
 * :class:`GraphView` -- a QGraphicsView that draws a layout: status-coloured nodes, bezier edges
   with arrowheads (dependency -> dependent), wheel zoom under the mouse, drag to pan, ``F`` to
   fit, hover to highlight a node's transitive dependencies and dependents, a status legend.
 
-At 2,000 nodes the view stays cheap: nodes paint from an item-coordinate pixmap cache when the
-view is zoomed out (no Python per frame), draw only a coloured box below a readable zoom, and
-switch to direct painting (crisp text) when zoomed in, where few nodes are visible.
+What keeps 2,000 nodes cheap: zoomed out past readable text, the node and edge items are hidden
+and one overview item draws every box and edge as a few painter paths (one Python paint call per
+frame); zoomed in, node items paint into a device-coordinate cache, so panning only blits. Hover
+moves items above a translucent veil instead of touching every item; hit tests use a per-column
+index of the layout, not scene queries. ``set_data_async`` builds the scene in ~12 ms slices and
+swaps it in, so a refresh never freezes the window.
 """
-
 from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+import shiboken6
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -511,19 +514,35 @@ class _OverviewItem(QGraphicsItem):
     def __init__(self, view: "GraphView") -> None:
         super().__init__()
         self._view = view
-        self._rects: dict[str, list[QRectF]] = {}
+        # one path per status and one for all edges: a handful of objects, not thousands (fewer
+        # objects for Python's garbage collector to walk)
+        self._rects: dict[str, QPainterPath] = {}
+        self._lines = QPainterPath()
         self._selected: QRectF | None = None
         self._bounds = QRectF()
 
+    def set_content(self, rects: dict[str, QPainterPath], lines: QPainterPath, bounds: QRectF) -> None:
+        """Boxes by status and edges as straight segments, computed while building."""
+        self.prepareGeometryChange()
+        self._rects, self._lines = rects, lines
+        self._bounds = bounds.adjusted(-4, -4, 4, 4)
+        self.update()
+
+    def set_selected(self, rect: QRectF | None) -> None:
+        self._selected = rect
+        self.update()
+
     def set_nodes(self, items: Iterable[NodeItem]) -> None:
         self.prepareGeometryChange()
-        rects: dict[str, list[QRectF]] = {}
+        rects: dict[str, QPainterPath] = {}
         bounds = QRectF()
         self._selected = None
         for it in items:
             p = it.pos()
             r = QRectF(p.x() - it.W / 2, p.y() - it.H / 2, it.W, it.H)
-            rects.setdefault(it.status, []).append(r)
+            if it.status not in rects:
+                rects[it.status] = QPainterPath()
+            rects[it.status].addRect(r)
             bounds = bounds.united(r) if not bounds.isNull() else r
             if it.selected:
                 self._selected = r
@@ -536,13 +555,19 @@ class _OverviewItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         c = self._view._colours
+        if not self._lines.isEmpty():
+            pen = QPen(c.edge, 1.0)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(self._lines)
         for status, rects in self._rects.items():
             colour = status_colour(status)
             pen = QPen(colour, 1.0)
             pen.setCosmetic(True)  # at least a pixel, however far out
             painter.setPen(pen)
             painter.setBrush(colour)
-            painter.drawRects(rects)
+            painter.drawPath(rects)
         if self._selected is not None:
             pen = QPen(c.selection, 3.0)
             pen.setCosmetic(True)
@@ -631,6 +656,8 @@ class GraphView(QGraphicsView):
     migration_selected = Signal(str)
     context_menu_requested = Signal(str, QPoint)
     migration_activated = Signal(str)
+    #: a (re)build finished and the new scene is showing
+    data_ready = Signal()
 
     MIN_SCALE = 0.02
     MAX_SCALE = 4.0
@@ -668,93 +695,198 @@ class GraphView(QGraphicsView):
         self._lit_nodes: list[NodeItem] = []
         self._lit_edges: list[QGraphicsPathItem] = []
         self._overview_mode: bool | None = None
+        self._panning = False
+        self._overview_refresh_pending = False
         self._legend = _Legend(self)
         self._setup_fonts()
         self._colours = _colours(self.palette())
-        self._make_scene_fixtures()
+        self._veil, self._overview, self._lit_overview = self._make_scene_fixtures(scene)
         self._apply_background()
+        self._builder: Iterator[None] | None = None
+        self._slice_s = 0.012
+        self._build_timer = QTimer(self)
+        self._build_timer.setInterval(0)
+        self._build_timer.timeout.connect(self._build_slice)
 
     # -- public API ----------------------------------------------------------------------------
 
     def set_data(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None = None) -> None:
-        """Rebuild the scene. Pass ``layout`` (from :func:`project_layout`, e.g. computed on a
-        worker) to skip the layout step here."""
+        """Rebuild the scene now. Pass ``layout`` (from :func:`project_layout`, e.g. computed on
+        a worker) to skip the layout step here."""
+        self._cancel_build()
+        for _ in self._build(project, snapshot, layout):
+            pass
+
+    def set_data_async(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None = None,
+                       slice_ms: float = 12.0) -> None:
+        """Rebuild in slices of about ``slice_ms`` on the event loop, so the GUI thread never
+        stalls (2,000 nodes: ~30 slices). The old picture stays until the new scene is swapped
+        in; ``data_ready`` fires then. Compute ``layout`` on a worker first for big projects
+        (``project_layout(project, snapshot, view.node_width_for(project, snapshot))``)."""
+        self._cancel_build()
+        self._builder = self._build(project, snapshot, layout)
+        self._slice_s = slice_ms / 1000
+        self._build_timer.start(0)
+
+    @property
+    def building(self) -> bool:
+        return self._builder is not None
+
+    def _cancel_build(self) -> None:
+        self._build_timer.stop()
+        if self._builder is not None:
+            self._builder.close()
+            self._builder = None
+
+    def _build_slice(self) -> None:
+        if self._builder is None:
+            self._build_timer.stop()
+            return
+        deadline = time.perf_counter() + self._slice_s
+        try:
+            while time.perf_counter() < deadline:
+                next(self._builder)
+        except StopIteration:
+            self._builder = None
+            self._build_timer.stop()
+
+    def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Iterator[None]:
+        """Build a new scene (yielding every few hundred items), swap it in, then tear the old
+        one down in pieces."""
+        chunk = 200
         nodes, edges = graph_edges(project, snapshot)
         if layout is None:
             layout = layered_layout(nodes, edges, node_width=self.node_width_for(project, snapshot))
-        self.layout_result = layout
-        self._project = project
-        self._snapshot = snapshot
-        self.hovered_id = None
-        self.highlighted = (frozenset(), frozenset())
-        self._lit_nodes, self._lit_edges = [], []
-        scene = self.scene()
-        scene.clear()
-        self.nodes.clear()
-        self.edges.clear()
-        self._overview_mode = None
-        self._deps = {n: [] for n in nodes}
-        self._dependents = {n: [] for n in nodes}
-        unique_edges = [(a, b) for a, b in dict.fromkeys(edges) if a in self._deps and b in self._deps]
+            yield
+        scene = QGraphicsScene(self)
+        # no BSP index: building one for thousands of items is a long stall on the first paint,
+        # while a linear visibility scan in C++ is cheap; hit tests use our own column index
+        scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
+        deps: dict[str, list[str]] = {n: [] for n in nodes}
+        dependents: dict[str, list[str]] = {n: [] for n in nodes}
+        unique_edges = [(a, b) for a, b in dict.fromkeys(edges) if a in deps and b in deps]
         for a, b in unique_edges:
-            self._deps[b].append(a)
-            self._dependents[a].append(b)
+            deps[b].append(a)
+            dependents[a].append(b)
         w = layout.node_width
-        self._node_width = w
-        self._step = w + layout.layer_gap
+        step = w + layout.layer_gap
+        # will the fitted view be zoomed out past text? then create the items hidden (the
+        # overview item draws them) instead of hiding thousands of them after the swap
+        xs = [x for x, _ in layout.positions.values()] or [0.0]
+        ys = [y for _, y in layout.positions.values()] or [0.0]
+        vp = self.viewport().size()
+        span_w = max(xs) - min(xs) + w + 100
+        span_h = max(ys) - min(ys) + NODE_HEIGHT + 100 + self._legend.height()
+        overview = min(vp.width() / span_w, vp.height() / span_h) < self.TEXT_SCALE
+        lines = QPainterPath()
+        half = w / 2
 
         # edges first, then nodes: equal z values stack in insertion order
+        edge_items: dict[tuple[str, str], QGraphicsPathItem] = {}
         pen = self._edge_pen(self._colours.edge, _EDGE_WIDTH)
+        back_pen = self._edge_pen(self._colours.edge, _EDGE_WIDTH, True)
         positions = layout.positions
-        for a, b in unique_edges:
-            path = _edge_path(positions.get(a, (0.0, 0.0)), positions.get(b, (0.0, 0.0)),
-                              layout.routes.get((a, b), ()), w)
-            item = QGraphicsPathItem(path)
-            item.setPen(pen if (a, b) not in layout.back_edges else self._edge_pen(self._colours.edge, _EDGE_WIDTH, True))
+        for k, (a, b) in enumerate(unique_edges):
+            item = QGraphicsPathItem(_edge_path(positions.get(a, (0.0, 0.0)), positions.get(b, (0.0, 0.0)),
+                                                layout.routes.get((a, b), ()), w))
+            item.setPen(back_pen if (a, b) in layout.back_edges else pen)
+            if overview:
+                item.setVisible(False)
+            sx, sy = positions.get(a, (0.0, 0.0))
+            lines.moveTo(sx + half, sy)
+            for vx, vy in layout.routes.get((a, b), ()):
+                lines.lineTo(vx - half, vy)
+                lines.lineTo(vx + half, vy)
+            tx, ty = positions.get(b, (0.0, 0.0))
+            lines.lineTo(tx - half, ty)
             scene.addItem(item)
-            self.edges[(a, b)] = item
+            edge_items[(a, b)] = item
+            if k % chunk == chunk - 1:
+                yield
         states = snapshot.by_id or {s.id: s for s in snapshot.states}
+        node_items: dict[str, NodeItem] = {}
+        rects: dict[str, QPainterPath] = {}
         columns: dict[int, list[tuple[float, str]]] = {}
         left = top = float("inf")
         right = bottom = float("-inf")
-        for mid in nodes:
+        for k, mid in enumerate(nodes):
             st = states.get(mid)
             m = project.migrations.get(mid)
             version = st.version if st else (m.version if m else "")
             name = st.name if st else (m.name if m else mid)
-            item = NodeItem(mid, version, name, st.status if st else "pending", self, w,
-                            bool(self._deps[mid]))
+            item = NodeItem(mid, version, name, st.status if st else "pending", self, w, bool(deps[mid]))
             x, y = positions.get(mid, (w / 2, 0.0))
             item.setPos(x, y)
             item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            if overview:
+                item.setVisible(False)
+            if item.status not in rects:
+                rects[item.status] = QPainterPath()
+            rects[item.status].addRect(x - half, y - NODE_HEIGHT / 2, w, NODE_HEIGHT)
             scene.addItem(item)
-            self.nodes[mid] = item
-            columns.setdefault(round((x - w / 2) / self._step), []).append((y, mid))
+            node_items[mid] = item
+            columns.setdefault(round((x - w / 2) / step), []).append((y, mid))
             left, right = min(left, x), max(right, x)
             top, bottom = min(top, y), max(bottom, y)
-        self._columns = {}
-        for k, col in columns.items():
-            col.sort()
-            self._columns[k] = ([y for y, _ in col], [m for _, m in col])
-        self._make_scene_fixtures()
-        if self.nodes:
+            if k % chunk == chunk - 1:
+                yield
+        if node_items:
             rect = QRectF(left - w / 2 - ARROW, top - NODE_HEIGHT / 2, right - left + w + ARROW,
                           bottom - top + NODE_HEIGHT)
-            # edges of a cyclic project loop below the nodes
-            rect = rect.united(self._bounds_of_back_edges(layout)) if layout.back_edges else rect
+            for e in layout.back_edges:  # edges of a cyclic project loop below the nodes
+                if e in edge_items:
+                    rect = rect.united(edge_items[e].boundingRect())
             rect = rect.adjusted(-40, -40, 40, 40)
         else:
             rect = QRectF(0, 0, 10, 10)
         scene.setSceneRect(rect)
-        self._veil.setRect(rect)
-        self._overview.set_nodes(self.nodes.values())
+        veil, overview_item, lit_overview = self._make_scene_fixtures(scene)
+        veil.setRect(rect)
+        overview_item.set_content(rects, lines, rect)
+        yield
+
+        # swap: from here on the view shows the new scene
+        old = self.scene()
+        self.highlight(None)
+        self.setScene(scene)
+        self.layout_result = layout
+        self._project, self._snapshot = project, snapshot
+        self.nodes, self.edges = node_items, edge_items
+        self._deps, self._dependents = deps, dependents
+        self._node_width, self._step = w, step
+        self._columns = {}
+        for k, col in columns.items():
+            col.sort()
+            self._columns[k] = ([y for y, _ in col], [m for _, m in col])
+        self._veil, self._overview, self._lit_overview = veil, overview_item, lit_overview
+        self._lit_nodes, self._lit_edges = [], []
+        self.hovered_id = None
+        self.highlighted = (frozenset(), frozenset())
+        self._overview_mode = overview
+        self._overview.setVisible(overview)
         self._legend.set_statuses(s.status for s in snapshot.states)
         self._place_legend()
         if self.selected_id in self.nodes:
             self.nodes[self.selected_id].set_selected(True)
+            self._overview.set_selected(self._box(self.selected_id))
         else:
             self.selected_id = None
         self.fit()
+        self.data_ready.emit()
+        if old is None or old is scene:
+            return
+        # the old scene goes in pieces too (deleting thousands of items at once is a stall)
+        try:
+            items = [i for i in old.items() if i.parentItem() is None]
+            yield
+            for k in range(0, len(items), chunk * 2):
+                for i in range(k, min(k + chunk * 2, len(items))):
+                    old.removeItem(items[i])
+                    items[i] = None  # the last reference: the item is deleted here
+                yield
+        finally:
+            if shiboken6.isValid(old):
+                old.deleteLater()
 
     def node_width_for(self, project: Project, snapshot: Snapshot | None = None) -> float:
         """Node width that shows the longest name unelided, within 168..260 px (pass it to
@@ -776,6 +908,23 @@ class GraphView(QGraphicsView):
         self._legend.set_statuses(s.status for s in snapshot.states)
         self._place_legend()
 
+    def set_status(self, migration_id: str, status: str) -> None:
+        """Recolour one node live (e.g. as a deploy progresses); the zoomed-out overview and the
+        legend catch up once per event-loop turn, however many nodes change."""
+        item = self.nodes.get(migration_id)
+        if item is None or item.status == status:
+            return
+        item.set_status(status)
+        if not self._overview_refresh_pending:
+            self._overview_refresh_pending = True
+            QTimer.singleShot(0, self._refresh_overview)
+
+    def _refresh_overview(self) -> None:
+        self._overview_refresh_pending = False
+        self._overview.set_nodes(self.nodes.values())
+        self._legend.set_statuses(item.status for item in self.nodes.values())
+        self._place_legend()
+
     def select(self, migration_id: str | None, centre: bool = True) -> None:
         """Select a node (or none) and, with ``centre``, bring it into view; does not emit
         ``migration_selected``."""
@@ -787,7 +936,7 @@ class GraphView(QGraphicsView):
             item.set_selected(True)
             if centre:
                 self.centerOn(item)
-        self._overview.set_nodes(self.nodes.values())
+        self._overview.set_selected(self._box(self.selected_id) if self.selected_id else None)
 
     def fit(self) -> None:
         """Whole graph in view; small graphs are not blown up beyond a comfortable size."""
@@ -850,6 +999,8 @@ class GraphView(QGraphicsView):
         for e in self._lit_edges:
             e.setZValue(_Z_EDGE)
             e.setPen(pen)
+            if self._overview_mode:
+                e.setVisible(False)  # the overview item draws the unlit edges
         self._lit_nodes, self._lit_edges = [], []
         self.hovered_id = migration_id
         if migration_id is None:
@@ -870,6 +1021,7 @@ class GraphView(QGraphicsView):
                         e = self.edges[(a, b)]
                         e.setZValue(_Z_LIT_EDGE)
                         e.setPen(lit_pen)
+                        e.setVisible(True)
                         self._lit_edges.append(e)
         for mid in up | downward:
             item = self.nodes[mid]
@@ -885,22 +1037,27 @@ class GraphView(QGraphicsView):
 
     # -- helpers -------------------------------------------------------------------------------
 
-    def _make_scene_fixtures(self) -> None:
+    def _box(self, mid: str) -> QRectF:
+        item = self.nodes[mid]
+        p = item.pos()
+        return QRectF(p.x() - item.W / 2, p.y() - item.H / 2, item.W, item.H)
+
+    def _make_scene_fixtures(self, scene: QGraphicsScene) -> tuple[QGraphicsRectItem, "_OverviewItem", "_OverviewItem"]:
         """Items that live in every scene: the veil behind lit items, the zoomed-out boxes."""
-        scene = self.scene()
-        self._veil = QGraphicsRectItem(scene.sceneRect())
-        self._veil.setPen(Qt.PenStyle.NoPen)
-        self._veil.setBrush(self._colours.veil)
-        self._veil.setZValue(_Z_VEIL)
-        self._veil.hide()
-        self._overview = _OverviewItem(self)
-        self._overview.setZValue(_Z_NODE + 0.5)
-        self._overview.hide()
-        self._lit_overview = _OverviewItem(self)
-        self._lit_overview.setZValue(_Z_LIT_NODE)
-        self._lit_overview.hide()
-        for item in (self._veil, self._overview, self._lit_overview):
+        veil = QGraphicsRectItem(scene.sceneRect())
+        veil.setPen(Qt.PenStyle.NoPen)
+        veil.setBrush(self._colours.veil)
+        veil.setZValue(_Z_VEIL)
+        veil.hide()
+        overview = _OverviewItem(self)
+        overview.setZValue(_Z_NODE + 0.5)
+        overview.hide()
+        lit_overview = _OverviewItem(self)
+        lit_overview.setZValue(_Z_LIT_NODE)
+        lit_overview.hide()
+        for item in (veil, overview, lit_overview):
             scene.addItem(item)
+        return veil, overview, lit_overview
 
     @staticmethod
     def _edge_pen(colour: QColor, width: float, dashed: bool = False) -> QPen:
@@ -977,6 +1134,9 @@ class GraphView(QGraphicsView):
         self._overview_mode = overview
         for item in self.nodes.values():
             item.setVisible(not overview)
+        lit = set(map(id, self._lit_edges))
+        for e in self.edges.values():
+            e.setVisible(not overview or id(e) in lit)
         self._overview.setVisible(overview)
         if overview and self._lit_nodes:
             self._lit_overview.set_nodes(self._lit_nodes)
@@ -1060,9 +1220,11 @@ class GraphView(QGraphicsView):
                 self.context_menu_requested.emit(mid, event.globalPosition().toPoint())
             event.accept()
             return
-        if event.button() == Qt.MouseButton.LeftButton and mid is not None:
-            self.select(mid, centre=False)
-            self.migration_selected.emit(mid)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._panning = True
+            if mid is not None:
+                self.select(mid, centre=False)
+                self.migration_selected.emit(mid)
         super().mousePressEvent(event)  # starts the hand drag (pan)
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
@@ -1075,8 +1237,13 @@ class GraphView(QGraphicsView):
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
-        if event.buttons() == Qt.MouseButton.NoButton:
+        if not self._panning:
             self.highlight(self.node_at(event.position().toPoint()))
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._panning = False
 
     def leaveEvent(self, event: QEvent) -> None:
         super().leaveEvent(event)

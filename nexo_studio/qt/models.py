@@ -459,6 +459,7 @@ class LogModel(QAbstractTableModel):
     def append(self, entries: Sequence[LogEntry]) -> None:
         if not entries:
             return
+        entries = list(entries)[-self.limit:]
         overflow = len(self._rows) + len(entries) - self.limit
         if overflow > 0:
             drop = min(max(overflow, self.limit // 10), len(self._rows))

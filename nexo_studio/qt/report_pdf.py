@@ -1,11 +1,22 @@
-"""PDF audit reports, drawn with Qt: the report's blocks (``core.reports.layout``) become a
-QTextDocument in the HTML subset Qt understands, which is paginated and painted page by page into
-a QPdfWriter -- A4 landscape (the event table has ten columns), margins, a running header and a footer with the page number on every
-page, table header rows repeated after each page break, rows never cut in half.
+"""PDF audit reports, drawn with Qt (QTextDocument + QPdfWriter + QPainter); works without a screen.
 
-Works without a screen: with no ``DISPLAY``/``WAYLAND_DISPLAY`` (Linux and other X11 systems)
-Qt's ``offscreen`` platform is selected before the application object is created; an existing
-QApplication/QGuiApplication (the GUI, pytest-qt) is reused.
+How it is drawn
+    The report's blocks (``core.reports.layout`` -- the same content as the HTML report) become
+    small QTextDocuments in the HTML subset Qt renders: one per heading, key/value list, banner
+    and chart, and one per run of up to ``CHUNK_ROWS`` rows of a table (each with the column
+    header row). Each document is laid out once at the body width, and its *cut points* are
+    measured: the top of every table row. A planner fills A4 landscape pages (the event table
+    has ten columns) top to bottom, cutting tables only between rows, repeating the table's
+    header row at the top of every continued page, keeping headings with what follows and
+    starting "Current state" and "Events" on new pages. Each page is then painted with a
+    QPainter: a running header, every placed slice via ``QTextDocument.drawContents`` with a
+    translate and a clip, and a footer with the page number ("Page i of n"). Only a single row
+    taller than a whole page is ever split (at the page height).
+
+Without a screen
+    With no ``DISPLAY``/``WAYLAND_DISPLAY`` (Linux and other X11 systems) Qt's ``offscreen``
+    platform is selected before the application object is created; an existing
+    QApplication/QGuiApplication (the GUI, pytest-qt) is reused.
 
 Importing this module registers the ``pdf`` renderer with ``nexo_studio.core.reports``.
 
@@ -21,9 +32,11 @@ from __future__ import annotations
 import os
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from nexo_studio.core.reports.export import register_renderer
 from nexo_studio.core.reports.json_report import body_digest
@@ -46,12 +59,16 @@ from nexo_studio.core.reports.sink import atomic_path
 # -- page geometry (document units: 1/96 inch, the QPdfWriter resolution used) ------------------
 DPI = 96
 MM = DPI / 25.4
-PAGE_W, PAGE_H = round(297 * MM), round(210 * MM)  # A4 landscape: the event table is wide
-MARGIN_X = round(13 * MM)
-HEADER_H = round(16 * MM)  # top margin including the running header
-FOOTER_H = round(15 * MM)  # bottom margin including the footer
+PAGE_W, PAGE_H = round(297 * MM), round(210 * MM)  # A4 landscape
+MARGIN_X = round(12 * MM)
+HEADER_H = round(15 * MM)  # top margin, with the running header in it
+FOOTER_H = round(14 * MM)  # bottom margin, with the footer in it
 BODY_W = PAGE_W - 2 * MARGIN_X
 BODY_H = PAGE_H - HEADER_H - FOOTER_H
+CHUNK_ROWS = 300  # table rows per QTextDocument (keeps Qt's table layout fast on long histories)
+KEEP_DOCS = 8  # with more table chunks than this, laid-out documents are released after planning
+#                 and rebuilt page by page while painting: memory stays flat on long histories
+PAD, BORDER = 2, 1  # table cell padding and border, document units
 
 INK, MUTED, LINE, HEAD_BG = "#263238", "#607d8b", "#b0bec5", "#eceff1"
 TONES = {"ok": "#2e7d32", "bad": "#c62828", "warn": "#b26a00", "muted": "#90a4ae"}
@@ -60,7 +77,7 @@ SANS, MONO = "DejaVu Sans", "DejaVu Sans Mono"
 _app = None
 
 
-def ensure_app():
+def ensure_app() -> Any:
     """The running Qt GUI application, or a new one (offscreen when there is no display)."""
     global _app
     from PySide6.QtCore import QCoreApplication
@@ -76,19 +93,19 @@ def ensure_app():
     return _app
 
 
-# -- HTML (the subset QTextDocument renders) --------------------------------------------------
+# -- HTML in the subset QTextDocument renders --------------------------------------------------
 
 _LONG = re.compile(r"\S{18,}")
 _SOFT = re.compile(r"([_./\\:,=&?-])")
 
 
 def _breakable(text: str) -> str:
-    """Allow line breaks inside long tokens (ids, uuids, paths, hashes) so no column is clipped."""
+    """Allow line breaks inside long tokens (ids, uuids, paths) with zero-width spaces."""
 
     def soften(m: re.Match) -> str:
-        token = _SOFT.sub("\\1\u200b", m.group(0))
-        return "\u200b".join(part if len(part) <= 16 else "\u200b".join(part[i:i + 12] for i in range(0, len(part), 12))
-                             for part in token.split("\u200b"))
+        parts = _SOFT.sub("\\1\u200b", m.group(0)).split("\u200b")
+        return "\u200b".join(p if len(p) <= 16 else "\u200b".join(p[i:i + 12] for i in range(0, len(p), 12))
+                             for p in parts)
 
     return _LONG.sub(soften, text)
 
@@ -108,79 +125,208 @@ def _span(c: CellLike, mono: bool = False) -> str:
         if c.tone in ("ok", "bad", "warn"):
             style.append("font-weight:600")
     body = _text(c.text)
-    return f'<span style="{"; ".join(style)}">{body}</span>' if style else body
+    body = f'<span style="{"; ".join(style)}">{body}</span>' if style else body
+    return body + "<br>" + _text(c.detail) if c.detail else body
 
 
-def _table(t: Table) -> str:
+def _page(body: str, size: str = "8pt") -> str:
+    return f"<html><body style=\"font-family:'{SANS}'; font-size:{size}; color:{INK}\">{body}</body></html>"
+
+
+def _table_open(size: str) -> str:
+    return (f'<table width="100%" cellspacing="0" cellpadding="{PAD}" border="{BORDER}" '
+            f'style="border-collapse:collapse; border-color:{LINE}; border-style:solid; font-size:{size}">')
+
+
+def _table_chunks(t: Table) -> Iterator[str]:
+    """HTML of the table in runs of CHUNK_ROWS rows, each starting with the header row."""
     total = sum(col.weight for col in t.columns) or 1
     size = "6.5pt" if t.small else "7.5pt"
-    out = [f'<table width="100%" cellspacing="0" cellpadding="2" border="1" '
-           f'style="border-collapse:collapse; border-color:{LINE}; border-style:solid; font-size:{size}">'
-           "<thead><tr>"]
-    for col in t.columns:
-        out.append(f'<th width="{100 * col.weight / total:.1f}%" bgcolor="{HEAD_BG}" '
-                   f'align="{"right" if col.align == "right" else "left"}">{escape(col.title)}</th>')
-    out.append("</tr></thead><tbody>")
-    n = 0
+    head = "<thead><tr>" + "".join(
+        f'<th width="{100 * col.weight / total:.2f}%" bgcolor="{HEAD_BG}" '
+        f'align="{"right" if col.align == "right" else "left"}">{escape(col.title)}</th>' for col in t.columns
+    ) + "</tr></thead>"
+    rows: list[str] = []
     for row in t.rows():
-        out.append("<tr>")
-        for c, col in zip(row, t.columns):
-            align = ' align="right"' if col.align == "right" else ""
-            out.append(f'<td valign="top"{align}>{_span(c, col.mono)}</td>')
-        out.append("</tr>")
-        n += 1
-    if n == 0:
-        out.append(f'<tr><td colspan="{len(t.columns)}" style="color:{MUTED}"><i>{escape(t.empty)}</i></td></tr>')
-    out.append("</tbody></table>")
-    return "".join(out)
+        cells = "".join(f'<td valign="top"{" align=right" if col.align == "right" else ""}>{_span(c, col.mono)}</td>'
+                        for c, col in zip(row, t.columns))
+        rows.append(f"<tr>{cells}</tr>")
+        if len(rows) == CHUNK_ROWS:
+            yield _table_open(size) + head + "".join(rows) + "</table>"
+            rows = []
+    if rows:
+        yield _table_open(size) + head + "".join(rows) + "</table>"
 
 
 def _kv(b: KeyValues) -> str:
-    rows = "".join(f'<tr><th width="17%" align="left" valign="top" bgcolor="{HEAD_BG}">{escape(k)}</th>'
+    rows = "".join(f'<tr><th width="16%" align="left" valign="top" bgcolor="{HEAD_BG}">{escape(k)}</th>'
                    f'<td valign="top">{_span(v)}</td></tr>' for k, v in b.items)
-    return (f'<table width="100%" cellspacing="0" cellpadding="3" border="1" '
-            f'style="border-collapse:collapse; border-color:{LINE}; font-size:7.5pt">{rows}</table>')
+    return _table_open("7.5pt") + rows + "</table>"
 
 
 def _banner(b: Banner) -> str:
     colour, bg = (TONES["ok"], "#e8f5e9") if b.ok else (TONES["bad"], "#ffebee")
-    return (f'<table width="100%" cellspacing="0" cellpadding="6" border="0" bgcolor="{bg}" '
-            f'style="margin-top:4px; margin-bottom:6px"><tr><td width="6" bgcolor="{colour}"></td><td>'
+    return (f'<table width="100%" cellspacing="0" cellpadding="6" border="0" bgcolor="{bg}">'
+            f'<tr><td width="5" bgcolor="{colour}"></td><td>'
             f'<span style="font-size:11pt; font-weight:700; color:{colour}">{escape(b.title)}</span><br>'
             f'<span style="font-size:8pt">{_text(b.text)}</span></td></tr></table>')
 
 
-def _html(report: Report, blocks: Iterable[Block], charts: list[Chart]) -> str:
-    h = report.header
-    out = [f'<html><body style="font-family:\'{SANS}\'; font-size:8pt; color:{INK}">',
-           f'<p style="font-size:16pt; font-weight:700; margin-bottom:0">Nexo Studio audit report</p>',
-           f'<p style="color:{MUTED}; margin-top:2px">{_text(h.database)} \u00b7 generated '
-           f"{escape(when(h.generated_at))} UTC by {escape(h.generated_by)}</p>"]
-    for b in blocks:
-        if isinstance(b, Heading):
-            size = "12pt" if b.level == 2 else "10pt"
-            brk = "page-break-before:always; " if b.new_page else ""
-            out.append(f'<p style="{brk}font-size:{size}; font-weight:700; margin-top:12px; margin-bottom:4px">'
-                       f"{escape(b.text)}</p>")
-        elif isinstance(b, Paragraph):
-            colour = TONES.get(b.tone, INK)
-            out.append(f'<p style="color:{colour}; margin-top:0">{_text(b.text)}</p>')
-        elif isinstance(b, Banner):
-            out.append(_banner(b))
-        elif isinstance(b, KeyValues):
-            out.append(_kv(b))
-        elif isinstance(b, Chart):
-            charts.append(b)
-            scale = min(1.0, BODY_W / b.width)
-            out.append(f'<p style="margin-top:6px"><img src="nexo-chart:{b.key}" width="{int(b.width * scale)}" '
-                       f'height="{int(b.height * scale)}"></p>')
-        elif isinstance(b, Table):
-            out.append(_table(b))
-    out.append("</body></html>")
-    return "".join(out)
+# -- flowables ---------------------------------------------------------------------------------
 
 
-def _chart_image(chart: Chart, scale: float = 3.0):
+@dataclass
+class Flowable:
+    doc: Any  # QTextDocument, laid out at BODY_W
+    height: float
+    cuts: list[float]  # where a page may end inside it, ascending; the last is ``height``
+    header: float = 0.0  # height of the table header row repeated on continued pages (0: none)
+    start: float = 0.0  # where drawing starts (a later chunk of a table skips its header row)
+    gap: float = 6.0  # space above it, unless it starts a page
+    keep_with_next: bool = False
+    new_page: bool = False
+    is_table: bool = False
+    rebuild: Any = None  # makes ``doc`` again after it was released (long tables)
+
+    def document(self) -> Any:
+        if self.doc is None:
+            self.doc = self.rebuild()
+        return self.doc
+
+
+@dataclass
+class Slice:
+    flow: Flowable
+    top: float  # source range in the flowable's document
+    bottom: float
+    y: float  # destination, from the top of the page body
+    rule_below: bool = False  # a table cut at the page end: close it with a line
+
+
+class _Builder:
+    def __init__(self, writer: Any) -> None:
+        from PySide6.QtGui import QFont, QTextDocument
+
+        self._QTextDocument = QTextDocument
+        self.writer = writer
+        self.font = QFont(SANS, 8)
+
+    def doc(self, html: str, resources: Iterable[tuple[str, Any]] = ()) -> Any:
+        from PySide6.QtCore import QUrl
+
+        doc = self._QTextDocument()
+        doc.documentLayout().setPaintDevice(self.writer)
+        doc.setDefaultFont(self.font)
+        doc.setDocumentMargin(0)
+        for name, image in resources:
+            doc.addResource(self._QTextDocument.ResourceType.ImageResource, QUrl(name), image)
+        doc.setHtml(html)
+        doc.setTextWidth(BODY_W)
+        return doc
+
+    def whole(self, html: str, **kw: Any) -> Flowable:
+        doc = self.doc(_page(html))
+        h = doc.size().height()
+        return Flowable(doc, h, [h], **kw)
+
+    def table(self, html: str, has_header: bool, continuation: bool = False, gap: float = 6.0) -> Flowable:
+        from PySide6.QtGui import QTextTable
+
+        doc = self.doc(_page(html))
+        height = doc.size().height()
+        table = next((f for f in doc.rootFrame().childFrames() if isinstance(f, QTextTable)), None)
+        if table is None:
+            return Flowable(doc, height, [height], gap=gap)
+        layout = doc.documentLayout()
+        tops = [layout.blockBoundingRect(table.cellAt(r, 0).firstCursorPosition().block()).top() - PAD - BORDER
+                for r in range(table.rows())]
+        first_data = 1 if has_header else 0
+        header = tops[1] if has_header and len(tops) > 1 else 0.0
+        # a page may end after any row, but never between the header and the first row
+        cuts = [t for t in tops[first_data + 1:]] + [height]
+        return Flowable(doc, height, cuts, header=header, start=header if continuation else 0.0,
+                        gap=0.0 if continuation else gap, is_table=True, rebuild=lambda: self.doc(_page(html)))
+
+    def chart(self, chart: Chart) -> Flowable:
+        scale = min(1.0, BODY_W / chart.width, (BODY_H - 4) / chart.height)  # never split a picture
+        name = f"nexo-chart:{chart.key}"
+        html = f'<img src="{name}" width="{int(chart.width * scale)}" height="{int(chart.height * scale)}">'
+        doc = self.doc(_page(html), [(name, _chart_image(chart))])
+        h = doc.size().height()
+        return Flowable(doc, h, [h], gap=8.0)
+
+    def flowables(self, report: Report, blocks: Iterable[Block]) -> Iterator[Flowable]:
+        h = report.header
+        yield self.whole(
+            f'<p style="font-size:16pt; font-weight:700; margin:0">Nexo Studio audit report</p>'
+            f'<p style="color:{MUTED}; margin:2px 0 0 0">{_text(h.database)} \u00b7 generated '
+            f"{escape(when(h.generated_at))} UTC by {escape(h.generated_by)}</p>", gap=0.0)
+        for b in blocks:
+            if isinstance(b, Heading):
+                size = "12pt" if b.level == 2 else "9.5pt"
+                yield self.whole(f'<p style="font-size:{size}; font-weight:700; margin:0">{escape(b.text)}</p>',
+                                 gap=14.0 if b.level == 2 else 8.0, keep_with_next=True, new_page=b.new_page)
+            elif isinstance(b, Paragraph):
+                yield self.whole(f'<p style="color:{TONES.get(b.tone, INK)}; margin:0">{_text(b.text)}</p>', gap=3.0)
+            elif isinstance(b, Banner):
+                yield self.whole(_banner(b), gap=8.0)
+            elif isinstance(b, KeyValues):
+                yield self.table(_kv(b), has_header=False, gap=4.0)
+            elif isinstance(b, Chart):
+                yield self.chart(b)
+            elif isinstance(b, Table):
+                n = 0
+                for n, html in enumerate(_table_chunks(b), 1):
+                    yield self.table(html, has_header=True, continuation=n > 1, gap=4.0)
+                if n == 0:
+                    yield self.whole(f'<p style="color:{MUTED}; margin:0"><i>{escape(b.empty)}</i></p>', gap=3.0)
+
+
+def plan(flows: list[Flowable]) -> list[list[Slice]]:
+    """Place flowables on pages; cut tables only between rows; repeat table headers."""
+    pages: list[list[Slice]] = []
+    page: list[Slice] = []
+    y = 0.0
+
+    def new_page() -> None:
+        nonlocal page, y
+        pages.append(page)
+        page, y = [], 0.0
+
+    for i, f in enumerate(flows):
+        if f.new_page and page:
+            new_page()
+        if page:
+            y += f.gap
+        if f.keep_with_next and i + 1 < len(flows) and page:
+            nxt = flows[i + 1]
+            first = next((c for c in nxt.cuts if c > nxt.start), nxt.height) - nxt.start
+            if y + f.height + nxt.gap + first > BODY_H:
+                new_page()
+        pos = f.start
+        while pos < f.height - 0.01:
+            header = f.header if (f.is_table and f.header and pos > 0 and not page) else 0.0
+            avail = BODY_H - y - header
+            fits = [c for c in f.cuts if c > pos and c - pos <= avail + 0.01]
+            if fits:
+                cut = fits[-1]
+            elif page:  # does not fit under what is already on this page
+                new_page()
+                continue
+            else:  # taller than a whole page even alone: split it at the page height
+                cut = pos + max(avail, 1.0)
+            if header:
+                page.append(Slice(f, 0.0, header, y))
+                y += header
+            page.append(Slice(f, pos, cut, y, rule_below=f.is_table and cut < f.height - 0.01))
+            y += cut - pos
+            pos = cut
+    if page or not pages:
+        pages.append(page)
+    return pages
+
+
+def _chart_image(chart: Chart, scale: float = 3.0) -> Any:
     from PySide6.QtCore import QByteArray, QRectF
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
@@ -195,92 +341,89 @@ def _chart_image(chart: Chart, scale: float = 3.0):
     return image
 
 
-# -- painting -------------------------------------------------------------------------------------
+# -- painting ----------------------------------------------------------------------------------
 
 
 def write_pdf(report: Report, out: Path) -> str:
     """Render ``report`` to ``out`` (PDF); return the body digest printed in its footers."""
     ensure_app()
-    from PySide6.QtCore import QMarginsF, QRectF, QSizeF, Qt, QUrl
-    from PySide6.QtGui import (
-        QColor,
-        QFont,
-        QFontMetricsF,
-        QPageLayout,
-        QPageSize,
-        QPainter,
-        QPdfWriter,
-        QPen,
-        QTextDocument,
-    )
+    from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
 
     digest = body_digest(report)
-    charts: list[Chart] = []
-    html = _html(report, document(report), charts)
-
     out = Path(out)
+    h = report.header
     with atomic_path(out) as part:
         writer = QPdfWriter(str(part))
         writer.setResolution(DPI)
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Landscape,
                                          QMarginsF(0, 0, 0, 0)))
-        writer.setTitle(f"Nexo Studio audit report \u2014 {report.header.database}")
-        writer.setCreator(f"Nexo Studio {report.header.tool_version}")
+        writer.setTitle(f"Nexo Studio audit report \u2014 {h.database}")
+        writer.setCreator(f"Nexo Studio {h.tool_version}")
 
-        doc = QTextDocument()
-        doc.documentLayout().setPaintDevice(writer)
-        doc.setDefaultFont(QFont(SANS, 8))
-        doc.setDocumentMargin(0)
-        for chart in charts:
-            doc.addResource(QTextDocument.ResourceType.ImageResource, QUrl(f"nexo-chart:{chart.key}"),
-                            _chart_image(chart))
-        doc.setHtml(html)
-        doc.setPageSize(QSizeF(BODY_W, BODY_H))
-        pages = doc.pageCount()
+        builder = _Builder(writer)
+        flows, tables = [], 0
+        for flow in builder.flowables(report, document(report)):
+            flows.append(flow)
+            tables += flow.is_table
+            if flow.is_table and tables > KEEP_DOCS:
+                flow.doc = None  # measured; laid out again when its page is painted
+        pages = plan(flows)
+        releasing = tables > KEEP_DOCS
+        last_page = {id(s.flow): n for n, slices in enumerate(pages) for s in slices}
 
-        painter = QPainter(writer)
         small = QFont(SANS, 6.5)
         fm = QFontMetricsF(small, writer)
-        h = report.header
         left_head = f"Nexo Studio audit report \u00b7 {h.database}"
-        right_head = f"generated {when(h.generated_at)} UTC"
+        right_head = f"generated {when(h.generated_at)} UTC \u00b7 history to seq {h.head_seq}"
+        rule = QPen(QColor(LINE), 0.8)
+        painter = QPainter(writer)
         try:
-            for page in range(pages):
-                if page:
+            for number, slices in enumerate(pages, 1):
+                if number > 1:
                     writer.newPage()
                 # running header
+                base = HEADER_H - 5 * MM
                 painter.setFont(small)
                 painter.setPen(QColor(MUTED))
-                base = HEADER_H - round(6 * MM)
                 rw = fm.horizontalAdvance(right_head)
-                painter.drawText(QRectF(MARGIN_X, base - fm.height(), BODY_W - rw - 12, fm.height()),
+                painter.drawText(QRectF(MARGIN_X, base - fm.height(), BODY_W - rw - 16, fm.height()),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                                 fm.elidedText(left_head, Qt.TextElideMode.ElideMiddle, BODY_W - rw - 12))
+                                 fm.elidedText(left_head, Qt.TextElideMode.ElideMiddle, BODY_W - rw - 16))
                 painter.drawText(QRectF(PAGE_W - MARGIN_X - rw, base - fm.height(), rw, fm.height()),
                                  Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, right_head)
-                painter.setPen(QPen(QColor(LINE), 0.8))
-                painter.drawLine(MARGIN_X, base + 3, PAGE_W - MARGIN_X, base + 3)
-                # body: this page's slice of the paginated document
-                painter.save()
-                painter.translate(MARGIN_X, HEADER_H - page * BODY_H)
-                doc.drawContents(painter, QRectF(0, page * BODY_H, BODY_W, BODY_H))
-                painter.restore()
+                painter.setPen(rule)
+                painter.drawLine(QPointF(MARGIN_X, base + 3), QPointF(PAGE_W - MARGIN_X, base + 3))
+                # body
+                for s in slices:
+                    painter.save()
+                    painter.translate(MARGIN_X, HEADER_H + s.y - s.top)
+                    s.flow.document().drawContents(painter, QRectF(0, s.top, BODY_W, s.bottom - s.top))
+                    painter.restore()
+                    if s.rule_below:
+                        painter.setPen(QPen(QColor(LINE), BORDER))
+                        y = HEADER_H + s.y + (s.bottom - s.top)
+                        painter.drawLine(QPointF(MARGIN_X, y), QPointF(MARGIN_X + BODY_W, y))
+                if releasing:
+                    for s in slices:
+                        if s.flow.is_table and last_page[id(s.flow)] == number - 1:
+                            s.flow.doc = None
                 # footer
-                top = PAGE_H - FOOTER_H + round(5 * MM)
-                painter.setPen(QPen(QColor(LINE), 0.8))
-                painter.drawLine(MARGIN_X, top, PAGE_W - MARGIN_X, top)
+                top = PAGE_H - FOOTER_H + 4 * MM
+                painter.setPen(rule)
+                painter.drawLine(QPointF(MARGIN_X, top), QPointF(PAGE_W - MARGIN_X, top))
                 painter.setFont(small)
                 painter.setPen(QColor(MUTED))
-                number = f"Page {page + 1} of {pages}"
-                nw = fm.horizontalAdvance(number)
-                painter.drawText(QRectF(MARGIN_X, top + 3, BODY_W - nw - 12, fm.height()),
+                label = f"Page {number} of {len(pages)}"
+                nw = fm.horizontalAdvance(label)
+                painter.drawText(QRectF(MARGIN_X, top + 3, BODY_W - nw - 16, fm.height()),
                                  Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                                 f"Report body SHA-256: {digest}")
+                                 f"Report body SHA-256 (canonical JSON of the report data): {digest}")
                 painter.drawText(QRectF(PAGE_W - MARGIN_X - nw, top + 3, nw, fm.height()),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, number)
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
         finally:
             painter.end()
-        del painter, writer
+        del painter, writer, flows, pages
     return digest
 
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import time
 import traceback
-import weakref
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +36,15 @@ from ..core.events import CancelToken, Event, Log, MigrationFinished, MigrationS
 from ..core.project import Project, Snapshot
 from ..core.state.store import HistoryRow
 
-#: every JobThread alive (tests assert none is left running)
-LIVE_THREADS: "weakref.WeakSet[JobThread]" = weakref.WeakSet()
+#: every JobThread started and not yet collected by its Worker (tests assert none is left running)
+LIVE_THREADS: "set[JobThread]" = set()
+
+
+def running_threads() -> list["JobThread"]:
+    """Worker threads still running (for shutdown checks and tests)."""
+    import shiboken6
+
+    return [t for t in list(LIVE_THREADS) if shiboken6.isValid(t) and t.isRunning()]
 
 
 @dataclass(frozen=True)
@@ -55,6 +61,8 @@ class Loaded:
     connected: bool = True
     error: str | None = None
     load_ms: int = 0
+    #: filled in by the window's ``Worker.decorate`` hook, still on the worker thread
+    extra: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -119,6 +127,12 @@ def load_state(ctx: JobContext) -> Loaded:
     t0 = time.perf_counter()
     project = ctx.project if ctx.project is not None else Project.load(ctx.migrations_dir)
     target = ctx.target
+    if target.absent():  # an SQLite file that does not exist yet: read-only, so do not create it
+        import sqlite3
+
+        snap = snapshot(project, {}, target.dialect)
+        return Loaded(project, snap, (), target.display_url, target.dialect, f"SQLite {sqlite3.sqlite_version} (new file)",
+                      load_ms=int((time.perf_counter() - t0) * 1000))
     try:
         with target.connect() as conn:
             version = target.server_version(conn)
@@ -145,13 +159,14 @@ class JobThread(QThread):
     event_emitted = Signal(object)
     finished_job = Signal(object)
 
-    def __init__(self, job: Job, url: str | None, migrations_dir: Path | None, parent: QObject | None = None):
+    def __init__(self, job: Job, url: str | None, migrations_dir: Path | None, parent: QObject | None = None,
+                 decorate: Callable[[Loaded], None] | None = None):
         super().__init__(parent)
         self.job = job
+        self.decorate = decorate
         self.url = job.url or url
         self.migrations_dir = job.migrations_dir or migrations_dir
         self.setObjectName(f"nexo-worker-{job.name}")
-        LIVE_THREADS.add(self)
 
     def run(self) -> None:  # worker thread
         job = self.job
@@ -177,6 +192,11 @@ class JobThread(QThread):
                 loaded = load_state(ctx)
             except BaseException as exc:  # noqa: BLE001 - e.g. the migrations folder vanished
                 self.event_emitted.emit(Log("error", f"refresh failed: {exc}"))
+            if loaded is not None and self.decorate is not None:
+                try:
+                    self.decorate(loaded)
+                except Exception as exc:  # noqa: BLE001 - extras are optional
+                    self.event_emitted.emit(Log("warning", f"could not prepare the views: {exc}"))
         ctx.close()
         ms = int((time.perf_counter() - t0) * 1000)
         cancelled = outcome.cancelled or getattr(outcome.result, "status", None) == "cancelled"
@@ -190,6 +210,23 @@ class JobThread(QThread):
             except StopIteration as stop:
                 return stop.value
             self.event_emitted.emit(event)
+            # hand the GIL over at every event, so the GUI thread never waits a switch interval
+            time.sleep(0)
+
+
+#: GIL switch interval while a Worker exists (CPython's default is 5 ms)
+SWITCH_INTERVAL = 0.001
+
+
+def shorten_gil_switch_interval() -> None:
+    """The worker thread runs Python (SQLAlchemy, hashing) most of the time; every call from Qt
+    into Python on the GUI thread (paint, ``data()``) needs the GIL, and waits up to the switch
+    interval for it. 1 ms instead of 5 ms measurably shortens the GUI's longest stalls
+    (``benchmarks/gui_responsiveness.py``)."""
+    import sys
+
+    if sys.getswitchinterval() > SWITCH_INTERVAL:
+        sys.setswitchinterval(SWITCH_INTERVAL)
 
 
 def _result_ok(value: Any) -> bool:
@@ -226,6 +263,9 @@ class Worker(QObject):
         self._thread: JobThread | None = None
         self._job: Job | None = None
         self._progress = (0, 0)
+        #: runs on the worker thread after each refresh: ``decorate(loaded)`` fills ``loaded.extra``
+        self.decorate: Callable[[Loaded], None] | None = None
+        shorten_gil_switch_interval()
 
     def set_connection(self, url: str | None, migrations_dir: Path | None) -> None:
         self.url = url
@@ -243,11 +283,12 @@ class Worker(QObject):
         """Start ``job``; False (and nothing started) while another job runs."""
         if self._thread is not None:
             return False
-        thread = JobThread(job, self.url, self.migrations_dir, self)
+        thread = JobThread(job, self.url, self.migrations_dir, self, self.decorate)
         thread.event_emitted.connect(self._on_event)
         thread.finished_job.connect(self._on_finished)
         self._thread, self._job = thread, job
         self._progress = (0, 0)
+        LIVE_THREADS.add(thread)
         self.busy_changed.emit(True)
         self.job_started.emit(job.name)
         self.progress_changed.emit(0, 0)
@@ -297,6 +338,7 @@ class Worker(QObject):
         self._thread, self._job = None, None
         if thread is not None:
             thread.wait()
+            LIVE_THREADS.discard(thread)
             thread.deleteLater()
         self.busy_changed.emit(False)
         self.job_finished.emit(outcome)

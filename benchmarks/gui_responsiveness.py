@@ -1,0 +1,162 @@
+"""How long can the GUI thread be blocked while the window works? Prints the figures.
+
+A QTimer ticks every 5 ms on the GUI thread and records the longest gap between two ticks
+while the real main window (offscreen) does:
+
+1. a 200-migration deploy on SQLite (each migration creates a table and runs a short recursive
+   count, so the deploy takes a few seconds and streams ~1,000 events to the window), and
+2. opening a 2,000-migration project (status + history read and the graph laid out on the
+   worker; only building the scene items happens on the GUI thread).
+
+    QT_QPA_PLATFORM=offscreen python benchmarks/gui_responsiveness.py [--migrations 200] [--nodes 2000]
+
+The target is a longest gap under 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def write_project(directory: Path, n: int, loops: int, chain: bool = True) -> list[str]:
+    directory.mkdir(parents=True, exist_ok=True)
+    base = datetime(2025, 1, 1)
+    ids: list[str] = []
+    for i in range(1, n + 1):
+        mid = f"{base + timedelta(minutes=i):%Y.%m.%d.%H%M%S}_step_{i}"
+        if chain and ids:
+            deps = [ids[-1]] if i % 7 else [ids[-1], ids[max(0, len(ids) - 5)]]
+        else:
+            deps = [ids[(i * 7919) % len(ids)]] if ids else []
+        deps = list(dict.fromkeys(deps))
+        header = [f"-- description: step {i}"] + ([f"-- depends: {', '.join(deps)}"] if deps else [])
+        up = f"CREATE TABLE step_{i} (id INTEGER PRIMARY KEY, v VARCHAR(20));"
+        if loops:
+            up += (f"\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < {loops}) "
+                   "SELECT count(*) FROM c;")
+        text = "\n".join(header + ["-- +up", up, "-- +down", f"DROP TABLE step_{i};"]) + "\n"
+        (directory / f"{mid}.sql").write_text(text, encoding="utf-8")
+        ids.append(mid)
+    return ids
+
+
+class GapMeter:
+    def __init__(self, interval_ms: int = 5) -> None:
+        from PySide6.QtCore import QTimer
+
+        self.timer = QTimer()
+        self.timer.setInterval(interval_ms)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        if self._last:
+            self.gaps.append(now - self._last)
+        self._last = now
+
+    def start(self) -> None:
+        self._last = 0.0
+        self.gaps.clear()
+        self.timer.start()
+
+    def stop(self) -> dict:
+        self.timer.stop()
+        gaps = sorted(self.gaps) or [0.0]
+        return {"ticks": len(self.gaps), "max_ms": gaps[-1] * 1000,
+                "p99_ms": gaps[int(len(gaps) * 0.99) - 1 if len(gaps) > 1 else 0] * 1000}
+
+
+def wait(app, predicate, timeout: float = 600.0) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise TimeoutError("timed out")
+        app.processEvents()
+        time.sleep(0.001)
+
+
+def measure_deploy(app, root: Path, n: int, loops: int) -> dict:
+    from nexo_studio.core.pipeline import DeployOptions
+    from nexo_studio.qt.main_window import MainWindow
+
+    project = root / "deploy" / "migrations"
+    write_project(project, n, loops)
+    window = MainWindow(project, f"sqlite:///{root / 'deploy.db'}")
+    window.quiet = True
+    window.resize(1280, 800)
+    window.show()
+    wait(app, lambda: window.loaded is not None and not window.worker.busy)
+    meter = GapMeter()
+    outcomes = []
+    window.operation_finished.connect(outcomes.append)
+    meter.start()
+    t0 = time.perf_counter()
+    window.deploy(DeployOptions(backup=False))
+    wait(app, lambda: bool(outcomes))
+    seconds = time.perf_counter() - t0
+    result = meter.stop()
+    applied = sum(1 for r in window.migrations.model.records() if r.status == "applied")
+    window.close()
+    result.update(seconds=seconds, applied=applied, ok=outcomes[0].ok)
+    return result
+
+
+def measure_graph_load(app, root: Path, nodes: int) -> dict:
+    from nexo_studio.qt.main_window import MainWindow
+
+    project = root / "big" / "migrations"
+    write_project(project, nodes, 0, chain=False)
+    meter = GapMeter()
+    meter.start()
+    t0 = time.perf_counter()
+    window = MainWindow(project, f"sqlite:///{root / 'big.db'}")
+    window.quiet = True
+    window.resize(1280, 800)
+    window.show()
+    wait(app, lambda: window.loaded is not None and not window.worker.busy)
+    for _ in range(5):
+        app.processEvents()
+    seconds = time.perf_counter() - t0
+    result = meter.stop()
+    result.update(seconds=seconds, nodes=len(window.graph.nodes),
+                  layout_s=window.loaded.extra["layout"].seconds if window.loaded.extra.get("layout") is not None
+                  and hasattr(window.loaded.extra["layout"], "seconds") else None)
+    window.close()
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--migrations", type=int, default=200)
+    p.add_argument("--loops", type=int, default=20000, help="rows counted by each migration's slow statement")
+    p.add_argument("--nodes", type=int, default=2000)
+    args = p.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="nexo-bench-") as tmp:
+        os.environ["NEXO_DATA_DIR"] = str(Path(tmp) / "data")
+        from PySide6.QtWidgets import QApplication
+
+        from nexo_studio.qt.app import create_app
+
+        app = create_app(["bench"])
+        assert isinstance(app, QApplication)
+        d = measure_deploy(app, Path(tmp), args.migrations, args.loops)
+        print(f"deploy of {args.migrations} migrations: {d['seconds']:.2f} s, {d['applied']} applied, "
+              f"GUI ticks {d['ticks']}, longest gap {d['max_ms']:.1f} ms, p99 {d['p99_ms']:.1f} ms")
+        g = measure_graph_load(app, Path(tmp), args.nodes)
+        print(f"open a {g['nodes']}-node project: {g['seconds']:.2f} s, GUI ticks {g['ticks']}, "
+              f"longest gap {g['max_ms']:.1f} ms, p99 {g['p99_ms']:.1f} ms")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
