@@ -90,11 +90,13 @@ def raw_postgres(url: str, batches: list[list[str]]) -> float:
     return elapsed
 
 
-def engine_run(project: Project, url: str, kind: str) -> float:
+def engine_run(project: Project, url: str, kind: str, **options) -> float:
     target = Target(url)
     t0 = time.perf_counter()
     if kind == "up":
-        result = run(deploy(project, target, DeployOptions(backup=False, verify=False)))
+        options.setdefault("backup", False)
+        options.setdefault("verify", False)
+        result = run(deploy(project, target, DeployOptions(**options)))
     else:
         result = run(rollback(project, target, RollbackOptions(to="0")))
     elapsed = time.perf_counter() - t0
@@ -120,20 +122,39 @@ def pg_database(base: str):
     return make_url(base).set(database=name).render_as_string(hide_password=False), drop
 
 
-def compare(label: str, project: Project, n: int, make_db, raw) -> None:
+def compare(label: str, project: Project, n: int, make_db, raw, rounds: int) -> None:
+    """Alternate raw driver and engine ``rounds`` times; report medians (fsync timing is noisy)."""
     up, down = statements(project, "x", "up"), statements(project, "x", "down")
-    # raw driver
-    url_raw, drop_raw = make_db()
-    raw_up = raw(url_raw, up)
-    raw_down = raw(url_raw, down)
-    drop_raw()
-    # engine
-    url_eng, drop_eng = make_db()
-    eng_up = engine_run(project, url_eng, "up")
-    eng_down = engine_run(project, url_eng, "down")
-    drop_eng()
-    print(f"{label:10} deploy   N={n}: engine {eng_up:7.2f} s   raw driver {raw_up:7.2f} s   ratio {eng_up / raw_up:4.2f}x")
-    print(f"{label:10} rollback N={n}: engine {eng_down:7.2f} s   raw driver {raw_down:7.2f} s   ratio {eng_down / raw_down:4.2f}x")
+    times: dict[str, list[float]] = {"raw_up": [], "raw_down": [], "eng_up": [], "eng_down": []}
+    for _ in range(rounds):
+        url, drop = make_db()
+        times["raw_up"].append(raw(url, up))
+        times["raw_down"].append(raw(url, down))
+        drop()
+        url, drop = make_db()
+        times["eng_up"].append(engine_run(project, url, "up"))
+        times["eng_down"].append(engine_run(project, url, "down"))
+        drop()
+    med = {k: statistics.median(v) for k, v in times.items()}
+    for what, e, r in (("deploy", "eng_up", "raw_up"), ("rollback", "eng_down", "raw_down")):
+        print(f"{label:10} {what:8} N={n}: engine {med[e]:7.2f} s   raw driver {med[r]:7.2f} s   "
+              f"ratio {med[e] / med[r]:4.2f}x   (median of {rounds})")
+
+
+def pipeline_cost(label: str, tmp: Path, make_db, n: int = 100) -> None:
+    """The pipeline's own cost: deploy of ``n`` migrations with backup + verify vs without."""
+    write_project(tmp / f"pipe_{label}", n)
+    project = Project.load(tmp / f"pipe_{label}")
+    url, drop = make_db()
+    bare = engine_run(project, url, "up")
+    drop()
+    url, drop = make_db()
+    # a database that is not empty, so the backup has something to copy
+    engine_run(Project.load(tmp / f"pipe_{label}"), url, "up")
+    engine_run(project, url, "down")
+    full = engine_run(project, url, "up", backup=True, verify=True, backup_dir=tmp / "backups")
+    drop()
+    print(f"{label:10} pipeline N={n}: backup+verify {full:6.2f} s   apply only {bare:6.2f} s   ratio {full / bare:4.2f}x")
 
 
 def time_cmd(argv: list[str], repeat: int = 5, env: dict | None = None) -> float:
@@ -169,6 +190,7 @@ def main() -> None:
     ap.add_argument("--postgres", default=os.environ.get("NEXO_TEST_POSTGRES_URL",
                                                          "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     ap.add_argument("--skip-postgres", action="store_true")
+    ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="nexo-bench-"))
     try:
@@ -181,9 +203,13 @@ def main() -> None:
             path = tmp / f"bench_{next(counter)}.db"
             return f"sqlite:///{path}", lambda: None
 
-        compare("sqlite", project, args.n, sqlite_db, lambda url, b: raw_sqlite(Path(url[len("sqlite:///"):]), b))
+        compare("sqlite", project, args.n, sqlite_db, lambda url, b: raw_sqlite(Path(url[len("sqlite:///"):]), b),
+                args.rounds)
         if not args.skip_postgres:
-            compare("postgresql", project, args.n, lambda: pg_database(args.postgres), raw_postgres)
+            compare("postgresql", project, args.n, lambda: pg_database(args.postgres), raw_postgres, args.rounds)
+        pipeline_cost("sqlite", tmp, sqlite_db)
+        if not args.skip_postgres:
+            pipeline_cost("postgresql", tmp, lambda: pg_database(args.postgres))
         status_figures(tmp, args.status_n)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
