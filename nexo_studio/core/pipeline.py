@@ -469,7 +469,9 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     else:
         result.status = "deployed"
         result.message = f"{len(result.applied)} migration(s) applied"
-    _deployment_row(target, conn, "deploy_end", "ok" if result.ok else result.status, started, deployment_id,
+    # history statuses are ok/failed/cancelled (SPEC §3); the outcome (deployed, rolled_back, …) is in details
+    end_status = "ok" if result.ok else "cancelled" if result.status == "cancelled" else "failed"
+    _deployment_row(target, conn, "deploy_end", end_status, started, deployment_id,
                     {"applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
                      "backup": str(result.backup) if result.backup else None, "outcome": result.status},
                     error=None if result.ok else str(failure))

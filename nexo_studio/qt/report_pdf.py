@@ -11,7 +11,12 @@ How it is drawn
     starting "Current state" and "Events" on new pages. Each page is then painted with a
     QPainter: a running header, every placed slice via ``QTextDocument.drawContents`` with a
     translate and a clip, and a footer with the page number ("Page i of n"). Only a single row
-    taller than a whole page is ever split (at the page height).
+    taller than a whole page is ever split (at the page height); a chart taller than a page is
+    scaled down instead. On long histories (more than ``KEEP_DOCS`` table chunks) the laid-out
+    documents are released after planning and laid out again page by page while painting, so
+    memory grows only by the HTML text of the rows (about 1 KB per event); a PDF of many
+    thousands of events is still slow (about 100 pages per 3,000 events) -- CSV and JSON are
+    the formats for bulk.
 
 Without a screen
     With no ``DISPLAY``/``WAYLAND_DISPLAY`` (Linux and other X11 systems) Qt's ``offscreen``
@@ -87,9 +92,11 @@ def ensure_app() -> Any:
         return app
     if sys.platform not in ("win32", "darwin") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
+    # a QApplication, not a QGuiApplication: a process that renders a PDF first and opens a
+    # window later (the test suite, a future GUI export) would otherwise abort in QWidget().
+    from PySide6.QtWidgets import QApplication
 
-    _app = QGuiApplication(sys.argv[:1] or ["nexo"])
+    _app = QApplication(sys.argv[:1] or ["nexo"])
     return _app
 
 

@@ -21,6 +21,13 @@ FONT = 'font-family="DejaVu Sans, Helvetica, Arial, sans-serif"'
 
 
 @dataclass(frozen=True)
+class SvgChart:
+    svg: str
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
 class Bucket:
     start: date
     label: str
@@ -89,17 +96,17 @@ def _text(x: float, y: float, s: str, size: int = 11, anchor: str = "start", fil
             f'text-anchor="{anchor}" font-weight="{weight}">{escape(s)}</text>')
 
 
-def _nice_max(value: int) -> int:
-    if value <= 5:
-        return max(value, 1)
-    step = 10 ** (len(str(value)) - 1)
-    for m in (1, 2, 2.5, 5, 10):
-        if value <= m * step:
-            return int(m * step)
-    return value
+def _axis(vmax: int) -> tuple[int, int]:
+    """A tick step (1, 2, 2.5 or 5 times a power of ten) and the axis top for counts up to ``vmax``."""
+    if vmax <= 4:
+        return 1, max(vmax, 1)
+    raw = vmax / 4
+    mag = 10 ** (len(str(int(raw))) - 1)
+    step = next(int(m * mag) for m in (1, 2, 2.5, 5, 10) if m * mag >= raw and (m * mag) == int(m * mag))
+    return step, step * -(-vmax // step)
 
 
-def deployments_chart(buckets: Sequence[Bucket], unit: str, width: int = 720, height: int = 230) -> str:
+def deployments_chart(buckets: Sequence[Bucket], unit: str, width: int = 720, height: int = 230) -> SvgChart:
     """Stacked bars: deployments per bucket, ok / failed / other (cancelled, incomplete)."""
     left, right, top, bottom = 44, 12, 30, 46
     pw, ph = width - left - right, height - top - bottom
@@ -110,13 +117,11 @@ def deployments_chart(buckets: Sequence[Bucket], unit: str, width: int = 720, he
     if not buckets:
         parts.append(_text(width / 2, top + ph / 2, "no deployments in this report", 12, "middle", MUTED))
         parts.append("</svg>")
-        return "".join(parts)
-    ymax = _nice_max(max(b.total for b in buckets))
-    ticks = min(4, ymax)
-    if ymax % ticks:
-        ymax += ticks - ymax % ticks  # whole numbers on every grid line
+        return SvgChart("".join(parts), width, height)
+    step, ymax = _axis(max(b.total for b in buckets))
+    ticks = ymax // step
     for i in range(ticks + 1):
-        v = ymax * i // ticks
+        v = step * i
         y = top + ph - ph * i / ticks
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="{GRID}" stroke-width="1"/>')
         parts.append(_text(left - 6, y + 4, f"{v:,}", 10, "end", MUTED))
@@ -142,14 +147,14 @@ def deployments_chart(buckets: Sequence[Bucket], unit: str, width: int = 720, he
         parts.append(_text(lx + 14, height - 5, name, 10))
         lx += 34 + 6.2 * len(name)
     parts.append("</svg>")
-    return "".join(parts)
+    return SvgChart("".join(parts), width, height)
 
 
 def _short(mid: str, limit: int = 40) -> str:
     return mid if len(mid) <= limit else mid[: limit - 1] + "\u2026"
 
 
-def durations_chart(durations: Sequence[ApplyDuration], width: int = 720, limit: int = 40) -> str:
+def durations_chart(durations: Sequence[ApplyDuration], width: int = 720, limit: int = 30) -> SvgChart:
     """Horizontal bars: average apply time per migration (max shown as a tick)."""
     rows = list(durations)
     note = ""
@@ -167,7 +172,7 @@ def durations_chart(durations: Sequence[ApplyDuration], width: int = 720, limit:
     if not rows:
         parts.append(_text(width / 2, top + 14, "no successful applies in this report", 12, "middle", MUTED))
         parts.append("</svg>")
-        return "".join(parts)
+        return SvgChart("".join(parts), width, height)
     vmax = max(1, max(d.max_ms for d in rows))
     for i, d in enumerate(rows):
         y = top + row_h * i
@@ -182,4 +187,4 @@ def durations_chart(durations: Sequence[ApplyDuration], width: int = 720, limit:
     if note:
         parts.append(_text(8, height - 8, note, 10, fill=MUTED))
     parts.append("</svg>")
-    return "".join(parts)
+    return SvgChart("".join(parts), width, height)

@@ -24,12 +24,8 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .model import HISTORY_COLUMNS, Report, iso
+from .model import HISTORY_COLUMNS, Report, event_values, iso
 from .sink import HashingWriter, atomic_output
-
-
-def _cell(value: object) -> object:
-    return "" if value is None else value
 
 
 def write_csv(report: Report, out: Path) -> str:
@@ -40,12 +36,12 @@ def write_csv(report: Report, out: Path) -> str:
         sink.write("\ufeff")
         writer = csv.writer(sink, lineterminator="\r\n")
         writer.writerow(HISTORY_COLUMNS)
+        started, finished = HISTORY_COLUMNS.index("started_at"), HISTORY_COLUMNS.index("finished_at")
         for r in report.events():
-            writer.writerow((
-                r.seq, _cell(r.deployment_id), _cell(r.migration_id), r.action, r.status,
-                iso(r.started_at), _cell(iso(r.finished_at)), _cell(r.duration_ms), _cell(r.operator),
-                _cell(r.host), _cell(r.tool_version), _cell(r.details), _cell(r.error), r.prev_hash, r.hash,
-            ))
+            values = list(event_values(r))
+            values[started] = iso(values[started])
+            values[finished] = iso(values[finished])
+            writer.writerow(values)  # None is written as an empty cell
         sink.flush()
         digest = sink.hexdigest()
     sidecar = out.with_name(out.name + ".sha256")

@@ -40,7 +40,7 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; font-size: 12px; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; vertical-align: top; text-align: left;
          overflow-wrap: anywhere; word-break: break-word; }
-thead th { background: var(--head); font-weight: 600; }
+thead th { background: var(--head); font-weight: 600; overflow-wrap: normal; word-break: normal; }
 table.kv th { width: 16%; background: var(--head); font-weight: 600; }
 table.small { font-size: 11px; }
 td.right, th.right { text-align: right; }
@@ -83,12 +83,17 @@ def _cell(c: CellLike, tag: str = "td", align: str = "left", mono: bool = False)
         classes.append("mono")
     if c.pre:
         classes.append("pre")
-    if c.tone:
+    body = escape(c.text)
+    if c.detail:
+        body = (f'<span class="{c.tone}">{body}</span>' if c.tone else body) + "\n" + escape(c.detail)
+        if not c.pre:
+            body = body.replace("\n", "<br>")
+    elif c.tone:
         classes.append(c.tone)
     attrs = f' class="{" ".join(classes)}"' if classes else ""
     if c.title and c.title != c.text:
         attrs += f' title="{escape(c.title)}"'
-    return f"<{tag}{attrs}>{escape(c.text)}</{tag}>"
+    return f"<{tag}{attrs}>{body}</{tag}>"
 
 
 def _table(t: Table, out: HashingWriter) -> None:

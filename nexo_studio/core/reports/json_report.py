@@ -22,24 +22,26 @@ Document (members in this order; times are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; 
                          "operator", "host", "start_seq", "end_seq"}],
         "failures": [{"seq", "started_at", "action", "status", "migration_id", "deployment_id",
                       "error", "statement", "line", "file"}],
-        "migrations": {"applied", "rolled_back", "drifted", "missing", "dirty", "pending": [ids]},
-                                                        -- current state, not filtered
+        "migrations": {"applied", "rolled_back", "failed", "drifted", "missing", "dirty",
+                       "pending": [ids]},               -- current state, not filtered
         "apply_durations": [{"migration_id", "runs", "avg_ms", "max_ms", "last_ms"}]
       },
-      "state": [{"id", "version", "name", "status", "stored_status", "description",
+      "state": [{"id", "version", "name", "status" (pending|applied|failed|dirty|drifted|missing),
+                 "stored_status", "description",
                  "applied_at", "applied_by", "execution_ms", "checksum", "checksum_state",
                  "depends", "reversible"}],
-      "verdict": {"ok", "rows", "bad_seq", "reason", "scope": "whole history", "text"},
-                                                        -- hash chain of the WHOLE history
       "events": [                                       -- filtered, in seq order, one per line
         {"seq", "deployment_id", "migration_id", "action", "status", "started_at",
          "finished_at", "duration_ms", "operator", "host", "tool_version", "details", "error",
          "prev_hash", "hash"}                           -- every column exactly as stored
       ],
+      "verdict": {"ok", "rows", "bad_seq", "reason", "scope": "whole history", "text"},
+                                                        -- hash chain of the WHOLE history
       "body_sha256": hex
     }
 
-Events carry every hashed column as stored (``details`` is the stored JSON *text*, times are
+``verdict`` follows ``events`` so that an unfiltered report checks the chain over the rows it
+writes, in the same pass. Events carry every hashed column as stored (``details`` is the stored JSON *text*, times are
 the chain's text form), so ``hash`` can be recomputed from the report alone
 (:func:`nexo_studio.core.reports.verify.verify_report`).
 
@@ -55,10 +57,12 @@ the database (compare ``header.history.head_hash`` with ``nexo audit verify`` on
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from .model import HISTORY_COLUMNS, Report, iso, verdict_as_dict
+from ..state.chain import verify_chain
+from .model import HISTORY_COLUMNS, Report, event_values, iso, verdict_as_dict
 from .sink import HashingWriter, atomic_output
 
 SCHEMA = "nexo-report/1"
@@ -70,17 +74,17 @@ def dumps(value: Any) -> str:
 
 
 def event_dict(r: Any) -> dict[str, Any]:
-    d = {c: getattr(r, c) for c in HISTORY_COLUMNS}
+    d = dict(zip(HISTORY_COLUMNS, event_values(r)))
     d["started_at"] = iso(d["started_at"])
     d["finished_at"] = iso(d["finished_at"])
     return d
 
 
 class _Doc:
-    """Writes pretty text to ``sink_file`` while hashing only the canonical (compact) form."""
+    """Feeds the canonical text to the digest and writes it, with layout whitespace, to the file."""
 
-    def __init__(self, sink: HashingWriter, out: HashingWriter | None) -> None:
-        self.canon = sink  # hashes, may also write when there is no separate pretty output
+    def __init__(self, digest: HashingWriter, out: HashingWriter | None) -> None:
+        self.canon = digest
         self.out = out
 
     def put(self, canonical: str, layout: str = "") -> None:
@@ -113,13 +117,26 @@ def _write(report: Report, doc: _Doc) -> None:
     for i, row in enumerate(report.state):
         doc.put(("," if i else "") + dumps(row.as_dict()), "\n")
     doc.put("],", "\n")
-    doc.put(f'"verdict":{dumps(verdict_as_dict(report.verdict))},', "\n")
     doc.put('"events":[', "\n")
+    events = _written_events(report, doc)
+    if report.verdict_pending and report.holds_whole_history:
+        # One pass: the chain is checked over the very rows being written (chain.verify_chain
+        # stops at the first bad row; the rest are then written without checking).
+        report.verdict = verify_chain(events)
+    for _ in events:
+        pass
+    doc.put("],", "\n")
+    doc.put(f'"verdict":{dumps(verdict_as_dict(report.verdict))}', "")
+
+
+def _written_events(report: Report, doc: _Doc) -> Iterator[dict[str, Any]]:
+    """Write each event and hand it on (its timestamps already in the chain's text form)."""
     first = True
     for r in report.events():
-        doc.put(("" if first else ",") + dumps(event_dict(r)), "\n")
+        d = event_dict(r)
+        doc.put(("" if first else ",") + dumps(d), "\n")
         first = False
-    doc.put("]", "")
+        yield d
 
 
 def body_digest(report: Report) -> str:
@@ -135,6 +152,7 @@ def write_json(report: Report, out: Path) -> str:
     with atomic_output(Path(out)) as fh:
         digest_sink = HashingWriter(None)
         file_sink = HashingWriter(fh)
+        file_sink.hashing = False  # the digest is over the canonical text, not the file bytes
         _write(report, _Doc(digest_sink, file_sink))
         digest_sink.write("}")  # the body closes here; the file goes on with body_sha256
         digest = digest_sink.hexdigest()

@@ -13,9 +13,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ..state.store import HistoryRow
 from . import charts
-from .model import ACTIONS, EVENT_STATUSES, MIGRATION_GROUPS, Deployment, Failure, Report, StateRow, as_utc
+from .model import (
+    ACTIONS,
+    EVENT_STATUSES,
+    MIGRATION_GROUPS,
+    Deployment,
+    EventRow,
+    Failure,
+    Report,
+    StateRow,
+    as_utc,
+    details_of,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,7 @@ class Cell:
     mono: bool = False
     pre: bool = False  # keep line breaks (errors, statements)
     title: str = ""  # the full value when ``text`` is shortened
+    detail: str = ""  # secondary text on the next line, not toned (details under an error)
 
 
 CellLike = Cell | str
@@ -116,8 +127,8 @@ def short(value: str | None, n: int = 8) -> Cell:
 
 
 def tone_of(status: str | None) -> str:
-    return {"ok": "ok", "applied": "ok", "deployed": "ok", "rolled_back": "", "failed": "bad",
-            "dirty": "bad", "drifted": "warn", "missing": "warn", "cancelled": "warn",
+    return {"ok": "ok", "applied": "ok", "deployed": "ok", "failed": "bad",
+            "dirty": "bad", "drifted": "warn", "missing": "warn", "cancelled": "warn", "rolled_back": "warn",
             "incomplete": "warn", "pending": "muted"}.get(status or "", "")
 
 
@@ -130,10 +141,10 @@ def _plain(value: object) -> str:
 _DIGESTS = ("checksum", "sha256")
 
 
-def details_text(row: HistoryRow, skip: tuple[str, ...] = ("statement",)) -> str:
+def details_text(row: EventRow, skip: tuple[str, ...] = ("statement",)) -> str:
     """``details`` as ``key: value; ...`` (digests shortened, the failing statement left to the
     failures table); the exact JSON is in the CSV/JSON exports."""
-    d = row.details_dict()
+    d = details_of(row)
     if not d and row.details:
         return row.details
     parts = []
@@ -199,13 +210,13 @@ def _count_columns(report: Report) -> tuple[Column, ...]:
 
 
 def _migration_items(report: Report) -> tuple[tuple[str, CellLike], ...]:
-    names = {"applied": "Applied", "rolled_back": "Rolled back", "drifted": "Drifted", "missing": "Missing",
-             "dirty": "Dirty / failed", "pending": "Pending"}
+    names = {"applied": "Applied", "rolled_back": "Rolled back", "failed": "Failed (last attempt)",
+             "drifted": "Drifted", "missing": "Missing", "dirty": "Dirty", "pending": "Pending"}
     items = []
     for key in MIGRATION_GROUPS:
         ids = report.summary.migrations.get(key, ())
         text = f"{len(ids)}" + (": " + ", ".join(ids) if ids else "")
-        tone = tone_of(key) if ids and key in ("drifted", "missing", "dirty") else ""
+        tone = tone_of(key) if ids and key in ("failed", "drifted", "missing", "dirty") else ""
         items.append((names[key], Cell(text, tone=tone)))
     return tuple(items)
 
@@ -258,9 +269,9 @@ def _state_row(s: StateRow) -> list[CellLike]:
     ]
 
 
-def _event_row(r: HistoryRow) -> list[CellLike]:
+def _event_row(r: EventRow) -> list[CellLike]:
     text = details_text(r)
-    cell = Cell(((r.error + "\n") if r.error else "") + text, pre=True, tone="bad" if r.error else "")
+    cell = Cell(r.error, tone="bad", pre=True, detail=text) if r.error else Cell(text, pre=True)
     return [
         str(r.seq), when(r.started_at), r.action, Cell(r.status, tone=tone_of(r.status)),
         Cell(r.migration_id or "", mono=True), short(r.deployment_id), duration(r.duration_ms),
@@ -282,10 +293,9 @@ def document(report: Report) -> Iterator[Block]:
     yield Heading("Migrations (current state)", 3)
     yield KeyValues(_migration_items(report))
     buckets, unit = charts.deployment_buckets(report.deployments())
-    yield Chart("deployments", charts.deployments_chart(buckets, unit), 720, 230)
-    svg = charts.durations_chart(report.summary.apply_durations)
-    height = int(svg.split('height="', 1)[1].split('"', 1)[0])
-    yield Chart("durations", svg, 720, height)
+    for key, chart in (("deployments", charts.deployments_chart(buckets, unit)),
+                       ("durations", charts.durations_chart(report.summary.apply_durations))):
+        yield Chart(key, chart.svg, chart.width, chart.height)
     yield Heading("Deployments")
     yield Table("deployments", (Column("Started (UTC)", 10), Column("Deployment", 12, mono=True),
                                 Column("Outcome", 8), Column("Duration", 6), Column("Migrations", 32),
@@ -305,7 +315,7 @@ def document(report: Report) -> Iterator[Block]:
     yield Paragraph("Every event in the report, oldest first. Times UTC; deployment ids and hashes are "
                     "shortened here (full values in the CSV and JSON exports).", tone="muted")
     yield Table("events", (Column("Seq", 4, "right"), Column("Started (UTC)", 11), Column("Action", 7),
-                           Column("Status", 6), Column("Migration", 17, mono=True),
+                           Column("Status", 7), Column("Migration", 17, mono=True),
                            Column("Deploy.", 6, mono=True), Column("Time", 6, "right"), Column("By", 6),
-                           Column("Details / error", 30), Column("Hash", 7, mono=True)),
+                           Column("Details / error", 29), Column("Hash", 7, mono=True)),
                 _mapped(report.events, _event_row), empty="no events match the filters", small=True)

@@ -18,22 +18,24 @@ from typing import Any
 import sqlalchemy as sa
 
 from ... import __version__
-from ..project import Project, Snapshot, snapshot, status_of
+from ..project import MigrationState, Project, Snapshot, snapshot, status_of
 from ..state.chain import GENESIS, ChainVerdict, verify_chain
-from ..state.store import HistoryRow, MigrationRow, as_utc, operator_and_host
+from ..state.store import STREAM as _STREAM  # per statement, never set on the connection
+from ..state.store import MigrationRow, as_utc, operator_and_host
 from ..target import Target
 from .model import (
     ApplyDuration,
     Deployment,
+    EventRow,
     Failure,
+    MIGRATION_GROUPS,
     Header,
     Report,
     ReportFilters,
     StateRow,
     Summary,
+    iso,
 )
-
-_STREAM = {"stream_results": True, "yield_per": 2000}
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -115,19 +117,17 @@ class _Reader:
 
     # -- streams -------------------------------------------------------------------------------
 
-    def events(self) -> Iterator[HistoryRow]:
+    def events(self) -> Iterator[EventRow]:
         h = self.h
-        result = self.conn.execution_options(**_STREAM).execute(sa.select(h).where(*self.where).order_by(h.c.seq))
-        for r in result.mappings():
-            yield HistoryRow(**r)
+        # the rows as they come (attribute access by column name), not copied into HistoryRow
+        yield from self.conn.execute(sa.select(h).where(*self.where).order_by(h.c.seq), execution_options=_STREAM)
 
     def failures(self) -> Iterator[Failure]:
         h = self.h
-        result = self.conn.execution_options(**_STREAM).execute(
-            sa.select(h).where(*self.where, h.c.status != "ok").order_by(h.c.seq)
-        )
-        for r in result.mappings():
-            yield Failure.from_row(HistoryRow(**r))
+        result = self.conn.execute(
+            sa.select(h).where(*self.where, h.c.status != "ok").order_by(h.c.seq), execution_options=_STREAM)
+        for r in result:
+            yield Failure.from_row(r)
 
     def deployments(self) -> Iterator[Deployment]:
         """deploy_start rows joined to their deploy_end; with filters, those touching a filtered event."""
@@ -149,7 +149,7 @@ class _Reader:
         if not self.filters.is_empty:
             touched = sa.select(h.c.deployment_id).where(*self.where, h.c.deployment_id.is_not(None))
             q = q.where(s.c.deployment_id.in_(touched))
-        result = self.conn.execution_options(**_STREAM).execute(q)
+        result = self.conn.execute(q, execution_options=_STREAM)
         for r in result.mappings():
             start = _json(r["start_details"])
             end = _json(r["end_details"])
@@ -172,10 +172,21 @@ class _Reader:
     def verdict(self) -> ChainVerdict:
         """The chain over the whole history up to the head, ignoring filters."""
         h = self.h
-        result = self.conn.execution_options(**_STREAM).execute(
-            sa.select(h).where(h.c.seq <= self.head_seq).order_by(h.c.seq)
-        )
-        return verify_chain(result.mappings())
+        result = self.conn.execute(
+            sa.select(h).where(h.c.seq <= self.head_seq).order_by(h.c.seq), execution_options=_STREAM)
+        cols = tuple(c.name for c in h.columns)
+        started, finished = cols.index("started_at"), cols.index("finished_at")
+
+        def rows() -> Iterator[dict[str, Any]]:
+            # Timestamps turned into the chain's text form here (iso() is faster than the
+            # chain's strftime); chain.row_hash hashes text values as they are.
+            for r in result:
+                values = list(r)
+                values[started] = iso(values[started])
+                values[finished] = iso(values[finished])
+                yield dict(zip(cols, values))
+
+        return verify_chain(rows())
 
 
 def state_rows(snap: Snapshot, dialect: str) -> tuple[StateRow, ...]:
@@ -202,27 +213,20 @@ def state_rows(snap: Snapshot, dialect: str) -> tuple[StateRow, ...]:
 
 
 def migration_groups(snap: Snapshot) -> dict[str, tuple[str, ...]]:
-    groups: dict[str, list[str]] = {k: [] for k in ("applied", "rolled_back", "drifted", "missing", "dirty", "pending")}
+    groups: dict[str, list[str]] = {k: [] for k in MIGRATION_GROUPS}
     for st in snap.states:
-        if st.status == "applied":
-            groups["applied"].append(st.id)
-        elif st.status in ("drifted", "missing"):
+        if st.status in groups:  # applied, failed, drifted, missing, dirty, pending
             groups[st.status].append(st.id)
-        elif st.status in ("dirty", "failed"):
-            groups["dirty"].append(st.id)
-        elif st.status == "pending":
-            groups["pending"].append(st.id)
         if st.row is not None and st.row.status == "rolled_back":
             groups["rolled_back"].append(st.id)
     return {k: tuple(v) for k, v in groups.items()}
 
 
-def _snapshot(project: Project | None, applied: dict[str, MigrationRow], dialect: str) -> Snapshot:
+def _snapshot(project: Project | None, applied: dict[str, MigrationRow], dialect: str,
+              failed: set[str]) -> Snapshot:
     if project is not None:
-        return snapshot(project, applied, dialect)
+        return snapshot(project, applied, dialect, failed)
     # No project folder: the state table alone (nothing can be pending, drift is unknown).
-    from ..project import MigrationState
-
     states = []
     for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
         status = "applied" if row.status == "applied" else status_of(None, row, dialect)
@@ -251,7 +255,7 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
         else:
             head_seq, head_hash, history_rows = 0, GENESIS, 0
         applied = store.applied(conn)
-        snap = _snapshot(project, applied, target.dialect)
+        snap = _snapshot(project, applied, target.dialect, store.failed_attempts(conn))
         reader = _Reader(target, conn, filters, head_seq)
         has_history = history_rows > 0
         total, by_action, by_status = reader.counts() if has_history else (0, {}, {})
@@ -265,7 +269,7 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
         )
         summary = Summary(total, by_action, by_status, migration_groups(snap),
                           reader.apply_durations() if has_history else ())
-        verdict = reader.verdict() if has_history else ChainVerdict(True, 0)
+        verdict = reader.verdict if has_history else ChainVerdict(True, 0)  # computed on first use
 
         def stream(fn):
             return fn if has_history else (lambda: iter(()))

@@ -169,6 +169,74 @@ class _ChainCheck:
         self.prev_seq, self.prev_hash = seq, row["hash"]
 
 
+class _Array:
+    """Stands in for an array that was streamed (hashed and checked, not kept)."""
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+
+def _walk(rd: _Reader, body: Any, path: tuple[str, ...], on_event: Any) -> Any:
+    """Read one JSON value, feeding its canonical form to ``body``.
+
+    Objects are kept; arrays are streamed element by element (each element is parsed whole,
+    hashed and dropped), so memory stays flat however many events, deployments or failures a
+    report holds. The top-level ``body_sha256`` member is kept but not hashed.
+    """
+    ch = rd.peek()
+    if ch == "{":
+        rd.pos += 1
+        body.update(b"{")
+        out: dict[str, Any] = {}
+        first = True
+        while True:
+            if rd.peek() == "}":
+                rd.pos += 1
+                break
+            key = rd.value()
+            if not isinstance(key, str):
+                raise ValueError("object key expected")
+            rd.expect(":")
+            if not path and key == "body_sha256":
+                out[key] = rd.value()
+            else:
+                body.update(("" if first else ",").encode() + f"{dumps(key)}:".encode("utf-8"))
+                first = False
+                out[key] = _walk(rd, body, (*path, key), on_event)
+            sep = rd.peek()
+            if sep == ",":
+                rd.pos += 1
+            elif sep != "}":
+                raise ValueError(f"expected ',' or '}}' in {'.'.join(path) or 'the report'}, "
+                                 f"found {sep or 'end of file'!r}")
+        body.update(b"}")
+        return out
+    if ch == "[":
+        rd.pos += 1
+        body.update(b"[")
+        n = 0
+        if rd.peek() == "]":
+            rd.pos += 1
+        else:
+            while True:
+                item = rd.value()
+                body.update((("," if n else "") + dumps(item)).encode("utf-8"))
+                n += 1
+                if path == ("events",):
+                    on_event(item)
+                sep = rd.peek()
+                rd.pos += 1
+                if sep == "]":
+                    break
+                if sep != ",":
+                    raise ValueError(f"expected ',' or ']' in {'.'.join(path)}, found {sep or 'end of file'!r}")
+        body.update(b"]")
+        return _Array(n)
+    value = rd.value()
+    body.update(dumps(value).encode("utf-8"))
+    return value
+
+
 def verify_report(path: Path | str) -> ReportVerdict:
     """Verify an exported JSON report (see the module docstring). Not a report -> InvalidInput."""
     path = Path(path)
@@ -177,64 +245,17 @@ def verify_report(path: Path | str) -> ReportVerdict:
     except OSError as exc:
         raise InvalidInput(f"{path}: cannot read: {exc.strerror or exc}") from None
     body = hashlib.sha256()
-    members: dict[str, Any] = {}
     chain = _ChainCheck()
-    saw_events = False
     try:
         with fh:
             rd = _Reader(fh)
             if rd.peek() == "\ufeff":
                 rd.pos += 1
-            rd.expect("{")
-            body.update(b"{")
-            first_member = True
-            while True:
-                if rd.peek() == "}":
-                    rd.pos += 1
-                    break
-                key = rd.value()
-                if not isinstance(key, str):
-                    raise ValueError("object key expected")
-                rd.expect(":")
-                if key == "body_sha256":
-                    members[key] = rd.value()
-                else:
-                    if not first_member:
-                        body.update(b",")
-                    first_member = False
-                    body.update(f"{dumps(key)}:".encode())
-                    if key == "events":
-                        saw_events = True
-                        rd.expect("[")
-                        body.update(b"[")
-                        n = 0
-                        if rd.peek() == "]":
-                            rd.pos += 1
-                        else:
-                            while True:
-                                ev = rd.value()
-                                body.update((("," if n else "") + dumps(ev)).encode("utf-8"))
-                                n += 1
-                                chain.add(ev)
-                                sep = rd.peek()
-                                rd.pos += 1
-                                if sep == "]":
-                                    break
-                                if sep != ",":
-                                    raise ValueError(f"expected ',' or ']' in events, found {sep or 'end of file'!r}")
-                        body.update(b"]")
-                    else:
-                        value = rd.value()
-                        members[key] = value
-                        body.update(dumps(value).encode("utf-8"))
-                sep = rd.peek()
-                if sep == ",":
-                    rd.pos += 1
-                elif sep != "}":
-                    raise ValueError(f"expected ',' or '}}', found {sep or 'end of file'!r}")
+            if rd.peek() != "{":
+                raise ValueError("a report is a JSON object")
+            members = _walk(rd, body, (), chain.add)
             if rd.peek() != "":
                 raise ValueError("data after the report")
-            body.update(b"}")
     except UnicodeDecodeError:
         raise _not_a_report(path, "not UTF-8 text") from None
     except ValueError as exc:  # JSONDecodeError included
@@ -242,8 +263,8 @@ def verify_report(path: Path | str) -> ReportVerdict:
     if members.get("schema") != SCHEMA:
         found = members.get("schema")
         raise _not_a_report(path, f"schema is {found!r}, expected {SCHEMA!r}" if found else "no schema member")
-    if not saw_events:
-        raise _not_a_report(path, "no events member")
+    if not isinstance(members.get("events"), _Array):
+        raise _not_a_report(path, "no events array")
     return _verdict(members, chain, body.hexdigest())
 
 
