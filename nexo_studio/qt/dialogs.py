@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
     QStackedWidget,
     QTableWidget,
     QTableWidgetItem,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -815,7 +814,8 @@ class RepairDialog(QDialog):
 
 
 class ExportDialog(_WorkerDialog):
-    """Format, output file and filters; a preview renders the HTML export in a QTextBrowser."""
+    """Format, output file and filters; the preview shows the report as the paginated PDF it
+    prints as (charts included), rendered on the worker and shown in a QPdfView."""
 
     def __init__(self, worker: Worker, default_dir: Path, parent: QWidget | None = None) -> None:
         super().__init__(worker, parent)
@@ -867,10 +867,16 @@ class ExportDialog(_WorkerDialog):
         prow.addWidget(self.preview_btn)
         prow.addWidget(self.status_label, 1)
         layout.addLayout(prow)
-        self.browser = QTextBrowser()
-        self.browser.setObjectName("preview_html")
-        self.browser.setOpenExternalLinks(True)
-        layout.addWidget(self.browser, 1)
+        from PySide6.QtPdf import QPdfDocument
+        from PySide6.QtPdfWidgets import QPdfView
+
+        self.pdf = QPdfDocument(self)
+        self.preview_view = QPdfView()
+        self.preview_view.setObjectName("preview_pdf")
+        self.preview_view.setDocument(self.pdf)
+        self.preview_view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.preview_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        layout.addWidget(self.preview_view, 1)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Close)
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Export")
@@ -880,6 +886,8 @@ class ExportDialog(_WorkerDialog):
         layout.addWidget(self.buttons)
         self.exported: Path | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="nexo-preview-")
+        self._previews = 0
+        self.preview_text = ""
         self.finished.connect(lambda _r: self._tmp.cleanup())
 
     def _format_changed(self) -> None:
@@ -920,8 +928,9 @@ class ExportDialog(_WorkerDialog):
         return Job(name, run, refresh=False)
 
     def preview(self) -> None:
-        out = Path(self._tmp.name) / "preview.html"
-        job = self._job("html", out, "export-preview")
+        out = Path(self._tmp.name) / f"preview-{id(self)}-{self._previews}.pdf"
+        self._previews += 1
+        job = self._job("pdf", out, "export-preview")
         if job and self.run_job(job, self._previewed):
             self.preview_btn.setEnabled(False)
             self.status_label.setText("Rendering…")
@@ -932,8 +941,10 @@ class ExportDialog(_WorkerDialog):
             self.status_label.setText(f"Preview failed: {_error_text(outcome)}")
             return
         path = Path(outcome.result)
-        self.browser.setHtml(path.read_text(encoding="utf-8"))
-        self.status_label.setText("Preview of the HTML report (the export itself is written in the chosen format).")
+        self.pdf.load(str(path))
+        self.preview_text = _pdf_text(self.pdf)
+        self.status_label.setText(f"Preview: {self.pdf.pageCount()} page(s) as printed "
+                                  "(the export itself is written in the chosen format).")
 
     def export(self) -> None:
         fmt = self.format_box.currentData()
@@ -952,6 +963,11 @@ class ExportDialog(_WorkerDialog):
         self.status_label.setText(f"Written: <a href='{QUrl.fromLocalFile(str(self.exported)).toString()}'>"
                                   f"{self.exported}</a>")
         self.status_label.setOpenExternalLinks(True)
+
+
+def _pdf_text(doc) -> str:
+    """All text of a loaded QPdfDocument (for tests and copy)."""
+    return "\n".join(doc.getAllText(i).text() for i in range(doc.pageCount()))
 
 
 def _date_edit(days: int) -> QDateTimeEdit:
