@@ -98,7 +98,26 @@ def state_record(s: MigrationState, dialect: str) -> StateRecord:
     )
 
 
-class StateTableModel(QAbstractTableModel):
+class _RowsTableModel(QAbstractTableModel):
+    """A flat table over ``self._rows`` with the headers in ``COLUMNS``: the shape every model
+    here shares. Subclasses hold their rows as an immutable snapshot and implement ``data``."""
+
+    COLUMNS: tuple[str, ...] = ()
+    _rows: Sequence[Any] = ()
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self.COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
+            return self.COLUMNS[section]
+        return None
+
+
+class StateTableModel(_RowsTableModel):
     COLUMNS = ("Status", "Version", "Name", "Description", "Applied at (UTC)", "By", "Duration", "Checksum")
     STATUS, VERSION, NAME, DESCRIPTION, APPLIED_AT, BY, DURATION, CHECKSUM = range(8)
 
@@ -135,16 +154,6 @@ class StateTableModel(QAbstractTableModel):
         return self._rows[row]
 
     # -- Qt ------------------------------------------------------------------------------------
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -250,7 +259,7 @@ def _naive(dt: datetime) -> datetime:
     return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
 
 
-class HistoryTableModel(QAbstractTableModel):
+class HistoryTableModel(_RowsTableModel):
     COLUMNS = ("Seq", "Started (UTC)", "Action", "Status", "Migration", "Duration", "Operator", "Host", "Error")
     SEQ, STARTED, ACTION, STATUS, MIGRATION, DURATION, OPERATOR, HOST, ERROR = range(9)
     _KEYS = (
@@ -309,17 +318,6 @@ class HistoryTableModel(QAbstractTableModel):
         self._rows = tuple(rows)
         self.layoutChanged.emit()
 
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
-
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
             return None
@@ -368,7 +366,7 @@ class HistoryTableModel(QAbstractTableModel):
 # findings
 
 
-class FindingsModel(QAbstractTableModel):
+class FindingsModel(_RowsTableModel):
     COLUMNS = ("Level", "Code", "Migration", "Message", "Location")
 
     def __init__(self, parent=None) -> None:
@@ -387,17 +385,6 @@ class FindingsModel(QAbstractTableModel):
     def counts(self) -> tuple[int, int]:
         errors = sum(1 for f in self._rows if f.level == "error")
         return errors, len(self._rows) - errors
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -446,7 +433,7 @@ class LogEntry:
         return f"{self.time:%H:%M:%S.%f}"[:12] + f"  {self.level.upper():7}  {self.source}  {self.message}"
 
 
-class LogModel(QAbstractTableModel):
+class LogModel(_RowsTableModel):
     """Append-only; keeps the newest ``limit`` entries."""
 
     COLUMNS = ("Time", "Level", "Source", "Message")
@@ -481,17 +468,6 @@ class LogModel(QAbstractTableModel):
 
     def entries(self) -> tuple[LogEntry, ...]:
         return tuple(self._rows)
-
-    def rowCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole and 0 <= section < len(self.COLUMNS):
-            return self.COLUMNS[section]
-        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
