@@ -105,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--mark", choices=["applied", "rolled-back"], help="record ID as applied or rolled back")
     g.add_argument("--accept-checksum", action="store_true", help="accept ID's changed file")
     g.add_argument("--forget-missing", metavar="MISSING_ID", help="drop the row of a migration whose file is gone")
+    g.add_argument("--accept-history", action="store_true",
+                   help="accept history rows or a state table that were lost (deleted outside nexo), recording it")
     yes(p)
     lock_timeout(p)
 
@@ -257,7 +259,7 @@ def cmd_status(ctx: Context) -> int:
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     print(f"\n{len(snap.states)} migrations: {summary or 'none'}")
     for f in snap.findings:
-        if f.code in ("drift", "missing", "dirty"):
+        if f.code in ("drift", "missing", "dirty", "tampered"):
             print(paint(f.level, f.level) + f": {f.message}")
     return EXIT_OK
 
@@ -443,9 +445,11 @@ def cmd_rollback(ctx: Context) -> int:
     opts = RollbackOptions(to=a.to, one=a.id, with_dependents=a.with_dependents, dry_run=True,
                            lock_timeout=ctx.lock_timeout())
     preview = run_op(rollback(ctx.project, ctx.target, opts))
-    if a.dry_run or not preview.plan:
+    if a.dry_run:
         return _finish_operation(ctx, preview, "roll back")
-    if not a.json or not a.yes:
+    # with nothing to roll back the real run still checks, under the lock, that the database
+    # is not dirty or tampered with (exit 3 then), and says "nothing to roll back"
+    if preview.plan and (not a.json or not a.yes):
         if sys.stdin.isatty() and not a.yes:
             _print_plan(ctx, "roll back", preview.sql, show_sql=False)
         confirm(a, f"Roll back {len(preview.plan)} migration(s)?", "rollback")
@@ -524,6 +528,13 @@ def cmd_repair(ctx: Context) -> int:
 
     a = ctx.args
     mid = a.forget_missing or a.id
+    if a.accept_history:
+        if mid:
+            raise InvalidInput("--accept-history takes no migration ID")
+        confirm(a, "Repair: accept the lost history rows / state tables as they are now?", "repair")
+        run_op(repair(ctx.project, ctx.target, None, accept_history=True, lock_timeout=ctx.lock_timeout()))
+        print("history accepted: the loss is recorded in the history")
+        return EXIT_OK
     if not mid:
         raise InvalidInput("repair needs a migration ID")
     what = (f"mark {mid} as {a.mark}" if a.mark else

@@ -18,6 +18,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from ..errors import BackupError, Cancelled
+from .backup.tools import describe_os_error
 from .events import BackupCreated, CancelToken, Event, Log, StageFinished, StageStarted
 from .state.store import new_deployment_id, utcnow
 from .target import Target
@@ -71,33 +72,40 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
     """Back up (the caller holds the lock and has ensured the state tables) and record it."""
     from .backup import create_backup, provider_for
 
-    provider = provider_for(target.url)
-    provider.check_tools()
-    if out is None:
-        if backup_dir is None:
-            from .config import default_backup_dir
-
-            backup_dir = default_backup_dir(target.url)
-        backup_dir.mkdir(parents=True, exist_ok=True)
-        out = backup_dir / backup_name(target, _schema_version(target, conn))
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    need = _estimated_size(target, conn)
-    if need and not provider.server_side:
-        free = shutil.disk_usage(out.parent).free
-        if free < need:
-            raise BackupError(f"not enough free disk: {free:,} bytes free, the database is about {need:,} bytes",
-                              out.parent)
     started = utcnow()
-    check = (lambda: cancel.cancelled) if cancel else None
+    where = out or backup_dir
     try:
+        # every refusal and failure below is recorded as a failed backup before it is raised
+        provider = provider_for(target.url)
+        provider.check_tools()
+        if out is None:
+            if backup_dir is None:
+                from .config import default_backup_dir
+
+                backup_dir = default_backup_dir(target.url)
+            where = backup_dir
+            _make_folder(backup_dir)
+            out = backup_dir / backup_name(target, _schema_version(target, conn))
+        out = where = Path(out)
+        _make_folder(out.parent)
+        need = _estimated_size(target, conn)
+        if need and not provider.server_side:
+            free = shutil.disk_usage(out.parent).free
+            if free < need:
+                raise BackupError(f"not enough free disk: {free:,} bytes free, the database is about {need:,} bytes",
+                                  out.parent)
+        check = (lambda: cancel.cancelled) if cancel else None
         info = create_backup(target.url, out, provider=provider, cancel=check)
-    except BackupError as exc:
+    except (BackupError, OSError) as exc:
+        error = exc if isinstance(exc, BackupError) else BackupError(describe_os_error(exc), where and Path(where))
         with conn.begin():
             target.store.append(conn, action="backup", status="failed", started_at=started,
-                                deployment_id=deployment_id, details={"path": str(out)}, error=str(exc))
+                                deployment_id=deployment_id, details={"path": str(where) if where else None},
+                                error=str(error))
         target.store.committed()
-        raise
+        if error is exc:
+            raise
+        raise error from exc
     with conn.begin():
         target.store.append(conn, action="backup", status="ok", started_at=started, deployment_id=deployment_id,
                             details={"path": info.get("path", str(out)), "size": info.get("size"),
@@ -105,6 +113,14 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
     target.store.committed()
     yield BackupCreated(out, int(info.get("size") or 0), str(info.get("sha256") or ""))
     return out
+
+
+def _make_folder(folder: Path) -> None:
+    """Create the backup folder; a path that cannot be one is a BackupError naming it."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise BackupError(f"cannot use it as the backup folder: {describe_os_error(exc)}", folder) from exc
 
 
 def backup_step(target: Target, conn: sa.Connection, deployment_id: str, backup_dir: Path | None,
@@ -179,6 +195,7 @@ def restore(target: Target, path: Path, lock_timeout: float = 30.0,
             if kept:
                 with conn.begin():
                     conn.execute(store.t.history.insert(), [h.__dict__ for h in kept])
+                    store.set_tail(conn, kept[-1].seq, kept[-1].hash)
                 yield Log("info", f"kept {len(kept)} history row(s) written after the backup")
             store.invalidate()
             with conn.begin():

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from ..errors import InvalidInput, NotApplied, UnknownMigration
+from ..errors import InvalidInput, NotApplied, UnknownMigration, ValidationFailed
 from .events import Event, Log
 from .model import VERSION_RE
 from .pipeline import read_snapshot
@@ -25,11 +25,43 @@ def status(project: Project, target: Target) -> Snapshot:
         return read_snapshot(project, target, conn)
 
 
+@dataclass(frozen=True)
+class AuditVerdict(ChainVerdict):
+    """The chain verdict, and what the state tables say that the history contradicts (a table
+    dropped, rows deleted from the history's end, a __Migrations row deleted or edited)."""
+
+    problems: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        chain = ChainVerdict.__str__(ChainVerdict(self.chain_ok, self.rows, self.bad_seq, self.reason))
+        if not self.problems:
+            return chain
+        return chain + "\nstate tables tampered with:\n" + "\n".join(f"  {p}" for p in self.problems)
+
+    @property
+    def chain_ok(self) -> bool:
+        return not self.reason
+
+
 def audit_verify(target: Target) -> ChainVerdict:
+    """The history's hash chain, its recorded tail, and __Migrations against the history."""
     if target.absent():
         return ChainVerdict(True, 0)
     with target.connect() as conn:
-        return target.store.verify_chain(conn)
+        verdict = target.store.verify_chain(conn)
+        tampering = target.store.tampering(conn)
+    if not tampering:
+        return verdict
+    bad_seq = verdict.bad_seq if not verdict.ok else tampering.first_bad_seq
+    return AuditVerdict(False, verdict.rows, bad_seq, verdict.reason, tuple(tampering.messages()))
+
+
+def refuse_invalid(project: Project, target: Target) -> None:
+    """Validation errors block every command that changes the database (SPEC §2): exit 2,
+    before anything is opened or created."""
+    findings = project.findings(target.dialect)
+    if any(f.level == "error" for f in findings):
+        raise ValidationFailed(findings)
 
 
 @dataclass(frozen=True)
@@ -40,12 +72,17 @@ class RepairResult:
     after: str
 
 
-def repair(project: Project, target: Target, migration_id: str, *, mark: str | None = None,
-           accept_checksum: bool = False, forget_missing: bool = False,
+def repair(project: Project, target: Target, migration_id: str | None, *, mark: str | None = None,
+           accept_checksum: bool = False, forget_missing: bool = False, accept_history: bool = False,
            lock_timeout: float = 30.0) -> Generator[Event, None, RepairResult]:
-    """Resolve one dirty/failed/drifted/missing row; always recorded in history."""
-    if sum([mark is not None, accept_checksum, forget_missing]) != 1:
-        raise InvalidInput("repair needs exactly one of --mark, --accept-checksum, --forget-missing")
+    """Resolve one dirty/failed/drifted/missing/tampered row, or (``accept_history``) accept
+    that the history lost rows or a state table; always recorded in history."""
+    if sum([mark is not None, accept_checksum, forget_missing, accept_history]) != 1:
+        raise InvalidInput("repair needs exactly one of --mark, --accept-checksum, --forget-missing, "
+                           "--accept-history")
+    refuse_invalid(project, target)
+    if accept_history:
+        return (yield from _accept_history(target, lock_timeout))
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
         state = snap.by_id.get(migration_id)
@@ -67,7 +104,7 @@ def repair(project: Project, target: Target, migration_id: str, *, mark: str | N
                 raise InvalidInput(f"{migration_id} is {state.status}, not drifted")
             after, action = "applied", "accept-checksum"
         else:
-            if state.status != "missing":
+            if state.status != "missing" and not (state.status == "dirty" and m is None):
                 raise InvalidInput(f"{migration_id} is {state.status}, not missing (its file exists)")
             after, action = "forgotten", "forget-missing"
         if not store.exists(conn) and row is None and mark == "rolled-back":
@@ -85,16 +122,38 @@ def repair(project: Project, target: Target, migration_id: str, *, mark: str | N
             else:
                 extra = {"checksum": m.checksum(target.dialect)} if after == "applied" else {}
                 store.set_status(conn, migration_id, after, **extra)
+            details = {"repair": action, "before": state.status, "after": after}
+            if after == "applied":  # what the row now records, for the tamper check
+                details["checksum"] = m.checksum(target.dialect)
             store.append(conn, action="repair", status="ok", started_at=started, migration_id=migration_id,
-                         deployment_id=new_deployment_id(),
-                         details={"repair": action, "before": state.status, "after": after})
+                         deployment_id=new_deployment_id(), details=details)
         store.committed()
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
         return RepairResult(migration_id, action, state.status, after)
 
 
+def _accept_history(target: Target, lock_timeout: float) -> Generator[Event, None, RepairResult]:
+    """Accept a history that lost rows from its end or a state table (after a restore was not
+    possible): re-create what is missing and record the loss, so the audit trail says it."""
+    with target.connect() as conn, target.locked(lock_timeout):
+        tampering = target.store.tampering(conn)
+        if not tampering.tables:
+            raise InvalidInput("nothing to accept: the history and the state tables are consistent")
+        store = target.store
+        started = utcnow()
+        store.ensure(conn)
+        with conn.begin():
+            store.append(conn, action="repair", status="ok", started_at=started, deployment_id=new_deployment_id(),
+                         details={"repair": "accept-history", "problems": list(tampering.tables)})
+        store.committed()
+        for problem in tampering.tables:
+            yield Log("warning", f"accepted: {problem}")
+        return RepairResult("", "accept-history", "tampered", "accepted")
+
+
 def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30.0) -> Generator[Event, None, list[str]]:
     """Mark ``to`` and everything before it in apply order as applied, without running them."""
+    refuse_invalid(project, target)
     order = project.order()
     if to in project.migrations:
         cut = order.index(to) + 1
@@ -105,6 +164,10 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         raise UnknownMigration(to)
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
+        if snap.tampered_tables:
+            from .pipeline import refuse_blocked
+
+            refuse_blocked(snap)
         todo = [i for i in ids if snap.by_id[i].status in ("pending", "failed")]
         if not todo:
             return []
@@ -118,7 +181,8 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
                 started = utcnow()
                 store.put_migration(conn, **_row_for(project.migrations[i], target, "applied", started, 0, deployment_id))
                 store.append(conn, action="baseline", status="ok", started_at=started, migration_id=i,
-                             deployment_id=deployment_id, details={"target": to})
+                             deployment_id=deployment_id,
+                             details={"target": to, "checksum": project.migrations[i].checksum(target.dialect)})
         store.committed()
         yield Log("info", f"baselined {len(todo)} migration(s) up to {to}")
         return todo

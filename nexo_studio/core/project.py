@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .graph import MigrationGraph, Node
 from .loader import load_project
-from .model import Migration
+from .model import Migration, parse_id
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
 
@@ -86,6 +86,9 @@ class Snapshot:
     states: tuple[MigrationState, ...]
     findings: tuple[Finding, ...] = ()
     by_id: dict[str, MigrationState] = field(default_factory=dict, compare=False, repr=False)
+    #: the state tables were tampered with as a whole (a table dropped, history rows deleted
+    #: from its end): deploy and rollback refuse until `nexo repair --accept-history`
+    tampered_tables: tuple[str, ...] = ()
 
     @property
     def errors(self) -> list[Finding]:
@@ -117,7 +120,10 @@ def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> st
 
 
 def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
-             failed: frozenset[str] | set[str] = frozenset()) -> Snapshot:
+             failed: frozenset[str] | set[str] = frozenset(), tampering=None) -> Snapshot:
+    """``tampering`` (a StateStore.tampering() result): migrations whose __Migrations row the
+    history contradicts are shown ``dirty`` (state unknown: check, then `nexo repair`)."""
+    tampered = dict(tampering.rows) if tampering else {}
     try:
         order = project.order()
     except Exception:  # a cycle: fall back to version order so the views still show something
@@ -129,11 +135,25 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         st = status_of(m, row, dialect)
         if st == "pending" and mid in failed:
             st = "failed"
+        if mid in tampered:
+            st = "dirty"
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
     for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
-        if mid not in project.migrations and row.status != "rolled_back":
-            states.append(MigrationState(mid, row.version, row.name, status_of(None, row, dialect), None, row))
+        if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered):
+            st = "dirty" if mid in tampered else status_of(None, row, dialect)
+            states.append(MigrationState(mid, row.version, row.name, st, None, row))
+    for mid in sorted(set(tampered) - set(project.migrations) - set(applied)):  # file and row gone
+        version, name = parse_id(mid) or ("", mid)
+        states.append(MigrationState(mid, version, name, "dirty", None, None))
     findings = project.findings(dialect) + state_findings(project.migrations, applied, dialect)
-    snap = Snapshot(dialect, tuple(states), tuple(findings))
+    findings += [Finding("warning", "tampered", (), f"state tables tampered with: {problem}")
+                 for problem in (tampering.tables if tampering else ())]
+    findings += [Finding("warning", "tampered", (mid,),
+                         f"{mid} was tampered with: {why}; check its objects, then "
+                         f"`nexo repair {mid} --mark applied|rolled-back`",
+                         project.migrations[mid].path if mid in project.migrations else None)
+                 for mid, (_seq, why) in sorted(tampered.items())]
+    snap = Snapshot(dialect, tuple(states), tuple(findings),
+                    tampered_tables=tuple(tampering.tables) if tampering else ())
     snap.by_id.update({s.id: s for s in states})
     return snap

@@ -44,8 +44,13 @@ def static_findings(
     for err in file_errors:
         out.append(Finding("error", "file_error", (err.path.stem,), str(err), err.path, err.line))
     for version, kept, other in duplicates:
-        out.append(Finding("error", "duplicate_version", (kept, other),
-                           f"{kept} and {other} share version {version}"))
+        path = migrations[kept].path if kept in migrations else None
+        if kept == other and path is not None:  # one id twice: <id>.sql and <id>.py
+            twin = path.with_suffix(".py" if path.suffix == ".sql" else ".sql").name
+            message = f"{path.name} and {twin} are one migration {kept} twice"
+        else:
+            message = f"{kept} and {other} share version {version}"
+        out.append(Finding("error", "duplicate_version", (kept, other), message, path))
     for mid, dep in graph.missing():
         out.append(Finding("error", "missing_dependency", (mid, dep),
                            f"{mid} depends on {dep}, which does not exist", migrations[mid].path))

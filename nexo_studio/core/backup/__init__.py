@@ -233,7 +233,12 @@ def create_backup(
         # sidecar beside; the server verified it (RESTORE VERIFYONLY … WITH CHECKSUM).
         info["location"] = "server"
         return info
-    write_sidecar(out, info)
+    try:
+        write_sidecar(out, info)
+    except BackupError:
+        # a backup without its sidecar cannot be checked: do not leave it looking finished
+        out.unlink(missing_ok=True)
+        raise
     return read_sidecar(out) or info
 
 

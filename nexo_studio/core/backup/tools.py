@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -24,6 +25,7 @@ from nexo_studio.errors import BackupError, Cancelled, ToolMissing
 CancelCheck = Callable[[], bool]
 
 _POLL_SECONDS = 0.1
+_DISK_FULL = re.compile(r"errno:? 28\b|No space left on device|ENOSPC", re.IGNORECASE)
 _STDERR_LIMIT = 4000
 
 
@@ -105,6 +107,8 @@ def run_tool(
                 text = "…" + text[-_STDERR_LIMIT:]
             how = f"exit {rc}" if rc > 0 else f"killed by {_signal_name(-rc)}"
             detail = scrub(text, secrets) or "no error output"
+            if _DISK_FULL.search(text):  # mariadb-dump says "Got errno 28 on write"
+                detail += " (the disk is full)"
             raise BackupError(f"{tool} failed ({how}): {detail}", path)
 
 

@@ -82,6 +82,10 @@ class FileLock:
 
         def timed_out() -> None:
             holder = self.holder()
+            if holder is None:  # released just now: take it rather than fail naming nobody
+                if try_once():
+                    return
+                holder = self.holder()
             os.close(fd)
             raise LockTimeout(self.path.name.removesuffix(".nexo-lock"), timeout, holder)
 
@@ -127,6 +131,10 @@ class _ConnectionLock:
 
         def timed_out() -> None:
             holder = self.holder()
+            if holder is None:  # released just now: take it rather than fail naming nobody
+                if self._try():
+                    return
+                holder = self.holder()
             self._close()
             raise LockTimeout(self.database, timeout, holder)
 

@@ -14,7 +14,7 @@ import json
 import socket
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
@@ -61,6 +61,75 @@ class MigrationRow:
     applied_by: str | None
     execution_ms: int | None
     metadata: dict
+
+
+#: __NexoMeta key of the history's last row, ``{"seq": n, "hash": h}``
+TAIL_KEY = "history_tail"
+
+
+def _tail_text(seq: int, hash_: str) -> str:
+    return json.dumps({"seq": seq, "hash": hash_}, sort_keys=True, separators=(",", ":"))
+
+
+def _parse_tail(text: str | None) -> tuple[int, str] | None:
+    try:
+        value = json.loads(text) if text else None
+        return (int(value["seq"]), str(value["hash"])) if value else None
+    except (ValueError, TypeError, KeyError):
+        return (-1, "")  # unreadable: never equal to a real tail
+
+
+@dataclass(frozen=True)
+class Tampering:
+    """Contradictions between the state tables and the history (see StateStore.tampering)."""
+
+    tables: tuple[str, ...] = ()
+    #: migration id -> (seq of the history event contradicted, or None; what is wrong)
+    rows: dict = field(default_factory=dict)
+    #: the first history seq concerned (e.g. the first one deleted from the end), when known
+    tail_seq: int | None = None
+
+    @property
+    def first_bad_seq(self) -> int | None:
+        seqs = [seq for seq, _why in self.rows.values() if seq is not None]
+        if self.tail_seq is not None:
+            seqs.append(self.tail_seq)
+        return min(seqs) if seqs else None
+
+    def __bool__(self) -> bool:
+        return bool(self.tables or self.rows)
+
+    def messages(self) -> list[str]:
+        return list(self.tables) + [f"{mid}: {why}" for mid, (_seq, why) in sorted(self.rows.items())]
+
+
+def _judge(row: "MigrationRow | None", ev: "HistoryRow | None") -> tuple[int | None, str] | None:
+    """What is wrong with a migration's row given its latest deciding event (None: nothing)."""
+    row_applied = row is not None and row.status == "applied"
+    if ev is None:
+        if row_applied:
+            return None, "recorded applied in __Migrations, but the history never applied it"
+        return None
+    details = ev.details_dict()
+    checksum = None
+    if ev.action == "apply":
+        applied = ev.status == "ok"
+        checksum = details.get("checksum") if applied else None
+    elif ev.action == "baseline":
+        applied, checksum = True, details.get("checksum")
+    elif ev.action == "rollback":
+        applied = ev.status != "ok"  # a failed rollback left it applied
+    else:  # repair
+        applied = details.get("after") == "applied"
+        checksum = details.get("checksum") if applied else None
+    said = f"{ev.action} {ev.status}" + (f" -> {details.get('after')}" if ev.action == "repair" else "")
+    if applied and row is None:
+        return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {said})"
+    if applied != row_applied:
+        return ev.seq, f"__Migrations says {row.status if row else 'nothing'}, the history (seq {ev.seq}) says {said}"
+    if applied and checksum and row.checksum != checksum:
+        return ev.seq, f"its checksum in __Migrations was changed (the history, seq {ev.seq}, recorded {checksum[:12]}…)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -152,12 +221,16 @@ class StateStore:
         """Whether the state tables exist. A positive answer is remembered for this store."""
         if self._exists:
             return True
-        self._resolve_schema(conn)
-        insp = sa.inspect(conn)
-        self._exists = insp.has_table(self.t.migrations.name, schema=self.schema) and insp.has_table(
-            self.t.history.name, schema=self.schema
-        )
+        present = self.present(conn)
+        self._exists = self.t.migrations.name in present and self.t.history.name in present
         return self._exists
+
+    def present(self, conn: sa.Connection) -> set[str]:
+        """Which of the tool's tables exist (one look at the catalogue)."""
+        self._resolve_schema(conn)
+        have = {n.lower() for n in sa.inspect(conn).get_table_names(schema=self.schema)}
+        # compared without case: MySQL with lower_case_table_names lists them in lower case
+        return {t.name for t in (self.t.migrations, self.t.history, self.t.meta) if t.name.lower() in have}
 
     def ensure(self, conn: sa.Connection) -> None:
         """Create the state tables when missing (first changing command). Commits."""
@@ -167,9 +240,12 @@ class StateStore:
         with conn.begin():
             self.t.metadata.create_all(conn, checkfirst=True)
             meta = self.t.meta
-            have = conn.execute(sa.select(meta.c.value).where(meta.c.key == "format_version")).scalar()
-            if have is None:
+            have = dict(conn.execute(sa.select(meta.c.key, meta.c.value)).all())
+            if have.get("format_version") is None:
                 conn.execute(meta.insert(), [{"key": "format_version", "value": FORMAT_VERSION}])
+            if TAIL_KEY not in have:  # first run of this version on an existing database too
+                seq, hash_ = self._load_tail(conn)
+                conn.execute(meta.insert(), [{"key": TAIL_KEY, "value": _tail_text(seq, hash_)}])
         self._tail = None
         self._exists = True
 
@@ -189,7 +265,7 @@ class StateStore:
 
     def applied(self, conn: sa.Connection) -> dict[str, MigrationRow]:
         """Every row of ``__Migrations`` by id ({} when the table does not exist)."""
-        if not self.exists(conn):
+        if not self.exists(conn) and self.t.migrations.name not in self.present(conn):
             return {}
         rows = conn.execute(sa.select(self.t.migrations)).mappings().all()
         out = {}
@@ -290,8 +366,23 @@ class StateStore:
         }
         row["hash"] = row_hash(row)
         conn.execute(self.t.history.insert(), row)
+        self.set_tail(conn, row["seq"], row["hash"])
         self._pending_tail = (row["seq"], row["hash"])
         return HistoryRow(**row)
+
+    def set_tail(self, conn: sa.Connection, seq: int | None = None, hash_: str | None = None) -> None:
+        """Record the history's last row (``seq``, ``hash``; default: read it) in __NexoMeta, in the
+        caller's transaction: a row deleted from the end of the history is then detected."""
+        if seq is None:
+            seq, hash_ = self._load_tail(conn)
+        meta = self.t.meta
+        value = _tail_text(seq, hash_)
+        if not conn.execute(self._update_tail(), {"_key": TAIL_KEY, "value": value}).rowcount:
+            conn.execute(meta.insert(), [{"key": TAIL_KEY, "value": value}])
+
+    def _update_tail(self) -> sa.Update:
+        meta = self.t.meta
+        return meta.update().where(meta.c.key == sa.bindparam("_key"))
 
     def invalidate(self) -> None:
         """Forget what is cached about the tables (after a restore replaced them)."""
@@ -340,6 +431,98 @@ class StateStore:
         result = conn.execute(q, execution_options=STREAM)
         for r in result.mappings():
             yield HistoryRow(**r)
+
+    # -- tampering -----------------------------------------------------------------------------
+
+    def tampering(self, conn: sa.Connection, rows: "dict[str, MigrationRow] | None" = None) -> "Tampering":
+        """What the state tables say that the history contradicts (read-only).
+
+        - tables: one of the tool's tables is gone while the others (or the tail recorded in
+          __NexoMeta) show it existed; rows were deleted from the end of the history, or added
+          behind the tool's back.
+        - rows: migrations whose __Migrations row disagrees with their latest apply, rollback,
+          baseline or repair event (deleted row, edited status or checksum, a row the history
+          never wrote). Rows marked running/failed are dirty anyway and not judged here.
+        Events between a restored backup's last row and the restore itself describe a state the
+        restore replaced; they are skipped.
+        """
+        present = self.present(conn)
+        t = self.t
+        if not present:
+            return Tampering()
+        tables: list[str] = []
+        tail_seq = None
+        recorded = None
+        if t.meta.name in present:
+            text = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == TAIL_KEY)).scalar()
+            recorded = _parse_tail(text)
+        else:
+            tables.append(f"{t.meta.name} is missing (the tool created it with the other state tables)")
+        has_history = t.history.name in present
+        if not has_history:
+            if recorded and recorded[0] or t.migrations.name in present:
+                tables.append(f"{t.history.name} is missing"
+                              + (f" (it had {recorded[0]} rows)" if recorded and recorded[0] else ""))
+        else:
+            actual = self._load_tail(conn)
+            if recorded is not None and actual != recorded:
+                tail_seq = min(actual[0], recorded[0]) + (0 if actual[0] == recorded[0] else 1)
+                if actual[0] < recorded[0]:
+                    tables.append(f"{t.history.name} ends at seq {actual[0]} but seq {recorded[0]} was written: "
+                                  f"rows were deleted from its end")
+                elif actual[0] > recorded[0]:
+                    tables.append(f"{t.history.name} has rows after seq {recorded[0]} that the tool did not write")
+                else:
+                    tables.append(f"the last row of {t.history.name} (seq {actual[0]}) was replaced")
+        if t.migrations.name not in present and has_history and self._any_event(conn):
+            tables.append(f"{t.migrations.name} is missing")
+        if rows is None:
+            rows = self.applied(conn) if t.migrations.name in present else {}
+        events = self._latest_events(conn) if has_history else {}
+        bad: dict[str, tuple[int | None, str]] = {}
+        for mid in sorted(set(rows) | set(events)):
+            row = rows.get(mid)
+            if row is not None and row.status in ("running", "failed"):
+                continue
+            problem = _judge(row, events.get(mid))
+            if problem:
+                bad[mid] = problem
+        if conn.in_transaction():
+            conn.rollback()
+        return Tampering(tuple(tables), bad, tail_seq)
+
+    def _any_event(self, conn: sa.Connection) -> bool:
+        h = self.t.history
+        return conn.execute(sa.select(h.c.seq).where(h.c.migration_id.is_not(None)).limit(1)).first() is not None
+
+    def _latest_events(self, conn: sa.Connection) -> dict[str, HistoryRow]:
+        """Each migration's latest event that decides its state, outside restored-over spans."""
+        h = self.t.history
+        kinds = ("apply", "rollback", "baseline", "repair")
+        latest = (sa.select(sa.func.max(h.c.seq)).where(h.c.migration_id.is_not(None), h.c.action.in_(kinds))
+                  .group_by(h.c.migration_id))
+        rows = conn.execute(sa.select(h).where(h.c.seq.in_(latest))).mappings().all()
+        out = {r["migration_id"]: HistoryRow(**r) for r in rows}
+        void = []  # (last row of the restored backup, the restore): rows between describe the past
+        for seq, details in conn.execute(sa.select(h.c.seq, h.c.details)
+                                         .where(h.c.action == "restore", h.c.status == "ok")).all():
+            try:
+                kept = int(json.loads(details or "{}").get("history_rows_kept") or 0)
+            except (ValueError, TypeError, AttributeError):
+                kept = 0
+            void.append((seq - 1 - kept, seq))
+
+        def voided(seq: int) -> bool:
+            return any(lo < seq < hi for lo, hi in void)
+
+        for mid in [m for m, ev in out.items() if voided(ev.seq)]:
+            del out[mid]
+            q = (sa.select(h).where(h.c.migration_id == mid, h.c.action.in_(kinds)).order_by(h.c.seq.desc()))
+            for r in conn.execute(q).mappings():
+                if not voided(r["seq"]):
+                    out[mid] = HistoryRow(**r)
+                    break
+        return out
 
     def verify_chain(self, conn: sa.Connection) -> ChainVerdict:
         if not self.exists(conn):
