@@ -89,17 +89,13 @@ class OperationResult:
 # one migration
 
 
-def _needs_reset(target: Target) -> bool:
-    return target.dialect == "postgresql"
-
-
 def _reset_session(target: Target, conn: sa.Connection) -> None:
     """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
 
     Called inside the migration's transaction after its statements (RESET is transactional,
     so it costs no extra commit), and again outside after a failure or a non-transactional run.
     """
-    if _needs_reset(target):
+    if target.dialect == "postgresql":
         if conn.in_transaction():
             conn.exec_driver_sql("RESET ALL")
         else:
@@ -356,11 +352,6 @@ def _dry_run(project: Project, target: Target, result: OperationResult, kind: st
 
 def _observed(gen: Generator[Event, None, OperationResult], result: OperationResult):
     """Pass events through, keeping each finished migration in ``result.migrations``."""
-    value = yield from _collect(gen, result)
-    return value
-
-
-def _collect(gen, result: OperationResult):
     while True:
         try:
             ev = next(gen)

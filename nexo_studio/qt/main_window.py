@@ -710,7 +710,7 @@ class MainWindow(QMainWindow):
         if total:
             self.progress.setRange(0, total)
             self.progress.setValue(index)
-            self.progress.setFormat(f"%v / %m")
+            self.progress.setFormat("%v / %m")
 
     def _on_event(self, event: ev.Event) -> None:
         entry = self._log_entry(event)

@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from nexo_studio.cli.main import main
 from tests.helpers.projects import diamond_project, table_project, write_sql
