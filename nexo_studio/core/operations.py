@@ -22,7 +22,19 @@ def status(project: Project, target: Target) -> Snapshot:
 
         return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
-        return read_snapshot(project, target, conn)
+        snap = read_snapshot(project, target, conn)
+    # `running` rows are dirty only if nobody is applying them now (MySQL/MariaDB and
+    # `transaction: none` commit the row before running the migration)
+    running = [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
+               and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
+    if running:
+        from .project import mark_in_progress
+        from .state.locks import held_by, lock_for
+
+        holder = held_by(lock_for(target.engine))
+        if holder:
+            snap = mark_in_progress(snap, running, holder)
+    return snap
 
 
 @dataclass(frozen=True)

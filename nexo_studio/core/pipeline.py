@@ -198,7 +198,12 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
             if m.transaction == "none":
                 with target.engine.connect() as ac:
                     ac = ac.execution_options(isolation_level="AUTOCOMMIT")
-                    yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+                    # Cancel must interrupt the statement on this connection, not the main one
+                    unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
+                    try:
+                        yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+                    finally:
+                        unwire()
             else:
                 with conn.begin():
                     yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))

@@ -229,3 +229,36 @@ def test_missing_client_tool_fails_before_anything_changes(make_db, tmp_path, mo
     assert not result.ok
     assert "pg_dump" in result.message and "postgresql-client" in result.message
     assert user_tables(url) == set()
+
+
+def test_status_during_a_non_transactional_migration_says_in_progress_not_dirty(db_url, dialect, tmp_path):
+    write_sql(tmp_path, "2025.01.01.000001_slow", f"CREATE TABLE slow_t (id INTEGER);\n{SLOW_STATEMENT[dialect]}",
+              "DROP TABLE slow_t;", extra="-- transaction: none")
+    project = Project.load(tmp_path)
+    cancel = CancelToken()
+    box = {}
+    worker = threading.Thread(target=lambda: box.update(result=deploy_result(project, db_url, cancel=cancel)))
+    worker.start()
+    target = Target(db_url)
+    try:
+        deadline = time.monotonic() + 30
+        snap = None
+        while time.monotonic() < deadline:
+            snap = status(project, target)
+            row = snap.by_id["2025.01.01.000001_slow"].row
+            if row is not None and row.status == "running":
+                break
+            time.sleep(0.1)
+        state = snap.by_id["2025.01.01.000001_slow"]
+        assert state.row is not None and state.row.status == "running"
+        assert state.status == "pending"  # being applied right now, not dirty
+        assert [f.code for f in snap.findings if f.ids == ("2025.01.01.000001_slow",)] == ["in_progress"]
+    finally:
+        cancel.cancel()
+        worker.join(60)
+        target.dispose()
+    assert box["result"].status == "cancelled"
+    # now nobody holds the lock: the interrupted migration is dirty
+    target = Target(db_url)
+    assert status(project, target).by_id["2025.01.01.000001_slow"].status == "dirty"
+    target.dispose()

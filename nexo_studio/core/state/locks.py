@@ -265,6 +265,30 @@ class NoLock:
         return None
 
 
+def held_by(lock: DatabaseLock) -> str | None:
+    """Who holds the lock right now (None: nobody), without taking it for long.
+
+    For SQLite the holder text in the lock file may be stale after a crash, so the flock itself
+    is tried; the servers report their own lock tables.
+    """
+    if isinstance(lock, FileLock):
+        import fcntl
+
+        try:
+            fd = os.open(lock.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return None
+        except BlockingIOError:
+            return lock.holder() or "another process"
+        finally:
+            os.close(fd)
+    return lock.holder()
+
+
 def lock_for(engine: sa.Engine) -> DatabaseLock:
     url = engine.url
     backend = url.get_backend_name()
