@@ -40,6 +40,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ..core.state.store import HistoryRow
+from ..core.reports.layout import duration
 from .palette import ACTION_COLOURS, ACTION_LABELS, RESULT_COLOURS, is_dark, marker_path, text_on
 
 #: lane order (deploy_start / deploy_end make the deployment spans, not marks)
@@ -72,18 +73,8 @@ def _zoned(naive: datetime, tz: tzinfo | None) -> datetime:
 
 
 def format_duration(ms: float | None) -> str:
-    if ms is None:
-        return "—"
-    if ms < 1000:
-        return f"{ms:.0f} ms"
-    s = ms / 1000
-    if s < 60:
-        return f"{s:.1f} s"
-    m, s = divmod(int(round(s)), 60)
-    if m < 60:
-        return f"{m} min {s:02d} s"
-    h, m = divmod(m, 60)
-    return f"{h} h {m:02d} min"
+    """Durations read the same in the timeline as in the reports (one formatter, in core)."""
+    return "—" if ms is None else duration(int(round(ms)))
 
 
 @dataclass

@@ -115,9 +115,9 @@ def duration(ms: int | None) -> str:
         return f"{s:.1f} s"
     m, s = divmod(int(round(s)), 60)
     if m < 60:
-        return f"{m} min {s} s"
+        return f"{m} min {s:02d} s"
     h, m = divmod(m, 60)
-    return f"{h} h {m} min"
+    return f"{h} h {m:02d} min"
 
 
 def short(value: str | None, n: int = 8) -> Cell:
