@@ -22,34 +22,11 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nexo_studio.core.model import Migration  # noqa: E402
-from nexo_studio.core.project import Project, snapshot  # noqa: E402
+from nexo_studio.core.project import snapshot  # noqa: E402
 from nexo_studio.core.state.store import HistoryRow  # noqa: E402
+from tests.helpers.graphs import project_from_dag, random_dag  # noqa: E402
 
 RUNS = 5
-
-
-def random_dag(n: int, seed: int = 1) -> tuple[list[str], list[tuple[str, str]]]:
-    """Migration-like DAG: each node depends on 1-3 of the 15 before it."""
-    rng = random.Random(seed)
-    nodes = [f"m{i:05d}" for i in range(n)]
-    edges = []
-    for i in range(1, n):
-        for d in {rng.randrange(max(0, i - 15), i) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))}:
-            edges.append((nodes[d], nodes[i]))
-    return nodes, edges
-
-
-def project_from_dag(nodes: list[str], edges: list[tuple[str, str]]) -> Project:
-    deps: dict[str, list[str]] = {}
-    for a, b in edges:
-        deps.setdefault(b, []).append(a)
-    ids = {n: f"2025.01.01.{i:06d}_{n}" for i, n in enumerate(nodes)}
-    return Project.from_migrations(Path("."), {
-        ids[n]: Migration(ids[n], ids[n].split("_")[0], n, Path(ids[n] + ".sql"), "sql",
-                          depends=tuple(ids[d] for d in deps.get(n, ())))
-        for n in nodes
-    })
 
 
 def history(n: int, seed: int = 3) -> list[HistoryRow]:

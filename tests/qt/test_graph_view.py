@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import random
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -12,7 +11,6 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
-from nexo_studio.core.model import Migration
 from nexo_studio.core.project import Project, Snapshot, snapshot
 from nexo_studio.qt.graph_view import (
     NODE_HEIGHT,
@@ -20,6 +18,7 @@ from nexo_studio.qt.graph_view import (
     layered_layout,
 )
 from nexo_studio.qt.palette import STATUS_COLOURS
+from tests.helpers.graphs import project_from_dag, random_dag
 
 SAMPLE = Path(__file__).resolve().parents[2] / "migrations"
 
@@ -50,30 +49,6 @@ def view(qtbot, sample) -> GraphView:
     qtbot.waitExposed(v)
     v.set_data(project, snap)
     return v
-
-
-def random_dag(n: int, seed: int = 1) -> tuple[list[str], list[tuple[str, str]]]:
-    """Migration-like: each node depends on 1-3 of the 15 before it."""
-    rng = random.Random(seed)
-    nodes = [f"m{i:05d}" for i in range(n)]
-    edges = []
-    for i in range(1, n):
-        for d in {rng.randrange(max(0, i - 15), i) for _ in range(rng.choice([1, 1, 1, 2, 2, 3]))}:
-            edges.append((nodes[d], nodes[i]))
-    return nodes, edges
-
-
-def project_from_dag(nodes: list[str], edges: list[tuple[str, str]]) -> Project:
-    deps: dict[str, list[str]] = {}
-    for a, b in edges:
-        deps.setdefault(b, []).append(a)
-    ids = {n: f"2025.01.01.{i:06d}_{n}" for i, n in enumerate(nodes)}
-    migrations = {
-        ids[n]: Migration(ids[n], ids[n].split("_")[0], n, Path(ids[n] + ".sql"), "sql",
-                          depends=tuple(ids[d] for d in deps.get(n, ())))
-        for n in nodes
-    }
-    return Project.from_migrations(Path("."), migrations)
 
 
 # -- layout (pure) -----------------------------------------------------------------------------
