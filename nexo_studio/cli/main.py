@@ -560,6 +560,13 @@ def cmd_export(ctx: Context) -> int:
     from ..core.reports import ReportFilters, export_report
 
     a = ctx.args
+    if a.format == "pdf":  # the only command that loads Qt: the PDF is drawn with it
+        try:
+            import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer)
+        except ImportError as exc:
+            from ..errors import InvalidInput
+
+            raise InvalidInput(f"pdf export needs Qt (PySide6), which cannot be loaded: {exc}") from None
     filters = ReportFilters.parse(since=a.since, until=a.until, migration_id=a.migration, action=a.action,
                                   status=a.status, deployment_id=a.deployment)
     out = export_report(ctx.target, ctx.project, a.format, a.out, filters)

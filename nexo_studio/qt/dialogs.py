@@ -50,6 +50,7 @@ from .palette import STATUS_LABELS, status_colour, status_icon
 from .sql_view import CodeView
 from .theme import icon
 from .worker import Job, JobOutcome, Worker
+from . import report_pdf  # noqa: F401  (registers the pdf renderer for export)
 
 
 def _error_text(outcome: JobOutcome) -> str:

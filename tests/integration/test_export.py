@@ -18,6 +18,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer, as the front ends do)
+
 import pytest
 from sqlalchemy.engine import make_url
 

@@ -1,16 +1,14 @@
 """``export_report``: pick a renderer, open the report, write the file atomically.
 
 Renderers are ``fn(report, out_path) -> body_sha256``. CSV, JSON and HTML live here in core.
-PDF is drawn with Qt, and core never imports Qt: the PDF renderer lives in
-``nexo_studio.qt.report_pdf`` and registers itself with :func:`register_renderer` when that
-module is imported. Front ends that offer PDF import it (the GUI does at start); for callers that
-did not, ``export_report`` imports it by name on the first PDF request -- the only place core
-names a Qt module, and only as a string, so ``import nexo_studio.core`` never loads Qt.
+PDF is drawn with Qt, and core never imports Qt nor names a Qt module: the PDF renderer lives
+in ``nexo_studio.qt.report_pdf`` and registers itself with :func:`register_renderer` when that
+module is imported. Front ends that offer PDF import it (the CLI for ``--format pdf``, the GUI's
+export dialog); without it a PDF request is an InvalidInput.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +21,6 @@ from .model import Report, ReportFilters
 Renderer = Callable[[Report, Path], str]
 
 FORMATS = ("csv", "json", "html", "pdf")
-#: renderers provided by optional front-end modules, imported on first use
-PLUGINS = {"pdf": "nexo_studio.qt.report_pdf"}
-
 _RENDERERS: dict[str, Renderer] = {}
 
 
@@ -44,11 +39,8 @@ def renderer_for(fmt: str) -> Renderer:
         elif fmt == "html":
             from .html_report import write_html as fn
         else:
-            try:
-                importlib.import_module(PLUGINS[fmt])
-            except ImportError as exc:
-                raise InvalidInput(f"{fmt} export needs Qt (PySide6), which cannot be loaded: {exc}") from None
-            return _RENDERERS[fmt]
+            raise InvalidInput(f"{fmt} export needs a renderer registered by a front end "
+                               "(import nexo_studio.qt.report_pdf, which draws it with Qt)")
         _RENDERERS[fmt] = fn
     return _RENDERERS[fmt]
 
