@@ -27,7 +27,9 @@ def status(project: Project, target: Target) -> Snapshot:
     # `transaction: none` commit the row before running the migration)
     running = [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
                and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
-    if running:
+    # Likewise a state table seen missing while another operation holds the lock is being
+    # created (MySQL/MariaDB DDL is not transactional), not tampered with.
+    if running or snap.tampered_tables:
         from .project import mark_in_progress
         from .state.locks import held_by, lock_for
 

@@ -162,16 +162,20 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
 def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:
     """A read-only view taken while another process holds the lock and is applying ``ids``
     (rows recorded ``running``): they are in progress, not dirty. Shown as pending, with an
-    ``in_progress`` finding naming the holder."""
+    ``in_progress`` finding naming the holder. State tables seen missing meanwhile are being
+    created by that holder, not tampered with."""
     from dataclasses import replace
 
     busy = set(ids)
     states = tuple(replace(s, status="pending") if s.id in busy and s.status == "dirty" else s
                    for s in snap.states)
-    findings = tuple(f for f in snap.findings if not (f.code == "dirty" and set(f.ids) & busy))
+    findings = tuple(f for f in snap.findings if not (f.code == "dirty" and set(f.ids) & busy)
+                     and not (f.code == "tampered" and not f.ids))  # table-level: being created
     findings += tuple(Finding("warning", "in_progress", (mid,), f"{mid} is being applied right now by {holder}")
                       for mid in ids)
-    new = replace(snap, states=states, findings=findings, by_id={})
+    if snap.tampered_tables:
+        findings += (Finding("warning", "in_progress", (), f"the state tables are being set up by {holder}"),)
+    new = replace(snap, states=states, findings=findings, tampered_tables=(), by_id={})
     new.by_id.update({s.id: s for s in states})
     return new
 
