@@ -73,7 +73,18 @@ def _transactional_sqlite(engine: sa.Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(conn):
         if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            conn.exec_driver_sql("BEGIN")
+            # on the driver itself: once per migration, exec_driver_sql costs as much as the BEGIN
+            conn.connection.dbapi_connection.execute("BEGIN")
+
+
+def note_driver_error(conn: sa.Connection, exc: BaseException, cursor: Any = None) -> None:
+    """After a driver error from a cursor we used directly (not through ``Connection.execute``):
+    when it says the connection is gone, invalidate it as SQLAlchemy would have, so the next use
+    of ``conn`` reconnects instead of failing with "the connection is lost"."""
+    if conn.invalidated or not isinstance(exc, conn.dialect.loaded_dbapi.Error):
+        return
+    if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor):
+        conn.invalidate(exc)
 
 
 def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:

@@ -16,7 +16,7 @@ from types import ModuleType
 import sqlalchemy as sa
 
 from ..errors import Cancelled, StepFailed
-from .db import VERBATIM
+from .db import note_driver_error
 from .events import CancelToken, StatementExecuted
 from .model import Migration, SectionKind, Statement
 
@@ -81,22 +81,29 @@ def run_section(
         yield StatementExecuted(m.id, action, _function_line(m, kind) or 0, f"{kind}(conn)",
                                 (time.perf_counter() - t0) * 1000)
         return 1
+    # The statements go straight to the driver's cursor, as `exec_driver_sql` would send them
+    # (verbatim, no parameters) without its per-statement bookkeeping, which costs as much as
+    # a small DDL statement. The caller's transaction is the connection's.
+    cursor = conn.connection.dbapi_connection.cursor()
     count = 0
-    for st in statements(m, kind, dialect):
-        if cancel:
-            cancel.check(m.id)
-        t0 = time.perf_counter()
-        try:
-            result = conn.exec_driver_sql(st.sql, execution_options=VERBATIM)
-        except Exception as exc:
-            if cancel and cancel.cancelled:
-                raise Cancelled(m.id) from exc
-            raise StepFailed(m.id, action, st.sql, _error_text(exc), m.path, st.line) from exc
-        rowcount = result.rowcount if result.rowcount is not None and result.rowcount >= 0 else None
-        if result.returns_rows:
-            result.close()
-        count += 1
-        yield StatementExecuted(m.id, action, st.line, st.sql, (time.perf_counter() - t0) * 1000, rowcount)
+    try:
+        for st in statements(m, kind, dialect):
+            if cancel:
+                cancel.check(m.id)
+            t0 = time.perf_counter()
+            try:
+                cursor.execute(st.sql)
+            except Exception as exc:
+                note_driver_error(conn, exc, cursor)
+                if cancel and cancel.cancelled:
+                    raise Cancelled(m.id) from exc
+                raise StepFailed(m.id, action, st.sql, _error_text(exc), m.path, st.line) from exc
+            rowcount = cursor.rowcount if cursor.rowcount is not None and cursor.rowcount >= 0 else None
+            count += 1
+            yield StatementExecuted(m.id, action, st.line, st.sql, (time.perf_counter() - t0) * 1000, rowcount)
+    finally:
+        if not conn.invalidated:
+            cursor.close()
     return count
 
 

@@ -7,6 +7,7 @@ Deploy pipeline: (1) validate, (2) health checks, (3) backup, (4) apply, (5) ver
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 from collections.abc import Generator
 from dataclasses import dataclass, field
@@ -97,10 +98,21 @@ def _reset_session(target: Target, conn: sa.Connection) -> None:
     """
     if target.dialect == "postgresql":
         if conn.in_transaction():
-            conn.exec_driver_sql("RESET ALL")
+            target.store.execute_plain(conn, "RESET ALL")
         else:
             with conn.begin():
                 conn.exec_driver_sql("RESET ALL")
+
+
+#: SQL that may change a session setting; UPDATE … SET matches too (a needless RESET is cheap)
+_SESSION_SQL = re.compile(r"\b(?:set|reset|discard)\b|set_config", re.IGNORECASE)
+
+
+def _may_change_session(m: Migration, kind: str, dialect: str) -> bool:
+    """Whether ``_reset_session`` is needed after this section: Python may do anything."""
+    if m.kind == "py":
+        return True
+    return any(_SESSION_SQL.search(st.sql) for st in m.statements(kind, dialect))
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -180,8 +192,10 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
         try:
             with conn.begin():
                 yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-                _reset_session(target, conn)
-                record_done(has_row)
+                with store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+                    if _may_change_session(m, kind, target.dialect):
+                        _reset_session(target, conn)
+                    record_done(has_row)
             store.committed()
         except (StepFailed, Cancelled) as exc:
             store.rolled_back()
@@ -216,7 +230,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
             raise
         finally:
             _reset_session(target, conn)
-        with conn.begin():
+        with conn.begin(), store.batch(conn):
             record_done(True)  # the `running` row written above
         store.committed()
     ms = int((time.perf_counter() - t0) * 1000)

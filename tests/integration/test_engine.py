@@ -308,13 +308,16 @@ def test_transaction_none_runs_in_autocommit(db_url, tmp_path):
     assert do_rollback(project, db_url, to="0").ok
 
 
-def test_postgres_session_settings_do_not_leak(make_db, tmp_path):
+@pytest.mark.parametrize("change", ["SET search_path TO other;",
+                                    "SELECT set_config('search_path', 'other', false);",
+                                    "DO $$ BEGIN PERFORM pg_catalog.set_config('search_path', 'other', false); END $$;"])
+def test_postgres_session_settings_do_not_leak(make_db, tmp_path, change):
     url = make_db("postgresql")
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     with engine.begin() as conn:
         conn.exec_driver_sql("CREATE SCHEMA other")
     engine.dispose()
-    write_sql(tmp_path, "2025.01.01.000001_set_path", "SET search_path TO other;\nCREATE TABLE in_other (id INTEGER);",
+    write_sql(tmp_path, "2025.01.01.000001_set_path", change + "\nCREATE TABLE in_other (id INTEGER);",
               "DROP TABLE other.in_other;")
     write_sql(tmp_path, "2025.01.01.000002_after", "CREATE TABLE in_public (id INTEGER);", "DROP TABLE in_public;",
               depends=["2025.01.01.000001_set_path"])

@@ -9,6 +9,7 @@ rolled-back transaction never leaves the cache ahead of the table.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 import socket
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 
 from ... import __version__
 from .chain import GENESIS, ChainVerdict, row_hash, verify_chain
+from .prepared import DriverWriter, Prepared
 from .tables import FORMAT_VERSION, Tables, make_tables
 
 
@@ -36,6 +38,11 @@ def as_utc(value: datetime | None) -> datetime | None:
     if value.tzinfo is not None:
         return value.astimezone(timezone.utc)
     return value.replace(tzinfo=timezone.utc)
+
+
+def _naive_utc(value: datetime) -> datetime:
+    """A time as the tables store it: naive UTC (a naive value is taken to be UTC already)."""
+    return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
 
 
 def new_deployment_id() -> str:
@@ -193,6 +200,13 @@ class StateStore:
         self._pending_tail: tuple[int, str] | None = None
         self._resolved = schema is not None
         self._exists = False
+        #: the history-tail row in __NexoMeta is known to exist (ensure() committed it)
+        self._tail_row = False
+        self._prepared: dict[tuple, Prepared] = {}
+        self._writer: DriverWriter | None = None
+        # SQL Server keeps the plain Core path: the driver-level one is not verified against a
+        # live server here (see README).
+        self._driver_writes = engine.dialect.name in ("sqlite", "postgresql", "mysql", "mariadb")
 
     def _resolve_schema(self, conn: sa.Connection) -> None:
         """Pin the state tables to the connection's default schema, read once before any
@@ -213,6 +227,7 @@ class StateStore:
             if schema:
                 self.schema = schema
                 self.t = make_tables(schema)
+                self._prepared.clear()
         self._resolved = True
 
     # -- existence -----------------------------------------------------------------------------
@@ -248,6 +263,7 @@ class StateStore:
                 conn.execute(meta.insert(), [{"key": TAIL_KEY, "value": _tail_text(seq, hash_)}])
         self._tail = None
         self._exists = True
+        self._tail_row = True
 
     def check_shape(self, conn: sa.Connection) -> list[str]:
         """Columns the state tables should have but do not (health check)."""
@@ -297,23 +313,16 @@ class StateStore:
     def put_migration(self, conn: sa.Connection, *, exists: bool | None = None, **row: Any) -> None:
         """Insert or replace the row of one migration. ``exists`` (when the caller knows
         whether a row is there) saves a statement on the hot path of a deploy."""
-        t = self.t.migrations
         values = _encode(row)
         if exists is not False:
             params = {k: v for k, v in values.items() if k != "id"}
-            result = conn.execute(self._update_by_id(), {"_id": values["id"], **params})
-            if result.rowcount or exists:
+            changed = self._write(conn, "update_migration", {"_id": values["id"], **params}, rowcount=not exists)
+            if exists or changed:
                 return
-        conn.execute(t.insert(), values)
-
-    def _update_by_id(self) -> sa.Update:
-        # one statement object per store: SQLAlchemy compiles it once and caches it;
-        # the SET clause comes from the parameter names of each call.
-        t = self.t.migrations
-        return t.update().where(t.c.id == sa.bindparam("_id"))
+        self._write(conn, "insert_migration", values)
 
     def set_status(self, conn: sa.Connection, migration_id: str, status: str, **extra: Any) -> None:
-        conn.execute(self._update_by_id(), {"_id": migration_id, "status": status, **_encode(extra)})
+        self._write(conn, "update_migration", {"_id": migration_id, "status": status, **_encode(extra)})
 
     def delete_migration(self, conn: sa.Connection, migration_id: str) -> None:
         t = self.t.migrations
@@ -365,7 +374,7 @@ class StateStore:
             "prev_hash": prev,
         }
         row["hash"] = row_hash(row)
-        conn.execute(self.t.history.insert(), row)
+        self._write(conn, "insert_history", row)
         self.set_tail(conn, row["seq"], row["hash"])
         self._pending_tail = (row["seq"], row["hash"])
         return HistoryRow(**row)
@@ -375,20 +384,65 @@ class StateStore:
         caller's transaction: a row deleted from the end of the history is then detected."""
         if seq is None:
             seq, hash_ = self._load_tail(conn)
-        meta = self.t.meta
-        value = _tail_text(seq, hash_)
-        if not conn.execute(self._update_tail(), {"_key": TAIL_KEY, "value": value}).rowcount:
-            conn.execute(meta.insert(), [{"key": TAIL_KEY, "value": value}])
+        values = {"_key": TAIL_KEY, "value": _tail_text(seq, hash_)}
+        known = self._tail_row
+        if not self._write(conn, "update_meta", values, rowcount=not known) and not known:
+            self._write(conn, "insert_meta", {"key": TAIL_KEY, "value": values["value"]})
 
-    def _update_tail(self) -> sa.Update:
-        meta = self.t.meta
-        return meta.update().where(meta.c.key == sa.bindparam("_key"))
+    # -- the hot path's writes (see prepared.py) -----------------------------------------------
+
+    def _statement(self, name: str) -> sa.Executable:
+        t = self.t
+        if name == "update_migration":
+            return t.migrations.update().where(t.migrations.c.id == sa.bindparam("_id"))
+        if name == "update_meta":
+            return t.meta.update().where(t.meta.c.key == sa.bindparam("_key"))
+        return {"insert_migration": t.migrations, "insert_history": t.history, "insert_meta": t.meta}[name].insert()
+
+    def _write(self, conn: sa.Connection, name: str, values: Mapping[str, Any], rowcount: bool = False) -> int | None:
+        """Run one of the statements above with ``values`` (keys starting with ``_`` are WHERE
+        parameters, the others the columns written); the row count only when asked for."""
+        if not self._driver_writes:
+            return conn.execute(self._statement(name), dict(values)).rowcount
+        key = (name, tuple(values))
+        prepared = self._prepared.get(key)
+        if prepared is None:
+            columns = [k for k in values if not k.startswith("_")]
+            prepared = self._prepared[key] = Prepared(self._statement(name), conn.dialect, columns)
+        writer = self._writer or DriverWriter(conn)
+        cursor = writer.execute(prepared, values)
+        return writer.rowcount(cursor) if rowcount else None
+
+    def execute_plain(self, conn: sa.Connection, sql: str) -> None:
+        """Run SQL without parameters with the writes above (PostgreSQL: in the same batch)."""
+        (self._writer or DriverWriter(conn)).execute(sql)
+
+    @contextlib.contextmanager
+    def batch(self, conn: sa.Connection) -> Iterator[None]:
+        """Group one step's bookkeeping writes: one round trip on PostgreSQL; errors are raised
+        (as SQLAlchemy's DBAPIError) by the end of the block at the latest."""
+        if self._writer is not None or not self._driver_writes:
+            yield
+            return
+        # what the writes depend on is read first: inside a pipeline a read would see nothing
+        if self._tail is None and self._pending_tail is None:
+            self._tail = self._load_tail(conn)
+        if not self._tail_row:
+            meta = self.t.meta
+            self._tail_row = conn.execute(sa.select(meta.c.key).where(meta.c.key == TAIL_KEY)).first() is not None
+        self._writer = DriverWriter(conn)
+        try:
+            with self._writer.batch():
+                yield
+        finally:
+            self._writer = None
 
     def invalidate(self) -> None:
         """Forget what is cached about the tables (after a restore replaced them)."""
         self._tail = None
         self._pending_tail = None
         self._exists = False
+        self._tail_row = False
 
     def committed(self) -> None:
         """The transaction holding the appended rows committed: advance the cached tail."""
@@ -398,6 +452,7 @@ class StateStore:
 
     def rolled_back(self) -> None:
         self._pending_tail = None
+        self._tail_row = False  # it may have been inserted by the transaction that rolled back
 
     def history(
         self,
@@ -418,9 +473,9 @@ class StateStore:
         h = self.t.history
         q = sa.select(h)
         if since is not None:
-            q = q.where(h.c.started_at >= since.astimezone(timezone.utc).replace(tzinfo=None) if since.tzinfo else since)
+            q = q.where(h.c.started_at >= _naive_utc(since))
         if until is not None:
-            q = q.where(h.c.started_at <= until.astimezone(timezone.utc).replace(tzinfo=None) if until.tzinfo else until)
+            q = q.where(h.c.started_at <= _naive_utc(until))
         for col, value in (("migration_id", migration_id), ("action", action),
                            ("status", status), ("deployment_id", deployment_id)):
             if value is not None:
