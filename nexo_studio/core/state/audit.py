@@ -21,8 +21,12 @@ class AuditVerdict(ChainVerdict):
     dropped, rows deleted from the history's end, a __Migrations row deleted or edited)."""
 
     problems: tuple[str, ...] = ()
-    #: history seqs the problems name: events __Migrations contradicts, the first row deleted from the end
-    problem_seqs: tuple[int, ...] = ()
+    #: parallel to ``problems``: the history seq each one is about (an event __Migrations
+    #: contradicts), or None for a problem of the history as a whole (a table lost, rows
+    #: deleted from its end)
+    problem_seqs: tuple[int | None, ...] = ()
+    #: the first seq deleted from the history's end (rows after the last one left)
+    lost_from_seq: int | None = None
 
     def __str__(self) -> str:
         chain = ChainVerdict(self.chain_ok, self.rows, self.bad_seq if not self.chain_ok else None, self.reason,
@@ -38,7 +42,10 @@ class AuditVerdict(ChainVerdict):
 
     @property
     def seqs(self) -> tuple[int, ...]:
-        return tuple(sorted({*ChainVerdict.seqs.fget(self), *self.problem_seqs}))
+        named = {*ChainVerdict.seqs.fget(self), *(s for s in self.problem_seqs if s is not None)}
+        if self.lost_from_seq is not None:
+            named.add(self.lost_from_seq)
+        return tuple(sorted(named))
 
 
 def audit_verdict(chain: ChainVerdict, tampering: "Tampering | None") -> ChainVerdict:
@@ -46,8 +53,8 @@ def audit_verdict(chain: ChainVerdict, tampering: "Tampering | None") -> ChainVe
     if not tampering:
         return chain
     bad_seq = chain.bad_seq if not chain.ok else tampering.first_bad_seq
-    seqs = {seq for seq, _why in tampering.rows.values() if seq is not None}
-    if tampering.tail_seq is not None:
-        seqs.add(tampering.tail_seq)
-    return AuditVerdict(False, chain.rows, bad_seq, chain.reason, tuple(tampering.messages()), tuple(sorted(seqs)),
-                        breaks=chain.breaks, accepted=chain.accepted)
+    # the same problems, in the same order, as Tampering.messages()
+    named = [(None, t) for t in tampering.tables]
+    named += [(seq, f"{mid}: {why}") for mid, (seq, why) in sorted(tampering.rows.items())]
+    return AuditVerdict(False, chain.rows, bad_seq, chain.reason, tuple(t for _s, t in named),
+                        tuple(s for s, _t in named), tampering.tail_seq, breaks=chain.breaks, accepted=chain.accepted)

@@ -83,6 +83,11 @@ class ChainVerdict:
     breaks: tuple[ChainBreak, ...] = field(default=(), kw_only=True)
     accepted: tuple[ChainBreak, ...] = field(default=(), kw_only=True)
 
+    def __post_init__(self) -> None:
+        # a verdict made the short way (ok, rows, bad_seq, reason) names its break in ``breaks`` too
+        if not self.ok and not self.breaks and self.reason and self.bad_seq is not None:
+            object.__setattr__(self, "breaks", (ChainBreak(self.bad_seq, self.reason, ""),))
+
     def __str__(self) -> str:
         if self.ok:
             text = f"history chain intact ({self.rows} rows)"
