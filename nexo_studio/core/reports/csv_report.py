@@ -60,9 +60,11 @@ def write_csv(report: Report, out: Path) -> str:
             values[started] = iso(values[started])
             values[finished] = iso(values[finished])
             last = [*values, notes.get(values[0], "ok")]  # None is written as an empty cell
-        if whole_text:  # on the last line, which is written after the others are known
-            last = [None] * len(HISTORY_COLUMNS) + [whole_text] if last is None else \
-                [*last[:-1], ("" if last[-1] == "ok" else last[-1] + "; ") + whole_text]
+        if whole_text:  # history-wide findings ride on the last line, or on a line of their own
+            if last is None:
+                last = [None] * len(HISTORY_COLUMNS) + [whole_text]
+            else:
+                last[-1] = whole_text if last[-1] == "ok" else f"{last[-1]}; {whole_text}"
         if last is not None:
             writer.writerow(last)
         sink.flush()
