@@ -98,6 +98,17 @@ class HasDependents(InvalidInput):
         )
 
 
+class HistoryChanged(InvalidInput):
+    """``repair --accept-history`` found other problems than the ones shown for confirmation:
+    nothing is accepted that the user did not see."""
+
+    def __init__(self, shown: list[str], found: list[str]) -> None:
+        self.shown = shown
+        self.found = found
+        super().__init__("the history changed since it was shown; nothing accepted. Now: "
+                         + ("; ".join(found) or "nothing to accept"))
+
+
 class ConfirmationRequired(InvalidInput):
     def __init__(self, action: str) -> None:
         self.action = action

@@ -106,7 +106,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--accept-checksum", action="store_true", help="accept ID's changed file")
     g.add_argument("--forget-missing", metavar="MISSING_ID", help="drop the row of a migration whose file is gone")
     g.add_argument("--accept-history", action="store_true",
-                   help="accept history rows or a state table that were lost (deleted outside nexo), recording it")
+                   help="accept history rows that were edited or lost, or a lost state table (changed outside nexo), "
+                        "recording the acceptance in the history")
     yes(p)
     lock_timeout(p)
 
@@ -531,9 +532,18 @@ def cmd_repair(ctx: Context) -> int:
     if a.accept_history:
         if mid:
             raise InvalidInput("--accept-history takes no migration ID")
-        confirm(a, "Repair: accept the lost history rows / state tables as they are now?", "repair")
-        run_op(repair(ctx.project, ctx.target, None, accept_history=True, lock_timeout=ctx.lock_timeout()))
-        print("history accepted: the loss is recorded in the history")
+        from ..core.operations import history_problems
+
+        # what is accepted is read first and shown, and only that is accepted (expect=)
+        problems = history_problems(ctx.target)
+        if not problems:
+            raise InvalidInput("nothing to accept: the history chain verifies and the state tables are consistent")
+        listing = "\n".join(f"  {line}" for line in problems.lines())
+        confirm(a, f"Repair: accept the history as it is now, with:\n{listing}\n"
+                   "(the rows stay as they are; the acceptance is recorded in the history)\nAccept?", "repair")
+        res = run_op(repair(ctx.project, ctx.target, None, accept_history=True, lock_timeout=ctx.lock_timeout(),
+                            expect=problems))
+        print(f"history accepted: recorded in the history as seq {res.seq}")
         return EXIT_OK
     if not mid:
         raise InvalidInput("repair needs a migration ID")

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from ..errors import InvalidInput, NotApplied, UnknownMigration, ValidationFailed
+from ..errors import HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
 from .events import Event, Log
 from .model import VERSION_RE
 from .pipeline import read_snapshot
 from .project import Project, Snapshot
-from .state.chain import ChainVerdict
-from .state.store import new_deployment_id, utcnow
+from .state.audit import audit_verdict
+from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
+from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
 
 
@@ -39,24 +40,6 @@ def status(project: Project, target: Target) -> Snapshot:
     return snap
 
 
-@dataclass(frozen=True)
-class AuditVerdict(ChainVerdict):
-    """The chain verdict, and what the state tables say that the history contradicts (a table
-    dropped, rows deleted from the history's end, a __Migrations row deleted or edited)."""
-
-    problems: tuple[str, ...] = ()
-
-    def __str__(self) -> str:
-        chain = ChainVerdict.__str__(ChainVerdict(self.chain_ok, self.rows, self.bad_seq, self.reason))
-        if not self.problems:
-            return chain
-        return chain + "\nstate tables tampered with:\n" + "\n".join(f"  {p}" for p in self.problems)
-
-    @property
-    def chain_ok(self) -> bool:
-        return not self.reason
-
-
 def audit_verify(target: Target) -> ChainVerdict:
     """The history's hash chain, its recorded tail, and __Migrations against the history."""
     if target.absent():
@@ -64,10 +47,7 @@ def audit_verify(target: Target) -> ChainVerdict:
     with target.connect() as conn:
         verdict = target.store.verify_chain(conn)
         tampering = target.store.tampering(conn)
-    if not tampering:
-        return verdict
-    bad_seq = verdict.bad_seq if not verdict.ok else tampering.first_bad_seq
-    return AuditVerdict(False, verdict.rows, bad_seq, verdict.reason, tuple(tampering.messages()))
+    return audit_verdict(verdict, tampering)
 
 
 def refuse_invalid(project: Project, target: Target) -> None:
@@ -81,22 +61,76 @@ def refuse_invalid(project: Project, target: Target) -> None:
 @dataclass(frozen=True)
 class RepairResult:
     migration_id: str
-    action: str  # mark-applied, mark-rolled-back, accept-checksum, forget-missing
+    action: str  # mark-applied, mark-rolled-back, accept-checksum, forget-missing, accept-history
     before: str
     after: str
+    #: seq of the history row that records the repair
+    seq: int | None = None
+
+
+@dataclass(frozen=True)
+class HistoryProblems:
+    """What ``repair --accept-history`` accepts: history rows that break the hash chain (edited,
+    or with rows deleted before them) and history rows or state tables that were lost. Read-only;
+    shown to the user before they confirm, and handed back so exactly that is accepted."""
+
+    breaks: tuple[ChainBreak, ...] = ()
+    tables: tuple[str, ...] = ()
+    #: the rows the breaks name, as they are now (what the user is asked to accept)
+    rows: tuple[HistoryRow, ...] = ()
+    #: what accepting leaves: migrations whose __Migrations row the history contradicts
+    #: (check each one's objects, then ``repair ID --mark``)
+    remaining: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.breaks or self.tables)
+
+    @property
+    def seqs(self) -> tuple[int, ...]:
+        return tuple(b.seq for b in self.breaks)
+
+    def lines(self) -> list[str]:
+        """One line per problem accepted (also the ``problems`` recorded in history)."""
+        return list(self.tables) + [f"history row {b}" for b in self.breaks]
+
+    def same_as(self, other: "HistoryProblems") -> bool:
+        """The same problems: the same rows, as found (their hashes), and the same table findings."""
+        return (self.tables == other.tables
+                and [(b.seq, b.row_hash) for b in self.breaks] == [(b.seq, b.row_hash) for b in other.breaks])
+
+
+def _history_problems(target: Target, conn) -> HistoryProblems:
+    store = target.store
+    verdict = store.verify_chain(conn)
+    tampering = store.tampering(conn)
+    rows = store.rows_at(conn, verdict.seqs)
+    if conn.in_transaction():
+        conn.rollback()
+    return HistoryProblems(verdict.breaks, tuple(tampering.tables), tuple(rows),
+                           tuple(f"{mid}: {why}" for mid, (_seq, why) in sorted(tampering.rows.items())))
+
+
+def history_problems(target: Target) -> HistoryProblems:
+    """What accept-history would accept now (read-only; nothing when the database is new)."""
+    if target.absent():
+        return HistoryProblems()
+    with target.connect() as conn:
+        return _history_problems(target, conn)
 
 
 def repair(project: Project, target: Target, migration_id: str | None, *, mark: str | None = None,
            accept_checksum: bool = False, forget_missing: bool = False, accept_history: bool = False,
-           lock_timeout: float = 30.0) -> Generator[Event, None, RepairResult]:
+           lock_timeout: float = 30.0, expect: HistoryProblems | None = None) -> Generator[Event, None, RepairResult]:
     """Resolve one dirty/failed/drifted/missing/tampered row, or (``accept_history``) accept
-    that the history lost rows or a state table; always recorded in history."""
+    that the history lost rows or a state table or has rows that break its hash chain; always
+    recorded in history. ``expect``: the problems the user confirmed (from history_problems());
+    if the database now shows others, nothing is accepted (HistoryChanged)."""
     if sum([mark is not None, accept_checksum, forget_missing, accept_history]) != 1:
         raise InvalidInput("repair needs exactly one of --mark, --accept-checksum, --forget-missing, "
                            "--accept-history")
     refuse_invalid(project, target)
     if accept_history:
-        return (yield from _accept_history(target, lock_timeout))
+        return (yield from _accept_history(target, lock_timeout, expect))
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
         state = snap.by_id.get(migration_id)
@@ -139,30 +173,42 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             details = {"repair": action, "before": state.status, "after": after}
             if after == "applied":  # what the row now records, for the tamper check
                 details["checksum"] = m.checksum(target.dialect)
-            store.append(conn, action="repair", status="ok", started_at=started, migration_id=migration_id,
-                         deployment_id=new_deployment_id(), details=details)
+            recorded = store.append(conn, action="repair", status="ok", started_at=started,
+                                    migration_id=migration_id, deployment_id=new_deployment_id(), details=details)
         store.committed()
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
-        return RepairResult(migration_id, action, state.status, after)
+        return RepairResult(migration_id, action, state.status, after, recorded.seq)
 
 
-def _accept_history(target: Target, lock_timeout: float) -> Generator[Event, None, RepairResult]:
-    """Accept a history that lost rows from its end or a state table (after a restore was not
-    possible): re-create what is missing and record the loss, so the audit trail says it."""
+def _accept_history(target: Target, lock_timeout: float,
+                    expect: HistoryProblems | None) -> Generator[Event, None, RepairResult]:
+    """Accept a history that lost rows or a state table, or whose rows were edited (after a
+    restore was not possible): re-create what is missing and record the acceptance, naming each
+    row by its seq and its hash as found, so the audit trail says what was accepted and an
+    accepted row edited again is caught again. The edited rows themselves stay as they are."""
     with target.connect() as conn, target.locked(lock_timeout):
-        tampering = target.store.tampering(conn)
-        if not tampering.tables:
-            raise InvalidInput("nothing to accept: the history and the state tables are consistent")
+        problems = _history_problems(target, conn)
+        if expect is not None and not problems.same_as(expect):
+            raise HistoryChanged(expect.lines(), problems.lines())
+        if not problems:
+            raise InvalidInput("nothing to accept: the history chain verifies and the state tables are consistent")
         store = target.store
         started = utcnow()
         store.ensure(conn)
+        details: dict = {"repair": ACCEPT_HISTORY, "problems": problems.lines()}
+        if problems.breaks:
+            details["chain_breaks"] = [{"seq": b.seq, "reason": b.reason, "row_hash": b.row_hash}
+                                       for b in problems.breaks]
         with conn.begin():
-            store.append(conn, action="repair", status="ok", started_at=started, deployment_id=new_deployment_id(),
-                         details={"repair": "accept-history", "problems": list(tampering.tables)})
+            row = store.append(conn, action="repair", status="ok", started_at=started,
+                               deployment_id=new_deployment_id(), details=details)
         store.committed()
-        for problem in tampering.tables:
-            yield Log("warning", f"accepted: {problem}")
-        return RepairResult("", "accept-history", "tampered", "accepted")
+        for line in problems.lines():
+            yield Log("warning", f"accepted: {line}")
+        yield Log("info", f"the acceptance is recorded in the history as seq {row.seq}")
+        for line in problems.remaining:
+            yield Log("warning", f"still to repair: {line}")
+        return RepairResult("", ACCEPT_HISTORY, "tampered", "accepted", row.seq)
 
 
 def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30.0) -> Generator[Event, None, list[str]]:

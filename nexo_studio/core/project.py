@@ -9,6 +9,7 @@ from pathlib import Path
 from .graph import MigrationGraph, Node
 from .loader import load_project
 from .model import Migration, parse_id
+from .state.chain import ChainVerdict
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
 
@@ -179,3 +180,11 @@ def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:
     new.by_id.update({s.id: s for s in states})
     return new
 
+
+
+def chain_findings(verdict: ChainVerdict) -> list[Finding]:
+    """A finding per history row that breaks the hash chain. Status does not walk the chain (it
+    reads the whole history); the views that have the history at hand add these."""
+    return [Finding("warning", "tampered", (), f"history row seq {b.seq} breaks the hash chain: {b.reason}; restore a "
+                                               "backup, or accept it on record (`nexo repair --accept-history`)")
+            for b in verdict.breaks]

@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
 
 from ..core import events as ev
 from ..core.config import DeploySettings, user_data_dir
-from ..core.project import BLOCKING, Project, Snapshot
+from ..core.project import BLOCKING, Project, Snapshot, chain_findings
 from ..core.state.store import HistoryRow
 from .dialogs import (
     REPAIRS,
+    AcceptHistoryDialog,
     ConnectionDialog,
     DeployDialog,
     ExportDialog,
@@ -212,6 +213,8 @@ class MainWindow(QMainWindow):
           "Undo the selected migration and everything that depends on it")
         A("repair", "Re&pair…", lambda: self.open_repair_dialog(self.selected_id), "Ctrl+R", "repair",
           "Resolve a dirty, failed, drifted or missing migration")
+        A("accept_history", "Accept tampered &history…", self.open_accept_history_dialog, None, "warning",
+          "Accept history rows that were edited or lost outside Nexo, as they are, on record")
         A("backup", "&Backup", self.backup, "Ctrl+B", "backup", "Back up the database now")
         A("restore", "Res&tore…", self.open_restore_dialog, "Ctrl+Shift+B", "restore", "Restore a recorded backup")
         A("export", "&Export report…", self.open_export_dialog, "Ctrl+E", "export", "Export an audit report")
@@ -232,7 +235,8 @@ class MainWindow(QMainWindow):
         for n in ("open", "refresh", None, "export", None, "quit"):
             m.addSeparator() if n is None else m.addAction(a[n])
         m = mb.addMenu("&Database")
-        for n in ("validate", "deploy", "rollback_to", "rollback_with_dependents", "repair", None, "backup",
+        for n in ("validate", "deploy", "rollback_to", "rollback_with_dependents", "repair", "accept_history", None,
+                  "backup",
                   "restore", None, "cancel"):
             m.addSeparator() if n is None else m.addAction(a[n])
         m = mb.addMenu("&View")
@@ -252,6 +256,15 @@ class MainWindow(QMainWindow):
         for n in ("open", "refresh", None, "validate", "deploy", "rollback_to", "repair", None, "backup", "restore",
                   None, "export", None, "cancel"):
             tb.addSeparator() if n is None else tb.addAction(a[n])
+            if n == "repair":
+                # offered on the toolbar only while the history is tampered (always in the menu);
+                # a button of its own, so hiding it leaves the menu entry alone
+                button = QToolButton(tb)
+                button.setObjectName("accept_history_button")
+                button.setDefaultAction(a["accept_history"])
+                button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+                self.accept_history_tool = tb.addWidget(button)
+                self.accept_history_tool.setVisible(False)
         self.addToolBar(tb)
         self.toolbar = tb
 
@@ -382,7 +395,8 @@ class MainWindow(QMainWindow):
         names = [s.name for s in loaded.snapshot.states]
         width = min(max(max((fm.horizontalAdvance(n) for n in names), default=0.0) + 46, 168.0), 260.0)
         loaded.extra["layout"] = layered_layout(nodes, edges, node_width=width)
-        loaded.extra["verdict"] = verify_chain(h.__dict__ for h in loaded.history)
+        loaded.extra["verdict"] = verdict = verify_chain(h.__dict__ for h in loaded.history)
+        loaded.extra["chain_findings"] = tuple(chain_findings(verdict))
         from .timeline_view import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
@@ -417,7 +431,7 @@ class MainWindow(QMainWindow):
         else:
             self.graph.update_statuses(snap)
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"))
-        self.findings.set_findings(snap.findings)
+        self.findings.set_findings(snap.findings + loaded.extra.get("chain_findings", ()))
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -450,6 +464,8 @@ class MainWindow(QMainWindow):
         text = f"{pending} pending"
         if problems:
             text += f" · <span style='color:{STATUS_COLOURS['failed']}'>{problems} need repair</span>"
+        if self.history_tampered():
+            text += f" · <span style='color:{STATUS_COLOURS['failed']}'>history tampered</span>"
         self.pending_label.setText(text)
         if not self.worker.busy:
             self._set_idle_label()
@@ -644,6 +660,45 @@ class MainWindow(QMainWindow):
         return self._submit(Job("repair", lambda ctx: repair(ctx.project, ctx.target, migration_id, **kwargs),
                                 label="Repairing"))
 
+    def history_tampered(self) -> bool:
+        """The last refresh found history rows that break the hash chain, or lost rows/tables."""
+        if self.loaded is None:
+            return False
+        verdict = self.loaded.extra.get("verdict")
+        return bool(self.loaded.snapshot.tampered_tables or (verdict is not None and not verdict.ok))
+
+    def open_accept_history_dialog(self) -> None:
+        """Read what would be accepted (worker), show it for confirmation, then accept exactly that."""
+        from ..core.operations import history_problems
+        from ..core.state.store import operator_and_host
+
+        if not self._ready():
+            return
+
+        def checked(outcome: JobOutcome) -> None:
+            if outcome.error is not None:
+                self.show_error("Accept history", f"Cannot read the history: {outcome.error}")
+                return
+            if not outcome.result:
+                self.show_info("Accept history", "Nothing to accept: the history chain verifies and the state "
+                                                 "tables are consistent.")
+                return
+            dialog = AcceptHistoryDialog(outcome.result, self.loaded.display_url if self.loaded else "",
+                                         "@".join(operator_and_host()), self)
+            self._show_dialog(dialog, lambda: self.accept_history(dialog.problems))
+
+        if self._submit(Job("history-problems", lambda ctx: history_problems(ctx.target), refresh=False,
+                            needs_project=False, label="Checking the history")):
+            self._after["history-problems"] = checked
+
+    def accept_history(self, problems) -> bool:
+        """``repair --accept-history`` for exactly ``problems`` (what the user confirmed)."""
+        from ..core.operations import repair
+
+        return self._submit(Job("repair", lambda ctx: repair(ctx.project, ctx.target, None, accept_history=True,
+                                                             expect=problems),
+                                label="Accepting the history"))
+
     def backup(self) -> bool:
         from ..core.backups import backup
         from ..core.config import default_backup_dir
@@ -700,7 +755,8 @@ class MainWindow(QMainWindow):
         label = job.label if job and job.label else name
         self.busy_label.setText(f"{label}…")
         self.busy_label.setToolTip("")
-        if name not in ("refresh", "test-connection", "deploy-preview", "export-preview", "list-backups"):
+        if name not in ("refresh", "test-connection", "deploy-preview", "export-preview", "list-backups",
+                        "history-problems"):
             self.log_message("info", f"{name} started")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -780,7 +836,8 @@ class MainWindow(QMainWindow):
         from ..core.db import redact
 
         name = outcome.name
-        if name in ("refresh", "validate", "test-connection", "deploy-preview", "export-preview", "list-backups", "export"):
+        if name in ("refresh", "validate", "test-connection", "deploy-preview", "export-preview", "list-backups", "export",
+                    "history-problems"):
             if outcome.error is not None and name in ("refresh", "validate"):
                 self.log_message("error", f"{name} failed: {redact(str(outcome.error))}")
             return
@@ -803,6 +860,8 @@ class MainWindow(QMainWindow):
             message = f"backup written: {result}"
         elif name == "restore":
             message = "restore finished"
+        elif name == "repair" and result.action == "accept-history":
+            message = f"history accepted: recorded in the history as seq {result.seq}"
         elif name == "repair":
             message = f"{result.migration_id}: {result.before} → {result.after}"
         ok = getattr(result, "ok", True)
@@ -848,6 +907,9 @@ class MainWindow(QMainWindow):
         a["rollback_to"].setEnabled(not busy and bool(st and st.is_applied))
         a["rollback_with_dependents"].setEnabled(not busy and bool(st and st.is_applied))
         a["repair"].setEnabled(not busy and bool(has and self.snapshot.with_status(*REPAIRS)))
+        tampered = self.history_tampered()
+        a["accept_history"].setEnabled(not busy and tampered)
+        self.accept_history_tool.setVisible(tampered)
         a["backup"].setEnabled(not busy and has)
         a["restore"].setEnabled(not busy and has)
         a["export"].setEnabled(not busy and has)

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QFont
 
 from ..core.project import MigrationState, Snapshot
+from ..core.state.chain import ChainBreak
 from ..core.state.store import HistoryRow
 from ..core.validate import Finding
 from .palette import STATUS_LABELS, action_colour, status_colour, status_icon
@@ -413,6 +414,53 @@ class FindingsModel(_RowsTableModel):
             return f"{f.message}\n{f.path}" if f.path else f.message
         if role == ID_ROLE:
             return f.ids[0] if f.ids else None
+        return None
+
+
+# --------------------------------------------------------------------------------------------
+# history problems (accept-history confirmation)
+
+
+class HistoryProblemModel(_RowsTableModel):
+    """The history rows that break the hash chain, each with why and the row as it is now."""
+
+    COLUMNS = ("Seq", "Problem", "Action", "Status", "Migration", "Started (UTC)", "Operator", "Host")
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: tuple[tuple[ChainBreak, HistoryRow | None], ...] = ()
+
+    def set_problems(self, breaks: Iterable[ChainBreak], rows: Iterable[HistoryRow]) -> None:
+        by_seq = {h.seq: h for h in rows}
+        self.beginResetModel()
+        self._rows = tuple((b, by_seq.get(b.seq)) for b in breaks)
+        self.endResetModel()
+
+    def event(self, row: int) -> HistoryRow | None:
+        return self._rows[row][1]
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+            return None
+        b, h = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if col == 0:
+                return str(b.seq)
+            if col == 1:
+                return b.reason
+            if h is None:
+                return ""
+            return (h.action, h.status, h.migration_id or "", fmt_time(h.started_at), h.operator or "",
+                    h.host or "")[col - 2] if col < len(self.COLUMNS) else None
+        if role == Qt.ItemDataRole.ForegroundRole and col in (0, 1):
+            return status_colour("failed")
+        if role == Qt.ItemDataRole.ToolTipRole and col == 1:
+            return b.reason
+        if role == Qt.ItemDataRole.TextAlignmentRole and col == 0:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == ROW_ROLE:
+            return h
         return None
 
 

@@ -606,9 +606,7 @@ class DetailsPane(QTextBrowser):
                 rows.append((k.replace("_", " ").capitalize(), text))
         rows.append(("Hash", f"<code>{h.hash[:16]}…</code>"))
         if verdict is not None:
-            ok = verdict.ok or (verdict.bad_seq is not None and h.seq < verdict.bad_seq)
-            text = ("intact up to this row" if ok else f"broken at seq {verdict.bad_seq}: {html.escape(verdict.reason)}")
-            rows.append(("Hash chain", f"<b style='color:{status_colour('applied' if ok else 'failed').name()}'>{text}</b>"))
+            rows.append(("Hash chain", _chain_text(h.seq, verdict)))
         self._table(f"History event #{h.seq}", rows)
 
     def _table(self, title: str, rows: list[tuple[str, str]], breakable: bool = False) -> None:
@@ -616,6 +614,21 @@ class DetailsPane(QTextBrowser):
         body = "".join(f"<tr><td style='color:gray; padding-right:10px; white-space:nowrap' valign='top'>{k}</td>"
                        f"<td>{v}</td></tr>" for k, v in rows)
         self.setHtml(f"<h3 style='margin:2px 0 6px 0'>{head}</h3><table cellspacing='2'>{body}</table>")
+
+
+def _chain_text(seq: int, verdict) -> str:
+    """What the hash-chain verdict says about the row ``seq`` (coloured HTML)."""
+    broken = next((b for b in verdict.breaks if b.seq == seq), None)
+    accepted = next((b for b in verdict.accepted if b.seq == seq), None)
+    if broken is not None:
+        status, text = "failed", f"this row breaks the chain: {broken.reason}"
+    elif accepted is not None:
+        status, text = "pending", f"{accepted.reason}; accepted on record at seq {accepted.accepted_at}"
+    elif verdict.bad_seq is None or seq < verdict.bad_seq:
+        status, text = "applied", "intact up to this row"
+    else:
+        status, text = "failed", f"broken earlier, at seq {verdict.bad_seq}: {verdict.reason}"
+    return f"<b style='color:{status_colour(status).name()}'>{html.escape(text)}</b>"
 
 
 def now_utc() -> datetime:

@@ -139,15 +139,16 @@ def test_csv_has_every_history_column_in_order_and_a_sha256_sidecar(tmp_path):
     assert hashlib.sha256(raw).hexdigest() == digest
     assert (tmp_path / "r.csv.sha256").read_text() == f"{digest}  r.csv\n"
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert tuple(rows[0]) == HISTORY_COLUMNS
+    assert tuple(rows[0]) == (*HISTORY_COLUMNS, "audit")  # every history column in order, then the verdict
     assert len(rows) == 1 + len(SPECS)
+    assert {line[-1] for line in rows[1:]} == {"ok"}
     first = dict(zip(rows[0], rows[1]))
     assert first["started_at"] == "2025-03-01T09:01:00.123456Z"
     failed = dict(zip(rows[0], rows[4]))
     assert failed["status"] == "failed" and HOSTILE in failed["error"]
     # the CSV holds the hashed text exactly: the chain can be recomputed from it
     for line in rows[1:]:
-        rec = {k: (v if v != "" else None) for k, v in zip(rows[0], line)}
+        rec = {k: (v if v != "" else None) for k, v in zip(HISTORY_COLUMNS, line)}
         rec["seq"] = int(rec["seq"])
         rec["duration_ms"] = int(rec["duration_ms"])
         assert row_hash(rec) == rec["hash"]

@@ -16,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer, as the front ends do)
@@ -381,3 +382,136 @@ def test_pdf_planner_new_page_and_oversize_rows():
     huge = _flow(BODY_H * 2.5)  # taller than a page even alone: split at the page height
     pages = plan([huge])
     assert len(pages) == 3 and pages[0][0].bottom == BODY_H
+
+
+# -- what every format says about a tampered history --------------------------------------------
+
+
+class _HtmlText(HTMLParser):
+    """The text of the verdict banner and of the History integrity table's rows."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.banner: list[str] = []
+        self.integrity: list[list[str]] = []
+        self._where: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        cls = dict(attrs).get("class") or ""
+        if tag == "div" and "banner" in cls:
+            self._where.append("banner")
+        elif tag == "table" and "integrity" in cls.split():
+            self._where.append("integrity")
+        elif tag == "tr" and self._where[-1:] == ["integrity"]:
+            self.integrity.append([])
+        elif tag in ("div", "table"):
+            self._where.append("")
+
+    def handle_endtag(self, tag):
+        if tag in ("div", "table") and self._where:
+            self._where.pop()
+
+    def handle_data(self, data):
+        if "banner" in self._where:
+            self.banner.append(data)
+        elif self._where[-1:] == ["integrity"] and self.integrity:
+            self.integrity[-1].append(data)
+
+
+@pytest.fixture
+def sqlite_history(make_db, sample_dir, tmp_path) -> History:
+    h = build_history(make_db("sqlite"), sample_dir, tmp_path)
+    yield h
+    h.target.dispose()
+
+
+TAMPERING = {
+    # name: (statement on __MigrationHistory, the seqs `nexo audit verify` must name)
+    "edited row": (lambda t, rows: t.update().where(t.c.seq == rows // 2).values(error="covered up"),
+                   lambda rows: [rows // 2]),
+    "deleted middle row": (lambda t, rows: t.delete().where(t.c.seq == 5), lambda rows: [6]),
+    "deleted last row": (lambda t, rows: t.delete().where(t.c.seq == rows), lambda rows: [rows]),
+}
+
+
+@pytest.mark.parametrize("case", list(TAMPERING))
+def test_every_format_states_a_tampered_history_as_audit_verify_does(sqlite_history, case):
+    from nexo_studio.core.operations import audit_verify
+
+    h, out = sqlite_history, sqlite_history.tmp
+    stmt, named = TAMPERING[case]
+    _tamper(h, lambda t: stmt(t, h.rows))
+    expected = audit_verify(h.target)
+    assert not expected.ok and set(named(h.rows)) <= set(expected.seqs), str(expected)
+    seqs = list(expected.seqs)
+
+    # JSON: the verdict as `nexo audit verify` gives it; old members kept, new ones added
+    doc = json.loads(export_report(h.target, h.project, "json", out / "t.json").read_text(encoding="utf-8"))
+    v = doc["verdict"]
+    assert {"ok", "rows", "bad_seq", "reason", "scope", "text"} <= set(v)
+    assert v["ok"] is False and v["status"] == "tampered" and v["reason"]
+    assert v["bad_seq"] == expected.bad_seq and v["seqs"] == seqs and v["text"] == str(expected)
+    assert [b["seq"] for b in v["breaks"]] == [b.seq for b in expected.breaks]
+    assert [p["text"] for p in v["problems"]] == list(getattr(expected, "problems", ()))
+    assert not verify_report(out / "t.json").ok
+
+    # CSV: every history column as before, then `audit` naming what is wrong with each row
+    rows = list(csv.DictReader(export_report(h.target, h.project, "csv", out / "t.csv")
+                               .read_text(encoding="utf-8-sig").splitlines()))
+    marked = {int(r["seq"]): r["audit"] for r in rows if r["audit"] != "ok"}
+    for b in expected.breaks:
+        assert marked[b.seq].startswith("TAMPERED: ") and b.reason in marked[b.seq]
+    if case == "deleted last row":  # nothing left to carry it but the last row: said there, for the history
+        assert f"TAMPERED (history): __MigrationHistory ends at seq {h.rows - 1} but seq {h.rows} was written" \
+            in rows[-1]["audit"]
+    assert all(r["audit"] == "ok" for r in rows if int(r["seq"]) not in marked)
+
+    # HTML: the banner and the History integrity table name the seqs
+    parser = _HtmlText()
+    parser.feed(export_report(h.target, h.project, "html", out / "t.html").read_text(encoding="utf-8"))
+    banner = " ".join(parser.banner)
+    title = (f"History chain BROKEN at seq {expected.bad_seq}" if expected.breaks
+             else f"History TAMPERED (seq {', '.join(map(str, seqs))})")
+    assert title in banner and f"Seq concerned: {', '.join(map(str, seqs))}" in banner
+    lines = [" ".join(cells) for cells in parser.integrity[1:]]  # after the header row
+    for b in expected.breaks:
+        assert any(line.startswith(f"{b.seq} TAMPERED: {b.reason}") for line in lines), lines
+    for problem in getattr(expected, "problems", ()):
+        assert any(problem in line for line in lines), (problem, lines)
+
+    # PDF: the same words (checked in the text poppler extracts)
+    if HAVE_POPPLER:
+        text = " ".join(_pdf_text(export_report(h.target, h.project, "pdf", out / "t.pdf")).split())
+        assert title in text and "History integrity" in text and "TAMPERED" in text
+        for b in expected.breaks:
+            assert b.reason in text
+        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(out / "t.pdf"), str(out / "t")],
+                       check=True)
+
+
+def test_an_accepted_history_is_reported_as_accepted_in_every_format(sqlite_history):
+    from nexo_studio.core.operations import audit_verify
+
+    h, out = sqlite_history, sqlite_history.tmp
+    bad = h.rows // 2
+    _tamper(h, lambda t: t.update().where(t.c.seq == bad).values(operator="mallory"))
+    accepted = run(repair(h.project, h.target, None, accept_history=True))
+    assert audit_verify(h.target).ok
+
+    doc = json.loads(export_report(h.target, h.project, "json", out / "a.json").read_text(encoding="utf-8"))
+    v = doc["verdict"]
+    assert v["ok"] is True and v["status"] == "accepted" and v["seqs"] == []
+    assert [(b["seq"], b["accepted_at"]) for b in v["accepted"]] == [(bad, accepted.seq)]
+    assert verify_report(out / "a.json").ok  # the report holds the acceptance row too
+    rows = {int(r["seq"]): r["audit"] for r in csv.DictReader(
+        export_report(h.target, h.project, "csv", out / "a.csv").read_text(encoding="utf-8-sig").splitlines())}
+    assert rows[bad].startswith(f"tampered, accepted at seq {accepted.seq}")
+    assert rows[accepted.seq] == f"accepts the tampered row seq {bad}"
+    parser = _HtmlText()
+    parser.feed(export_report(h.target, h.project, "html", out / "a.html").read_text(encoding="utf-8"))
+    banner = " ".join(parser.banner)
+    assert "History chain intact, with changes accepted on record" in banner
+    assert f"seq {bad}" in banner and f"accepted at seq {accepted.seq}" in banner
+    if HAVE_POPPLER:
+        text = " ".join(_pdf_text(export_report(h.target, h.project, "pdf", out / "a.pdf")).split())
+        assert "with changes accepted on record" in text and f"accepted at seq {accepted.seq}" in text

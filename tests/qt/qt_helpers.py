@@ -20,6 +20,17 @@ def click_action(qtbot, window, name: str) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def deploy_by_clicking(qtbot, window, timeout: int = 60000):
+    click_action(qtbot, window, "deploy")
+    dialog = window.active_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitExposed(dialog)
+    with qtbot.waitSignal(window.operation_finished, timeout=timeout,
+                          check_params_cb=lambda o: o.name == "deploy") as blocker:
+        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    return blocker.args[0]
+
+
 def click_menu_item(qtbot, menu: QMenu, object_name: str) -> None:
     action = next(a for a in menu.actions() if a.objectName() == object_name)
     assert action.isEnabled(), f"{object_name} is disabled"

@@ -13,6 +13,7 @@ from tests.qt.qt_helpers import (
     SAMPLE,
     click_action,
     click_menu_item,
+    deploy_by_clicking,
     recorded,
     right_click_node,
     slow_project,
@@ -23,17 +24,6 @@ from tests.qt.qt_helpers import (
 SAMPLE_IDS = sorted(p.stem for p in SAMPLE.iterdir() if p.suffix in (".sql", ".py"))
 SAMPLE_TABLES = {"organizations", "users", "roles", "user_roles", "projects", "plans", "subscriptions",
                  "api_tokens"}
-
-
-def deploy_by_clicking(qtbot, window, timeout: int = 60000):
-    click_action(qtbot, window, "deploy")
-    dialog = window.active_dialog
-    assert dialog is not None and dialog.isVisible()
-    qtbot.waitExposed(dialog)
-    with qtbot.waitSignal(window.operation_finished, timeout=timeout,
-                          check_params_cb=lambda o: o.name == "deploy") as blocker:
-        qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
-    return blocker.args[0]
 
 
 def test_opens_the_sample_project_all_pending(make_window, db_file):

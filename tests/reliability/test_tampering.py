@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.helpers.projects import table_project, write_sql
 from tests.reliability.harness import execute, q, run_cli, status_json, tables, user_tables
 
@@ -168,3 +170,56 @@ def test_state_tables_dropped(db_url, tmp_path, figures):
     healthy(base, mdir)
     assert {"__Migrations", "__MigrationHistory", "__NexoMeta"} <= tables(db_url)
     figures("tampering", "cases detected and repaired", 3)
+
+
+def test_edited_and_deleted_history_rows_are_accepted_on_record(db_url, tmp_path, figures):
+    """Rows edited or deleted inside the history break the hash chain; `repair --accept-history`
+    accepts them by seq and by the rows' hashes as found, the rows stay as they are (the
+    evidence), and a row edited again after its acceptance is caught again."""
+    mdir, ids, base = setup(db_url, tmp_path)
+    h = q(db_url, "__MigrationHistory")
+    # seq 3 applies ids[1]; seq 5 verifies ids[0]: neither edit contradicts __Migrations
+    execute(db_url, f"UPDATE {h} SET operator = 'mallory' WHERE seq = 3", f"DELETE FROM {h} WHERE seq = 5")
+    out = audit_fails(base, "broken at seq 3", "edited", "seq 6", "seq 5 deleted")
+    assert {m["status"] for m in status_json(db_url, mdir)["migrations"]} == {"applied"}
+    code, out, err = run_cli(*base, "repair", "--accept-history", "--yes")
+    assert code == 0, out + err
+    code, out, err = run_cli(*base, "history", "--json", "--limit", "1")
+    (event,) = json.loads(out)["events"]
+    details = event["details"]
+    assert event["action"] == "repair" and details["repair"] == "accept-history"
+    assert [b["seq"] for b in details["chain_breaks"]] == [3, 6]  # the acceptance names the rows
+    assert execute(db_url, f"SELECT operator FROM {h} WHERE seq = 3") == [("mallory",)]  # kept as found
+    code, out, err = run_cli(*base, "audit", "verify")
+    assert code == 0 and "accepted" in out and "seq 3" in out, out + err
+    healthy(base, mdir)
+    execute(db_url, f"UPDATE {h} SET operator = 'eve' WHERE seq = 3")  # edited again: not what was accepted
+    audit_fails(base, "broken at seq 3", "edited")
+    figures("tampering", "cases detected and repaired", 2)
+
+
+def test_accept_history_accepts_only_what_was_shown(db_url, tmp_path):
+    from nexo_studio.core.events import run
+    from nexo_studio.core.operations import history_problems, repair
+    from nexo_studio.core.project import Project
+    from nexo_studio.core.target import Target
+    from nexo_studio.errors import HistoryChanged
+
+    mdir, ids, base = setup(db_url, tmp_path)
+    h = q(db_url, "__MigrationHistory")
+    execute(db_url, f"UPDATE {h} SET host = 'elsewhere' WHERE seq = 2")
+    target = Target(db_url)
+    try:
+        shown = history_problems(target)
+        assert shown.seqs == (2,) and [r.host for r in shown.rows] == ["elsewhere"]
+        execute(db_url, f"UPDATE {h} SET host = 'elsewhere' WHERE seq = 4")  # after the user looked
+        before = history_len(base)
+        with pytest.raises(HistoryChanged):
+            run(repair(Project.load(mdir), target, None, accept_history=True, expect=shown))
+        assert history_len(base) == before  # nothing accepted, nothing recorded
+        now = history_problems(target)
+        result = run(repair(Project.load(mdir), target, None, accept_history=True, expect=now))
+        assert result.action == "accept-history" and result.seq == before + 1
+    finally:
+        target.dispose()
+    assert run_cli(*base, "audit", "verify")[0] == 0

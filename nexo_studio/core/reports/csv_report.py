@@ -7,6 +7,16 @@ Layout
       ``__MigrationHistory`` (``HISTORY_COLUMNS``): ``seq, deployment_id, migration_id, action,
       status, started_at, finished_at, duration_ms, operator, host, tool_version, details, error,
       prev_hash, hash``.
+    * A last column, ``audit``, after those (added later: readers that pick columns by name, or
+      take the first fifteen, are unaffected; it is not a history column, so leave it out when
+      recomputing ``hash``): what the audit verdict -- the same as ``nexo
+      audit verify`` -- says about that row: ``ok``; ``TAMPERED: <why>`` for a row that breaks the
+      hash chain (edited, or rows deleted before it: "seq 4 deleted") or an event __Migrations
+      contradicts; ``tampered, accepted at seq N: <why>`` for a change accepted on record, and
+      ``accepts the tampered row seq S`` on the row that accepted it. What concerns the history
+      as a whole (rows deleted from its end, a table lost, an event whose row is gone) is added
+      to the last row, as ``TAMPERED (history): <why>``; when no row is listed, one line with
+      only ``audit`` filled says it.
     * Then one line per filtered event, in ``seq`` order. Times are UTC ISO-8601 with
       microseconds and ``Z`` (``2025-01-26T09:30:00.123456Z``) -- the exact text the hash chain
       hashes, so ``hash`` can be recomputed from a CSV row. Empty cell = NULL. ``details`` is the
@@ -24,8 +34,11 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from .model import HISTORY_COLUMNS, Report, event_values, iso
+from .model import HISTORY_COLUMNS, Report, event_values, integrity_notes, iso
 from .sink import HashingWriter, atomic_output
+
+#: the column after HISTORY_COLUMNS: what the audit verdict says about the row (not hashed)
+AUDIT_COLUMN = "audit"
 
 
 def write_csv(report: Report, out: Path) -> str:
@@ -35,13 +48,25 @@ def write_csv(report: Report, out: Path) -> str:
         sink = HashingWriter(fh)
         sink.write("\ufeff")
         writer = csv.writer(sink, lineterminator="\r\n")
-        writer.writerow(HISTORY_COLUMNS)
+        writer.writerow((*HISTORY_COLUMNS, AUDIT_COLUMN))
         started, finished = HISTORY_COLUMNS.index("started_at"), HISTORY_COLUMNS.index("finished_at")
+        notes, whole = integrity_notes(report.verdict)  # a pass over the whole history first
+        whole_text = "; ".join(f"TAMPERED (history): {w}" for w in whole)
+        last: list | None = None
         for r in report.events():
+            if last is not None:
+                writer.writerow(last)
             values = list(event_values(r))
             values[started] = iso(values[started])
             values[finished] = iso(values[finished])
-            writer.writerow(values)  # None is written as an empty cell
+            last = [*values, notes.get(values[0], "ok")]  # None is written as an empty cell
+        if whole_text:  # history-wide findings ride on the last line, or on a line of their own
+            if last is None:
+                last = [None] * len(HISTORY_COLUMNS) + [whole_text]
+            else:
+                last[-1] = whole_text if last[-1] == "ok" else f"{last[-1]}; {whole_text}"
+        if last is not None:
+            writer.writerow(last)
         sink.flush()
         digest = sink.hexdigest()
     sidecar = out.with_name(out.name + ".sha256")

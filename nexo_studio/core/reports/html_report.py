@@ -37,6 +37,9 @@ h3 { font-size: 14px; margin: 16px 0 6px; }
 .banner.ok { background: #e8f5e9; border-color: var(--ok); }
 .banner.bad { background: #ffebee; border-color: var(--bad); }
 .banner strong { display: block; font-size: 15px; }
+.banner.ok, .banner.bad { color: var(--ink); font-weight: normal; }  /* only the title in the tone */
+.banner.ok strong { color: var(--ok); }
+.banner.bad strong { color: var(--bad); }
 table { border-collapse: collapse; width: 100%; margin: 4px 0 10px; font-size: 12px; }
 th, td { border: 1px solid var(--line); padding: 3px 6px; vertical-align: top; text-align: left;
          overflow-wrap: anywhere; word-break: break-word; }

@@ -35,10 +35,22 @@ Document (members in this order; times are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; 
          "finished_at", "duration_ms", "operator", "host", "tool_version", "details", "error",
          "prev_hash", "hash"}                           -- every column exactly as stored
       ],
-      "verdict": {"ok", "rows", "bad_seq", "reason", "scope": "whole history", "text"},
-                                                        -- hash chain of the WHOLE history
+      "verdict": {"ok", "rows", "bad_seq", "reason", "scope": "whole history", "text",
+                  "status" (intact|accepted|tampered), "seqs" (every seq concerned),
+                  "breaks": [{"seq", "reason", "row_hash", "accepted_at": null}],
+                  "accepted": [{"seq", "reason", "row_hash", "accepted_at"}],
+                  "problems": [{"seq" (or null: the history as a whole), "text"}]},
+                                                        -- the WHOLE history, as `nexo audit verify`
+                                                           judges it: hash chain + state tables
       "body_sha256": hex
     }
+
+``verdict.ok`` is false whenever ``nexo audit verify`` would exit 1: a row breaks the hash chain
+(``breaks``), or the state tables contradict the history (``problems``: rows deleted from its
+end, a table lost, a __Migrations row the history contradicts). ``bad_seq``/``reason`` name the
+first; ``seqs`` lists every seq concerned. Members after ``text`` were added later (readers of
+the first version ignore them). ``accepted``: rows changed outside the tool and accepted on
+record (``repair --accept-history``), which no longer make the verdict false.
 
 ``verdict`` follows ``events`` so that an unfiltered report checks the chain over the rows it
 writes, in the same pass. Events carry every hashed column as stored (``details`` is the stored JSON *text*, times are
@@ -120,9 +132,8 @@ def _write(report: Report, doc: _Doc) -> None:
     doc.put('"events":[', "\n")
     events = _written_events(report, doc)
     if report.verdict_pending and report.holds_whole_history:
-        # One pass: the chain is checked over the very rows being written (chain.verify_chain
-        # stops at the first bad row; the rest are then written without checking).
-        report.verdict = verify_chain(events)
+        # One pass: the chain is checked over the very rows being written.
+        report.verdict = report.audit(verify_chain(events))
     for _ in events:
         pass
     doc.put("],", "\n")

@@ -25,6 +25,7 @@ from .model import (
     StateRow,
     as_utc,
     details_of,
+    integrity_notes,
 )
 
 
@@ -163,15 +164,39 @@ def details_text(row: EventRow, skip: tuple[str, ...] = ("statement",)) -> str:
 
 
 def _verdict_banner(report: Report) -> Banner:
+    """The verdict as ``nexo audit verify`` gives it, in plain words, every seq concerned named."""
     v = report.verdict
     rows = report.header.history_rows
+    problems = getattr(v, "problems", ())
     if v.ok:
-        return Banner(True, "History chain intact",
-                      f"All {rows} history row(s) (seq 1-{report.header.head_seq}) were re-hashed and "
-                      "link up from the genesis hash: no row was edited, inserted or deleted.")
-    return Banner(False, f"History chain BROKEN at seq {v.bad_seq}",
-                  f"{v.reason}. Rows from seq {v.bad_seq} on cannot be trusted as recorded; "
-                  f"compare with a backup or an earlier report ({rows} row(s) checked).")
+        text = (f"All {rows} history row(s) (seq 1-{report.header.head_seq}) were re-hashed and link up from the "
+                "genesis hash, and the state tables agree with them.")
+        if not v.accepted:
+            return Banner(True, "History chain intact", text + " No row was edited, inserted or deleted.")
+        accepted = "; ".join(f"seq {b.seq} ({b.reason}), accepted at seq {b.accepted_at}" for b in v.accepted)
+        return Banner(True, "History chain intact, with changes accepted on record",
+                      f"{text} Rows changed outside Nexo were accepted by a DBA (repair --accept-history) and are "
+                      f"kept as found: {accepted}.")
+    if v.breaks:
+        more = [b.seq for b in v.breaks[1:]]
+        title = f"History chain BROKEN at seq {v.bad_seq}" + (f" (and seq {', '.join(map(str, more))})" if more else "")
+    else:
+        title = f"History TAMPERED (seq {', '.join(map(str, v.seqs))})" if v.seqs else "History TAMPERED"
+    said = [str(b) for b in v.breaks] + list(problems)
+    more = f" and {len(said) - 1} more finding(s), listed under History integrity" if len(said) > 1 else ""
+    seqs = f"Seq concerned: {', '.join(map(str, v.seqs))}. " if v.seqs else ""
+    return Banner(False, title,
+                  f"TAMPERED: {said[0]}{more}. {seqs}These rows cannot be trusted as recorded; compare with a "
+                  f"backup or an earlier report ({v.rows} row(s) checked; `nexo audit verify` says the same).")
+
+
+def _integrity_rows(report: Report) -> list[list[CellLike]]:
+    """One line per row or problem the verdict names (the rows' marks in the event table say the same)."""
+    notes, whole = integrity_notes(report.verdict)
+    lines: list[list[CellLike]] = [
+        [str(seq), Cell(text, tone="bad" if text.startswith("TAMPERED") else "warn")] for seq, text in sorted(notes.items())]
+    lines += [["", Cell(f"TAMPERED (history): {text}", tone="bad")] for text in whole]
+    return lines
 
 
 def _header_items(report: Report) -> tuple[tuple[str, CellLike], ...]:
@@ -269,11 +294,18 @@ def _state_row(s: StateRow) -> list[CellLike]:
     ]
 
 
-def _event_row(r: EventRow) -> list[CellLike]:
+def _event_row(r: EventRow, notes: dict[int, str]) -> list[CellLike]:
     text = details_text(r)
-    cell = Cell(r.error, tone="bad", pre=True, detail=text) if r.error else Cell(text, pre=True)
+    note = notes.get(r.seq)
+    if note:  # what the verdict says about this row comes first, in its tone
+        tone = "bad" if note.startswith("TAMPERED") else "warn"
+        cell = Cell(note, tone=tone, pre=True, detail="\n".join(t for t in (r.error or "", text) if t))
+        seq = Cell(str(r.seq), tone=tone)
+    else:
+        cell = Cell(r.error, tone="bad", pre=True, detail=text) if r.error else Cell(text, pre=True)
+        seq = str(r.seq)
     return [
-        str(r.seq), when(r.started_at), r.action, Cell(r.status, tone=tone_of(r.status)),
+        seq, when(r.started_at), r.action, Cell(r.status, tone=tone_of(r.status)),
         Cell(r.migration_id or "", mono=True), short(r.deployment_id), duration(r.duration_ms),
         r.operator or "", cell, short(r.hash, 12),
     ]
@@ -286,6 +318,11 @@ def _mapped(stream: Callable[[], Iterator], fn: Callable) -> Callable[[], Iterat
 def document(report: Report) -> Iterator[Block]:
     """The blocks of the human-readable report, in order."""
     yield _verdict_banner(report)
+    integrity = _integrity_rows(report)
+    if integrity:
+        yield Heading("History integrity")
+        yield Table("integrity", (Column("Seq", 4, "right"), Column("What the audit found", 60)),
+                    lambda: iter(integrity))
     yield Heading("Report")
     yield KeyValues(_header_items(report))
     yield Heading("Summary")
@@ -311,6 +348,7 @@ def document(report: Report) -> Iterator[Block]:
                           Column("By", 9), Column("Time", 7), Column("Checksum", 14, mono=True),
                           Column("Down", 5)),
                 lambda: (_state_row(s) for s in report.state), empty="no migrations")
+    notes = integrity_notes(report.verdict)[0]
     yield Heading("Events", new_page=True)
     yield Paragraph("Every event in the report, oldest first. Times UTC; deployment ids and hashes are "
                     "shortened here (full values in the CSV and JSON exports).", tone="muted")
@@ -318,4 +356,5 @@ def document(report: Report) -> Iterator[Block]:
                            Column("Status", 7), Column("Migration", 17, mono=True),
                            Column("Deploy.", 6, mono=True), Column("Time", 6, "right"), Column("By", 6),
                            Column("Details / error", 29), Column("Hash", 7, mono=True)),
-                _mapped(report.events, _event_row), empty="no events match the filters", small=True)
+                _mapped(report.events, lambda r: _event_row(r, notes)), empty="no events match the filters",
+                small=True)

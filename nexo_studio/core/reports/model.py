@@ -18,7 +18,9 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Row
 
 from ...errors import InvalidInput
+from ..state.audit import audit_verdict
 from ..state.chain import ChainVerdict, utc_text
+from ..state.store import Tampering
 
 #: every column of ``__MigrationHistory``, in table order: the CSV columns and the JSON event keys
 HISTORY_COLUMNS: tuple[str, ...] = (
@@ -322,9 +324,48 @@ class Summary:
         return {k: list(self.migrations.get(k, ())) for k in MIGRATION_GROUPS}
 
 
+def verdict_status(verdict: ChainVerdict) -> str:
+    """``tampered``; ``accepted`` (intact, with changes accepted on record); ``intact``."""
+    return "tampered" if not verdict.ok else ("accepted" if verdict.accepted else "intact")
+
+
+def integrity_notes(verdict: ChainVerdict) -> tuple[dict[int, str], tuple[str, ...]]:
+    """What the verdict says about single history rows (seq -> text: a row that breaks the chain,
+    an event __Migrations contradicts, a change accepted on record and the row that accepted it)
+    and about the history as a whole (rows deleted from its end, a table lost, an event whose row
+    is gone). One wording for the CSV ``audit`` column and the marks in the HTML/PDF event table;
+    a row's text starts with ``TAMPERED:`` when the verdict counts it against the history."""
+    bad: dict[int, list[str]] = {}
+    noted: dict[int, list[str]] = {}
+    for b in verdict.breaks:
+        bad.setdefault(b.seq, []).append(b.reason)
+    whole: list[str] = []
+    for seq, text in zip(getattr(verdict, "problem_seqs", ()), getattr(verdict, "problems", ())):
+        if seq is None:
+            whole.append(text)
+        else:
+            bad.setdefault(seq, []).append(f"contradicted by __Migrations: {text}")
+    for b in verdict.accepted:
+        noted.setdefault(b.seq, []).append(f"tampered, accepted at seq {b.accepted_at}: {b.reason}")
+        noted.setdefault(b.accepted_at, []).append(f"accepts the tampered row seq {b.seq}")
+    notes = {seq: "; ".join(texts) for seq, texts in noted.items()}
+    for seq, texts in bad.items():
+        notes[seq] = "TAMPERED: " + "; ".join(texts + ([notes[seq]] if seq in notes else []))
+    return notes, tuple(whole)
+
+
 def verdict_as_dict(verdict: ChainVerdict) -> dict[str, Any]:
+    """The JSON ``verdict``: the first members as in the first version of the schema; the
+    others added since (never renamed), so old readers keep working."""
+    problems = getattr(verdict, "problems", ())
     return {"ok": verdict.ok, "rows": verdict.rows, "bad_seq": verdict.bad_seq,
-            "reason": verdict.reason or None, "scope": "whole history", "text": str(verdict)}
+            "reason": verdict.reason or (problems[0] if problems else None), "scope": "whole history",
+            "text": str(verdict),
+            "status": verdict_status(verdict), "seqs": list(verdict.seqs),
+            "breaks": [b.as_dict() for b in verdict.breaks],
+            "accepted": [b.as_dict() for b in verdict.accepted],
+            "problems": [{"seq": seq, "text": text}
+                         for seq, text in zip(getattr(verdict, "problem_seqs", ()), problems)]}
 
 
 def _empty() -> Iterator[Any]:
@@ -335,18 +376,22 @@ class Report:
     """Everything a renderer needs. Streams may be iterated more than once (each call re-reads).
 
     ``verdict`` may be given as a callable: it is then computed on first use (the chain check
-    reads the whole history, and a CSV export never needs it).
+    reads the whole history; the JSON writer checks it over the rows it writes instead).
+    ``tampering`` (StateStore.tampering() at export time) is what the state tables contradict:
+    :meth:`audit` combines it with a chain verdict, as ``nexo audit verify`` does.
     """
 
     def __init__(self, header: Header, summary: Summary, state: tuple[StateRow, ...],
                  verdict: ChainVerdict | Callable[[], ChainVerdict],
                  events: Callable[[], Iterator[EventRow]] = _empty,
                  deployments: Callable[[], Iterator[Deployment]] = _empty,
-                 failures: Callable[[], Iterator[Failure]] = _empty) -> None:
+                 failures: Callable[[], Iterator[Failure]] = _empty,
+                 tampering: Tampering | None = None) -> None:
         self.header = header
         self.summary = summary
         self.state = tuple(state)
         self._verdict = verdict
+        self.tampering = tampering
         self.events = events
         self.deployments = deployments
         self.failures = failures
@@ -360,6 +405,10 @@ class Report:
     @verdict.setter
     def verdict(self, value: ChainVerdict) -> None:
         self._verdict = value
+
+    def audit(self, chain: ChainVerdict) -> ChainVerdict:
+        """The report's verdict from a chain verdict: with what the state tables contradict."""
+        return audit_verdict(chain, self.tampering)
 
     @property
     def verdict_pending(self) -> bool:

@@ -19,9 +19,10 @@ import sqlalchemy as sa
 
 from ... import __version__
 from ..project import MigrationState, Project, Snapshot, snapshot, status_of
+from ..state.audit import audit_verdict
 from ..state.chain import GENESIS, ChainVerdict, verify_chain
 from ..state.store import STREAM as _STREAM  # per statement, never set on the connection
-from ..state.store import MigrationRow, as_utc, operator_and_host
+from ..state.store import MigrationRow, Tampering, as_utc, operator_and_host
 from ..target import Target
 from .model import (
     ApplyDuration,
@@ -223,9 +224,9 @@ def migration_groups(snap: Snapshot) -> dict[str, tuple[str, ...]]:
 
 
 def _snapshot(project: Project | None, applied: dict[str, MigrationRow], dialect: str,
-              failed: set[str]) -> Snapshot:
-    if project is not None:
-        return snapshot(project, applied, dialect, failed)
+              failed: set[str], tampering: Tampering | None = None) -> Snapshot:
+    if project is not None:  # tampered rows show as dirty, as in `nexo status`
+        return snapshot(project, applied, dialect, failed, tampering)
     # No project folder: the state table alone (nothing can be pending, drift is unknown).
     states = []
     for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
@@ -247,6 +248,8 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
     try:
         store = target.store
         h = store.t.history
+        # first: it ends its read transaction (a fresh snapshot starts with the head read next)
+        tampering = store.tampering(conn)
         if store.exists(conn):
             head = conn.execute(sa.select(h.c.seq, h.c.hash).order_by(h.c.seq.desc()).limit(1)).first()
             head_seq, head_hash = (int(head.seq), head.hash) if head else (0, GENESIS)
@@ -255,7 +258,7 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
         else:
             head_seq, head_hash, history_rows = 0, GENESIS, 0
         applied = store.applied(conn)
-        snap = _snapshot(project, applied, target.dialect, store.failed_attempts(conn))
+        snap = _snapshot(project, applied, target.dialect, store.failed_attempts(conn), tampering)
         reader = _Reader(target, conn, filters, head_seq)
         has_history = history_rows > 0
         total, by_action, by_status = reader.counts() if has_history else (0, {}, {})
@@ -269,13 +272,15 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
         )
         summary = Summary(total, by_action, by_status, migration_groups(snap),
                           reader.apply_durations() if has_history else ())
-        verdict = reader.verdict if has_history else ChainVerdict(True, 0)  # computed on first use
+        # computed on first use, as `nexo audit verify` does: the chain, and what the state tables contradict
+        chain = reader.verdict if has_history else (lambda: ChainVerdict(True, 0))
+        verdict = lambda: audit_verdict(chain(), tampering)  # noqa: E731
 
         def stream(fn):
             return fn if has_history else (lambda: iter(()))
 
         yield Report(header, summary, state_rows(snap, target.dialect), verdict,
-                     stream(reader.events), stream(reader.deployments), stream(reader.failures))
+                     stream(reader.events), stream(reader.deployments), stream(reader.failures), tampering)
     finally:
         with contextlib.suppress(Exception):
             conn.rollback()

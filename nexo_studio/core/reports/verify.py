@@ -3,7 +3,8 @@
 What is checked, reading the file as a stream (memory does not grow with the events):
 
 1. Every event's ``hash`` is recomputed from its columns (SPEC §3): an edited event is found
-   and named by its ``seq``.
+   and named by its ``seq`` -- unless a later accept-history event in the report accepted it
+   (naming its seq and its hash as found), as ``nexo audit verify`` on the database does.
 2. Links: where events are consecutive (``seq`` n and n+1) the later one's ``prev_hash`` must be
    the earlier one's ``hash``; an event with ``seq`` 1 must start from the genesis hash.
    A *filtered* report holds only some rows, so links can only be checked inside runs of
@@ -25,7 +26,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from ...errors import InvalidInput
-from ..state.chain import GENESIS, ChainVerdict, row_hash
+from ..state.chain import GENESIS, ChainVerdict, accepted_by, row_hash
 from .json_report import SCHEMA, dumps
 from .model import HISTORY_COLUMNS
 
@@ -113,14 +114,38 @@ def _not_a_report(path: Path, why: str) -> InvalidInput:
 
 
 class _ChainCheck:
+    """Checks events as they stream by. A row that does not fit the chain is held as a *break*
+    (seq, why, its hash as found) rather than failing at once: a later intact accept-history
+    row in the report may accept it (as the database's own check does, chain.verify_chain).
+    Malformed events fail at once (``bad``)."""
+
     def __init__(self) -> None:
         self.count = 0
         self.prev_seq: int | None = None
         self.prev_hash: str | None = None
         self.runs: list[list[int]] = []
         self.bad: tuple[int | None, str] | None = None
-        self.first_gap: tuple[int, int] | None = None  # (seq after a gap, seq before it; 0 = start)
+        self.breaks: dict[int, tuple[str, str]] = {}  # seq -> (why, row hash as found)
+        self.gaps: list[tuple[int, int, str]] = []  # (seq after a gap, seq before it; 0 = start, row hash)
+        self.accepted: set[tuple[int, str]] = set()  # (seq, row hash) accepted by a row of the report
         self.first_seq: int | None = None
+
+    @property
+    def first_break(self) -> tuple[int, str] | None:
+        """The first break no row of the report accepts."""
+        for seq in sorted(self.breaks):
+            why, found = self.breaks[seq]
+            if (seq, found) not in self.accepted:
+                return seq, why
+        return None
+
+    @property
+    def first_gap(self) -> tuple[int, int] | None:
+        """(seq after a gap, seq before it) for the first gap no row of the report accepts."""
+        for seq, before, found in self.gaps:
+            if (seq, found) not in self.accepted:
+                return seq, before
+        return None
 
     def fail(self, seq: int | None, reason: str) -> None:
         if self.bad is None:
@@ -142,26 +167,29 @@ class _ChainCheck:
             self.fail(seq, f"event lacks column(s) {', '.join(missing)}")
             return
         row = {c: ev[c] for c in HISTORY_COLUMNS}
+        found = row_hash(row)
         if self.first_seq is None:
             self.first_seq = seq
             if seq != 1:
-                self.first_gap = (seq, 0)
+                self.gaps.append((seq, 0, found))
         prev = self.prev_seq
         if prev is not None and seq <= prev:
             self.fail(seq, f"seq follows {prev}: sequence out of order")
             return
         linked = prev is not None and seq == prev + 1
-        if prev is not None and not linked and self.first_gap is None:
-            self.first_gap = (seq, prev)
+        if prev is not None and not linked:
+            self.gaps.append((seq, prev, found))
+        why = ""
         if linked and row["prev_hash"] != self.prev_hash:
-            self.fail(seq, "prev_hash does not match the previous row")
-            return
-        if seq == 1 and row["prev_hash"] != GENESIS:
-            self.fail(seq, "the first row does not start from the genesis hash")
-            return
-        if row_hash(row) != row["hash"]:
-            self.fail(seq, "row content does not match its hash (edited)")
-            return
+            why = "prev_hash does not match the previous row"
+        elif seq == 1 and row["prev_hash"] != GENESIS:
+            why = "the first row does not start from the genesis hash"
+        elif found != row["hash"]:
+            why = "row content does not match its hash (edited)"
+        if why:
+            self.breaks[seq] = (why, found)
+        else:
+            self.accepted.update((s, h) for s, h in accepted_by(row).items() if s < seq)
         if linked:
             self.runs[-1][1] = seq
         else:
@@ -276,10 +304,13 @@ def _verdict(members: dict[str, Any], chain: _ChainCheck, body_hex: str) -> Repo
     problems: list[tuple[int | None, str]] = []
     if chain.bad is not None:
         problems.append(chain.bad)
-    if complete and chain.bad is None:
+    elif chain.first_break is not None:
+        problems.append(chain.first_break)
+    if complete and chain.bad is None and chain.first_break is None:
         head_seq = history.get("head_seq")
-        if chain.first_gap is not None:
-            seq, before = chain.first_gap
+        gap = chain.first_gap
+        if gap is not None:
+            seq, before = gap
             problems.append((seq, f"seq follows {before}: row(s) missing before it "
                                   "(the report claims the complete history)"))
         elif isinstance(head_seq, int) and (chain.prev_seq or 0) != head_seq:

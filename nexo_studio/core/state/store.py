@@ -14,7 +14,7 @@ import getpass
 import json
 import socket
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -486,6 +486,15 @@ class StateStore:
         result = conn.execute(q, execution_options=STREAM)
         for r in result.mappings():
             yield HistoryRow(**r)
+
+    def rows_at(self, conn: sa.Connection, seqs: "Iterable[int]") -> list[HistoryRow]:
+        """The history rows with these seqs (those that exist), in seq order."""
+        wanted = sorted(set(seqs))
+        if not wanted or not self.exists(conn):
+            return []
+        h = self.t.history
+        return [HistoryRow(**r) for r in conn.execute(sa.select(h).where(h.c.seq.in_(wanted)).order_by(h.c.seq))
+                .mappings()]
 
     # -- tampering -----------------------------------------------------------------------------
 
