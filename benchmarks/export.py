@@ -40,6 +40,7 @@ def populate(target: Target, rows: int) -> None:
         store.ensure(conn)
         prev = GENESIS
         batch: list[dict] = []
+        deciding: dict[str, dict] = {}  # migration id -> its last apply or rollback event
         dep = str(uuid.uuid4())
         with conn.begin():
             for seq in range(1, rows + 1):
@@ -65,8 +66,19 @@ def populate(target: Target, rows: int) -> None:
                 if len(batch) == 10_000:
                     conn.execute(store.t.history.insert(), batch)
                     batch = []
+                if mid and action in ("apply", "rollback"):
+                    deciding[mid] = row
             if batch:
                 conn.execute(store.t.history.insert(), batch)
+            # what the tool would have left: the tail, and a __Migrations row for each migration
+            # whose last apply/rollback applied it, so the reports' tamper check finds nothing
+            store.set_tail(conn, rows, prev)
+            for mid, ev in deciding.items():
+                if ev["action"] == "apply" and ev["status"] == "ok":
+                    store.put_migration(conn, exists=False, id=mid, version=mid[:17], name=mid[18:], description=None,
+                                        checksum=json.loads(ev["details"])["checksum"], status="applied",
+                                        depends=[], applied_at=ev["started_at"], applied_by="dba",
+                                        execution_ms=ev["duration_ms"], metadata={})
 
 
 def timed(fn) -> float:
