@@ -88,12 +88,13 @@ class DriverWriter:
         if enter is None or self._pipeline is not None:
             yield self
             return
-        with self._wrapped(None), enter() as self._pipeline:
-            try:
+        try:
+            # _wrapped outside: the pipeline's closing sync may raise, naming what was _sent
+            with self._wrapped(None), enter() as self._pipeline:
                 yield self
-            finally:
-                self._pipeline = None
-                self._sent = []
+        finally:
+            self._pipeline = None
+            self._sent = []
 
     @contextlib.contextmanager
     def _wrapped(self, sql: str | None) -> Iterator[None]:
