@@ -139,10 +139,11 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         if mid in tampered:
             st = "dirty"
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
-    for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
-        if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered):
-            st = "dirty" if mid in tampered else status_of(None, row, dialect)
-            states.append(MigrationState(mid, row.version, row.name, st, None, row))
+    gone = [(mid, row) for mid, row in applied.items()  # rows whose file is gone: sort only those
+            if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered)]
+    for mid, row in sorted(gone, key=lambda kv: (kv[1].version, kv[0])):
+        st = "dirty" if mid in tampered else status_of(None, row, dialect)
+        states.append(MigrationState(mid, row.version, row.name, st, None, row))
     for mid in sorted(set(tampered) - set(project.migrations) - set(applied)):  # file and row gone
         version, name = parse_id(mid) or ("", mid)
         states.append(MigrationState(mid, version, name, "dirty", None, None))
