@@ -703,12 +703,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:  # pragma: no cover
-    # A run of `nexo` is one short process that builds its data once and keeps it to the end:
-    # importing SQLAlchemy and loading 10,000 migrations allocate millions of objects, none of
-    # them garbage, and with the default thresholds (700, 10, 10) the cycle collector scans
-    # them again and again (a fifth of `status` at 10,000 migrations). Collect less often, as
-    # mypy does; cycles are still freed. Only here, in the process entry point: an embedding
-    # process (tests, the GUI) keeps its own settings.
+    # A run of `nexo` is one short process whose objects nearly all live until it exits:
+    # SQLAlchemy's modules, the migrations, the state rows (~200,000 tracked objects for
+    # `status` at 10,000 migrations). With the default thresholds (700, 10, 10) the cycle
+    # collector ran 417 times there, 0.27 s of 1.28 s, and freed under 1,000 objects.
+    # Collect less often, as mypy does; cycles are still freed. Set only here, in the process
+    # entry point: an embedding process (tests, the GUI) keeps its own settings.
     gc.set_threshold(200_000, 30, 30)
     try:
         code = main()
@@ -718,6 +718,10 @@ def entry() -> None:  # pragma: no cover
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
+    # The interpreter's shutdown runs one more full collection over everything still alive,
+    # 30-60 ms, for memory the OS takes back anyway. Frozen objects are left out of it;
+    # teardown itself (atexit handlers, closing files, flushing) runs as always.
+    gc.freeze()
     sys.exit(code)
 
 
