@@ -7,11 +7,12 @@ render its result. Errors are mapped to exit codes once, in ``main()``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from .. import __version__
 from ..errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK, ConfirmationRequired, NexoError
 
 JSON_COMMANDS = {"status", "validate", "plan", "deploy", "rollback", "history"}
+#: commands that change nothing (SPEC §2): they build their data once, print it and end
+READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -656,6 +659,22 @@ def error_doc(exc: NexoError) -> dict:
     return doc
 
 
+@contextlib.contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause the cycle collector while a read-only command runs, as Mercurial does while it
+    builds large structures (``util.nogc``). Everything such a command builds stays alive
+    until it ends, so each collection scans it all and frees next to nothing: one young
+    collection of ~200,000 objects was 65 ms of `status` at 10,000 migrations."""
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -666,7 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = None
     try:
         ctx = Context(args)
-        return COMMANDS[args.command](ctx)
+        with _collector_paused(args.command in READ_ONLY_COMMANDS):
+            return COMMANDS[args.command](ctx)
     except NexoError as exc:
         from ..core.db import redact
 
