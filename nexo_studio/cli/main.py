@@ -727,8 +727,9 @@ def entry() -> None:  # pragma: no cover
     # SQLAlchemy's modules, the migrations, the state rows (~200,000 tracked objects for
     # `status` at 10,000 migrations). With the default thresholds (700, 10, 10) the cycle
     # collector ran 417 times there, 0.27 s of 1.28 s, and freed under 1,000 objects.
-    # Collect less often, as mypy does; cycles are still freed. Set only here, in the process
-    # entry point: an embedding process (tests, the GUI) keeps its own settings.
+    # Read-only commands pause it (main()); for the others collect less often, as mypy
+    # does; cycles are still freed. Set only here, in the process entry point: an embedding
+    # process (tests, the GUI) keeps its own settings.
     gc.set_threshold(200_000, 30, 30)
     try:
         code = main()
