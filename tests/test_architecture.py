@@ -40,3 +40,15 @@ def test_cli_commands_do_not_import_qt(tmp_path):
 def test_help_starts_without_sqlalchemy():
     mods = loaded_after("from nexo_studio.cli.main import build_parser\nbuild_parser()")
     assert "sqlalchemy" not in mods
+
+
+def test_status_loads_only_what_it_reads(tmp_path):
+    """Start-up is most of a small `status`: it loads neither deploy/rollback nor the statement
+    splitter."""
+    run = f"from nexo_studio.cli.main import main\nassert main(['--db', 'sqlite:///{tmp_path / 'a.db'}', " \
+          f"'--migrations', '{ROOT / 'migrations'}', %s]) == 0"
+    subprocess.run([sys.executable, "-c", run % "'deploy', '--no-backup'"], capture_output=True, cwd=ROOT, check=True)
+    mods = loaded_after(run % "'status'")
+    assert "nexo_studio.core.project" in mods and "sqlalchemy.dialects.sqlite" in mods
+    assert not mods & {"nexo_studio.core.pipeline", "nexo_studio.core.executor", "nexo_studio.core.planner",
+                       "nexo_studio.core.splitter"}

@@ -7,10 +7,12 @@ render its result. Errors are mapped to exit codes once, in ``main()``.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -19,6 +21,8 @@ from .. import __version__
 from ..errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK, ConfirmationRequired, NexoError
 
 JSON_COMMANDS = {"status", "validate", "plan", "deploy", "rollback", "history"}
+#: commands that change nothing (SPEC §2): they build their data once, print it and end
+READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -655,6 +659,22 @@ def error_doc(exc: NexoError) -> dict:
     return doc
 
 
+@contextlib.contextmanager
+def _collector_paused(pause: bool) -> Iterator[None]:
+    """Pause the cycle collector while a read-only command runs, as Mercurial does while it
+    builds large structures (``util.nogc``). Everything such a command builds stays alive
+    until it ends, so each collection scans it all and frees next to nothing: one young
+    collection of ~200,000 objects was 65 ms of `status` at 10,000 migrations."""
+    if not pause or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
@@ -665,7 +685,8 @@ def main(argv: list[str] | None = None) -> int:
     ctx = None
     try:
         ctx = Context(args)
-        return COMMANDS[args.command](ctx)
+        with _collector_paused(args.command in READ_ONLY_COMMANDS):
+            return COMMANDS[args.command](ctx)
     except NexoError as exc:
         from ..core.db import redact
 
@@ -702,6 +723,14 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:  # pragma: no cover
+    # A run of `nexo` is one short process whose objects nearly all live until it exits:
+    # SQLAlchemy's modules, the migrations, the state rows (~200,000 tracked objects for
+    # `status` at 10,000 migrations). With the default thresholds (700, 10, 10) the cycle
+    # collector ran 417 times there, 0.27 s of 1.28 s, and freed under 1,000 objects.
+    # Read-only commands pause it (main()); for the others collect less often, as mypy
+    # does; cycles are still freed. Set only here, in the process entry point: an embedding
+    # process (tests, the GUI) keeps its own settings.
+    gc.set_threshold(200_000, 30, 30)
     try:
         code = main()
         sys.stdout.flush()
@@ -710,6 +739,10 @@ def entry() -> None:  # pragma: no cover
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         code = 0
+    # The interpreter's shutdown runs one more full collection over everything still alive,
+    # 30-60 ms, for memory the OS takes back anyway. Frozen objects are left out of it;
+    # teardown itself (atexit handlers, closing files, flushing) runs as always.
+    gc.freeze()
     sys.exit(code)
 
 

@@ -30,8 +30,12 @@ def use_colour(stream: TextIO) -> bool:
 
 
 def paint(text: str, key: str, stream: TextIO | None = None) -> str:
+    return _painted(text, key, use_colour(stream or sys.stdout))
+
+
+def _painted(text: str, key: str, colour: bool) -> str:
     code = COLOURS.get(key)
-    if not code or not use_colour(stream or sys.stdout):
+    if not code or not colour:
         return text
     return f"\x1b[{code}m{text}\x1b[0m"
 
@@ -39,18 +43,21 @@ def paint(text: str, key: str, stream: TextIO | None = None) -> str:
 def table(rows: Sequence[Sequence[str]], headers: Sequence[str], colour_col: int | None = None,
           stream: TextIO | None = None) -> None:
     stream = stream or sys.stdout
+    # asked once, not per row: isatty() is a system call, and `status` prints 10,000 rows
+    colour = use_colour(stream)
     widths = [len(h) for h in headers]
     for r in rows:
         for i, cell in enumerate(r):
             widths[i] = max(widths[i], len(cell))
-    line = "  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()
-    print(paint(line, "bold", stream), file=stream)
+    lines = [_painted("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "bold", colour)]
     for r in rows:
         cells = []
         for i, (cell, w) in enumerate(zip(r, widths)):
             padded = cell.ljust(w)
-            cells.append(paint(padded, cell, stream) if i == colour_col else padded)
-        print("  ".join(cells).rstrip(), file=stream)
+            cells.append(_painted(padded, cell, colour) if i == colour_col else padded)
+        lines.append("  ".join(cells).rstrip())
+    lines.append("")
+    stream.write("\n".join(lines))  # one write, not one print per row
 
 
 class ProgressPrinter:

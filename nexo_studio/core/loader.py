@@ -36,7 +36,6 @@ from nexo_studio.core.model import (
     canonical_dialect,
     has_code,
 )
-from nexo_studio.core.splitter import split_sql
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -329,6 +328,8 @@ def _parse_header(path: Path, text: str) -> dict:
         if values is not None:
             return values
     if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
+        from nexo_studio.core.splitter import split_sql  # rare: not loaded for plain headers
+
         stray = split_sql(text, None)
         if stray:
             raise MigrationFileError(

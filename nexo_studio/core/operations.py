@@ -8,8 +8,7 @@ from dataclasses import dataclass
 from ..errors import HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
 from .events import Event, Log
 from .model import VERSION_RE
-from .pipeline import read_snapshot
-from .project import Project, Snapshot
+from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
 from .state.audit import audit_verdict
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow

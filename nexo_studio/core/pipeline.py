@@ -6,7 +6,6 @@ Deploy pipeline: (1) validate, (2) health checks, (3) backup, (4) apply, (5) ver
 
 from __future__ import annotations
 
-import contextlib
 import re
 import time
 from collections.abc import Generator
@@ -37,7 +36,7 @@ from .events import (
 from .executor import run_section
 from .model import Migration
 from .planner import Plan, check_reversible, deploy_plan, irreversible, rollback_plan
-from .project import BLOCKING, Project, Snapshot, snapshot
+from .project import BLOCKING, Project, Snapshot, read_snapshot
 from .state.store import new_deployment_id, utcnow
 from .target import Target
 
@@ -275,47 +274,6 @@ def _stage(result: OperationResult, name: str, status: str, t0: float, detail: s
     ms = int((time.perf_counter() - t0) * 1000)
     result.steps.append(StepResult(name, status, ms, detail))
     return StageFinished(name, status, ms, detail)
-
-
-def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) -> Snapshot:
-    if conn is None:  # an SQLite file that does not exist yet
-        return snapshot(project, {}, target.dialect)
-    store = target.store
-    for attempt in range(5):
-        try:
-            with _one_view(target, conn):  # __Migrations and the history as of one moment
-                applied = store.applied(conn)
-                failed = store.failed_attempts(conn)
-                tampering = store.tampering(conn, applied)
-            break
-        except sa.exc.OperationalError as exc:
-            if conn.in_transaction():
-                conn.rollback()
-            # MySQL/MariaDB 1412: a state table was created (by a deploy's first run) after this
-            # read began; read again
-            if attempt == 4 or getattr(exc.orig, "args", (None,))[0] != 1412:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-    return snapshot(project, applied, target.dialect, failed, tampering)
-
-
-@contextlib.contextmanager
-def _one_view(target: Target, conn: sa.Connection):
-    """One read-only transaction that sees a single state of the database, even while another
-    process deploys: otherwise a row committed between reading __Migrations and reading the
-    history would look like tampering. PostgreSQL reads in REPEATABLE READ (its default, READ
-    COMMITTED, takes a new snapshot per statement); MySQL/MariaDB's default already is, and
-    SQLite's read transaction holds its shared lock throughout."""
-    target.store._resolve_schema(conn)
-    if conn.in_transaction():
-        conn.rollback()
-    try:
-        if target.dialect in ("postgresql", "mysql"):
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        yield
-    finally:
-        if conn.in_transaction():
-            conn.rollback()
 
 
 def refuse_blocked(snap: Snapshot) -> None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from .graph import MigrationGraph, Node
 from .loader import load_project
@@ -12,6 +17,9 @@ from .model import Migration, parse_id
 from .state.chain import ChainVerdict
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
+
+if TYPE_CHECKING:
+    from .target import Target
 
 #: statuses shown everywhere (SPEC §3):
 #:  pending  - not applied (never, or rolled back)
@@ -139,10 +147,11 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         if mid in tampered:
             st = "dirty"
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
-    for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
-        if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered):
-            st = "dirty" if mid in tampered else status_of(None, row, dialect)
-            states.append(MigrationState(mid, row.version, row.name, st, None, row))
+    gone = [(mid, row) for mid, row in applied.items()  # rows whose file is gone: sort only those
+            if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered)]
+    for mid, row in sorted(gone, key=lambda kv: (kv[1].version, kv[0])):
+        st = "dirty" if mid in tampered else status_of(None, row, dialect)
+        states.append(MigrationState(mid, row.version, row.name, st, None, row))
     for mid in sorted(set(tampered) - set(project.migrations) - set(applied)):  # file and row gone
         version, name = parse_id(mid) or ("", mid)
         states.append(MigrationState(mid, version, name, "dirty", None, None))
@@ -158,6 +167,50 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
                     tampered_tables=tuple(tampering.tables) if tampering else ())
     snap.by_id.update({s.id: s for s in states})
     return snap
+
+
+def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) -> Snapshot:
+    """The project against the database's state tables, read in one view (creates nothing).
+
+    Lives here, not in the pipeline, so that `status` does not load deploy and rollback."""
+    if conn is None:  # an SQLite file that does not exist yet
+        return snapshot(project, {}, target.dialect)
+    store = target.store
+    for attempt in range(5):
+        try:
+            with _one_view(target, conn):  # __Migrations and the history as of one moment
+                applied = store.applied(conn)
+                failed = store.failed_attempts(conn)
+                tampering = store.tampering(conn, applied)
+            break
+        except sa.exc.OperationalError as exc:
+            if conn.in_transaction():
+                conn.rollback()
+            # MySQL/MariaDB 1412: a state table was created (by a deploy's first run) after this
+            # read began; read again
+            if attempt == 4 or getattr(exc.orig, "args", (None,))[0] != 1412:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    return snapshot(project, applied, target.dialect, failed, tampering)
+
+
+@contextlib.contextmanager
+def _one_view(target: Target, conn: sa.Connection):
+    """One read-only transaction that sees a single state of the database, even while another
+    process deploys: otherwise a row committed between reading __Migrations and reading the
+    history would look like tampering. PostgreSQL reads in REPEATABLE READ (its default, READ
+    COMMITTED, takes a new snapshot per statement); MySQL/MariaDB's default already is, and
+    SQLite's read transaction holds its shared lock throughout."""
+    target.store._resolve_schema(conn)
+    if conn.in_transaction():
+        conn.rollback()
+    try:
+        if target.dialect in ("postgresql", "mysql"):
+            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
 
 
 def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:

@@ -85,8 +85,9 @@ def state_findings(migrations: Mapping[str, Migration], applied: Mapping, dialec
                                f"{mid} is {row.status}: it may be partly applied; check and run `nexo repair`"))
     newest = max((r.version for r in live.values() if r.status == "applied"), default=None)
     if newest:
-        for m in sorted(migrations.values(), key=lambda m: m.version):
-            if m.id not in live and m.version < newest:
-                out.append(Finding("warning", "out_of_order", (m.id,),
-                                   f"{m.id} is pending but older than the newest applied ({newest})", m.path))
+        # filter, then sort (a stable sort keeps the same order): pending ones are few
+        older = [m for m in migrations.values() if m.id not in live and m.version < newest]
+        for m in sorted(older, key=lambda m: m.version):
+            out.append(Finding("warning", "out_of_order", (m.id,),
+                               f"{m.id} is pending but older than the newest applied ({newest})", m.path))
     return out

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -110,7 +110,7 @@ class Tampering:
         return list(self.tables) + [f"{mid}: {why}" for mid, (_seq, why) in sorted(self.rows.items())]
 
 
-def _judge(row: "MigrationRow | None", ev: "HistoryRow | None") -> tuple[int | None, str] | None:
+def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int | None, str] | None:
     """What is wrong with a migration's row given its latest deciding event (None: nothing)."""
     row_applied = row is not None and row.status == "applied"
     if ev is None:
@@ -158,10 +158,28 @@ class HistoryRow:
     hash: str
 
     def details_dict(self) -> dict:
-        try:
-            return json.loads(self.details) if self.details else {}
-        except ValueError:
-            return {}
+        return _details_dict(self.details)
+
+
+class DecidingEvent(NamedTuple):
+    """The columns of a history event that ``_judge`` reads. The tamper check loads one event
+    per migration; loading only these (no timestamps to parse) keeps it cheap at 10,000."""
+
+    seq: int
+    migration_id: str
+    action: str
+    status: str
+    details: str | None
+
+    def details_dict(self) -> dict:
+        return _details_dict(self.details)
+
+
+def _details_dict(details: str | None) -> dict:
+    try:
+        return json.loads(details) if details else {}
+    except ValueError:
+        return {}
 
 
 #: per-statement options for reading history: a server-side cursor, rows fetched in batches.
@@ -283,16 +301,24 @@ class StateStore:
         """Every row of ``__Migrations`` by id ({} when the table does not exist)."""
         if not self.exists(conn) and self.t.migrations.name not in self.present(conn):
             return {}
-        rows = conn.execute(sa.select(self.t.migrations)).mappings().all()
+        # Rows written by one deployment or baseline share their `depends` text (most often
+        # "[]"): decode each distinct text once. The tuple is immutable, so rows may share it.
+        # `metadata` becomes a dict, mutable, so every row decodes its own.
+        depends: dict[str | None, tuple[str, ...]] = {}
         out = {}
-        for r in rows:
-            out[r["id"]] = MigrationRow(
-                id=r["id"], version=r["version"], name=r["name"], description=r["description"],
-                checksum=r["checksum"], status=r["status"],
-                depends=tuple(json.loads(r["depends"] or "[]")),
-                applied_at=as_utc(r["applied_at"]), applied_by=r["applied_by"],
-                execution_ms=r["execution_ms"],
-                metadata=json.loads(r["metadata"]) if r["metadata"] else {},
+        # plain rows unpacked by position (a mapping per row costs more than the decoding)
+        columns = ("id", "version", "name", "description", "checksum", "status", "depends",
+                   "applied_at", "applied_by", "execution_ms", "metadata")
+        c = self.t.migrations.c
+        for (mid, version, name, description, checksum, status, depends_text, applied_at, applied_by,
+             execution_ms, metadata) in conn.execute(sa.select(*(c[k] for k in columns))):
+            deps = depends.get(depends_text)
+            if deps is None:
+                deps = depends[depends_text] = tuple(json.loads(depends_text or "[]"))
+            out[mid] = MigrationRow(
+                id=mid, version=version, name=name, description=description, checksum=checksum,
+                status=status, depends=deps, applied_at=as_utc(applied_at), applied_by=applied_by,
+                execution_ms=execution_ms, metadata=json.loads(metadata) if metadata else {},
             )
         return out
 
@@ -559,14 +585,14 @@ class StateStore:
         h = self.t.history
         return conn.execute(sa.select(h.c.seq).where(h.c.migration_id.is_not(None)).limit(1)).first() is not None
 
-    def _latest_events(self, conn: sa.Connection) -> dict[str, HistoryRow]:
+    def _latest_events(self, conn: sa.Connection) -> dict[str, DecidingEvent]:
         """Each migration's latest event that decides its state, outside restored-over spans."""
         h = self.t.history
         kinds = ("apply", "rollback", "baseline", "repair")
+        deciding = sa.select(h.c.seq, h.c.migration_id, h.c.action, h.c.status, h.c.details)
         latest = (sa.select(sa.func.max(h.c.seq)).where(h.c.migration_id.is_not(None), h.c.action.in_(kinds))
                   .group_by(h.c.migration_id))
-        rows = conn.execute(sa.select(h).where(h.c.seq.in_(latest))).mappings().all()
-        out = {r["migration_id"]: HistoryRow(**r) for r in rows}
+        out = {r[1]: DecidingEvent(*r) for r in conn.execute(deciding.where(h.c.seq.in_(latest)))}
         void = []  # (last row of the restored backup, the restore): rows between describe the past
         for seq, details in conn.execute(sa.select(h.c.seq, h.c.details)
                                          .where(h.c.action == "restore", h.c.status == "ok")).all():
@@ -581,10 +607,10 @@ class StateStore:
 
         for mid in [m for m, ev in out.items() if voided(ev.seq)]:
             del out[mid]
-            q = (sa.select(h).where(h.c.migration_id == mid, h.c.action.in_(kinds)).order_by(h.c.seq.desc()))
-            for r in conn.execute(q).mappings():
-                if not voided(r["seq"]):
-                    out[mid] = HistoryRow(**r)
+            q = deciding.where(h.c.migration_id == mid, h.c.action.in_(kinds)).order_by(h.c.seq.desc())
+            for r in conn.execute(q):
+                if not voided(r.seq):
+                    out[mid] = DecidingEvent(*r)
                     break
         return out
 
