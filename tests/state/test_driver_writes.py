@@ -47,9 +47,11 @@ def test_rows_written_on_the_driver_read_back_as_written(db_url):
         target.dispose()
 
 
-def test_a_deleted_tail_row_is_written_again_by_the_next_rollback(db_url, tmp_path):
+@pytest.mark.parametrize("same_process", [False, True], ids=["new process", "same process (GUI)"])
+def test_a_deleted_tail_row_is_written_again_by_the_next_rollback(db_url, tmp_path, same_process):
     """The hot path skips the "did the UPDATE hit a row?" check only when it knows the tail row
-    is there; a database whose tail row is gone (written by an older version) gets it back."""
+    is there; a database whose tail row is gone (written by an older version, or deleted since
+    this process last looked) gets it back."""
     table_project(tmp_path, 3)
     project = Project.load(tmp_path)
     target = Target(db_url)
@@ -58,8 +60,9 @@ def test_a_deleted_tail_row_is_written_again_by_the_next_rollback(db_url, tmp_pa
         meta = target.store.t.meta
         with target.engine.begin() as conn:
             conn.execute(meta.delete().where(meta.c.key == TAIL_KEY))
-        target.dispose()
-        target = Target(db_url)  # a new process: it knows nothing
+        if not same_process:
+            target.dispose()
+            target = Target(db_url)  # it knows nothing
         assert run(rollback(project, target, RollbackOptions(to="0"))).ok
         with target.connect() as conn:
             tail = conn.execute(sa.select(meta.c.value).where(meta.c.key == TAIL_KEY)).scalar()

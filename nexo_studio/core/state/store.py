@@ -543,9 +543,13 @@ class StateStore:
         tables: list[str] = []
         tail_seq = None
         recorded = None
+        # also refreshes what set_tail() assumes: deploy and rollback run this check under the lock
+        # before they write, so a tail row deleted since an earlier operation is noticed
+        self._tail_row = False
         if t.meta.name in present:
-            text = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == TAIL_KEY)).scalar()
-            recorded = _parse_tail(text)
+            found = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == TAIL_KEY)).first()
+            self._tail_row = found is not None
+            recorded = _parse_tail(found[0] if found else None)
         else:
             tables.append(f"{t.meta.name} is missing (the tool created it with the other state tables)")
         has_history = t.history.name in present
