@@ -198,6 +198,17 @@ def test_edited_and_deleted_history_rows_are_accepted_on_record(db_url, tmp_path
     figures("tampering", "cases detected and repaired", 2)
 
 
+def test_details_edited_into_something_other_than_an_object(db_url, tmp_path):
+    """A hand-edited row may hold any JSON (or none) in ``details``: the checks read it as empty
+    and report the edit; they do not crash on it."""
+    mdir, ids, base = setup(db_url, tmp_path)
+    h = q(db_url, "__MigrationHistory")
+    execute(db_url, f"UPDATE {h} SET details = '[1, 2]' WHERE seq = 3")  # seq 3 applies ids[1]
+    audit_fails(base, "broken at seq 3", "edited")
+    code, out, err = run_cli(*base, "status", "--json")
+    assert "Traceback" not in err and json.loads(out)["ok"] in (True, False), out + err
+
+
 def test_accept_history_accepts_only_what_was_shown(db_url, tmp_path):
     from nexo_studio.core.events import run
     from nexo_studio.core.operations import history_problems, repair

@@ -9,7 +9,6 @@ Renderers only see this model; they never touch the database (tests build report
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
@@ -20,7 +19,7 @@ from sqlalchemy.engine import Row
 from ...errors import InvalidInput
 from ..state.audit import audit_verdict
 from ..state.chain import ChainVerdict, utc_text
-from ..state.store import Tampering
+from ..state.store import Tampering, details_dict
 
 #: every column of ``__MigrationHistory``, in table order: the CSV columns and the JSON event keys
 HISTORY_COLUMNS: tuple[str, ...] = (
@@ -69,11 +68,7 @@ def event_values(row: EventRow) -> tuple[Any, ...]:
 
 def details_of(row: EventRow) -> dict[str, Any]:
     """The event's ``details`` JSON as a dict ({} when empty or not an object)."""
-    try:
-        value = json.loads(row.details) if row.details else {}
-    except ValueError:
-        return {}
-    return value if isinstance(value, dict) else {}
+    return details_dict(row.details)
 
 
 def iso(value: datetime | None) -> str | None:

@@ -158,7 +158,7 @@ class HistoryRow:
     hash: str
 
     def details_dict(self) -> dict:
-        return _details_dict(self.details)
+        return details_dict(self.details)
 
 
 class DecidingEvent(NamedTuple):
@@ -172,14 +172,17 @@ class DecidingEvent(NamedTuple):
     details: str | None
 
     def details_dict(self) -> dict:
-        return _details_dict(self.details)
+        return details_dict(self.details)
 
 
-def _details_dict(details: str | None) -> dict:
+def details_dict(details: str | None) -> dict:
+    """A history row's ``details`` JSON as a dict ({} when empty, unreadable or not an object:
+    a row edited by hand may hold anything)."""
     try:
-        return json.loads(details) if details else {}
+        value = json.loads(details) if details else {}
     except ValueError:
         return {}
+    return value if isinstance(value, dict) else {}
 
 
 #: per-statement options for reading history: a server-side cursor, rows fetched in batches.
