@@ -34,8 +34,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_target(db: str | None, migrations: Path | None) -> tuple[Path, str]:
-    """(migrations folder, URL) from the arguments; see the module docstring for defaults."""
-    from ..core.config import load_config, resolve_url, user_data_dir
+    """(migrations folder, URL) from the arguments; see the module docstring for defaults.
+
+    The project's ``nexo.toml`` is read by the same ``app.Session`` the worker opens; a broken
+    one does not stop the window from opening: the first refresh shows the error, naming it."""
+    from ..app import Session, SessionSpec
+    from ..core.config import user_data_dir
+    from ..errors import ConfigError
     from .connections import with_password
     from .resources import sample_migrations_dir
 
@@ -43,19 +48,15 @@ def resolve_target(db: str | None, migrations: Path | None) -> tuple[Path, str]:
         data = user_data_dir()
         data.mkdir(parents=True, exist_ok=True)
         return sample_migrations_dir(), f"sqlite:///{data / 'sample.db'}"
-    config_path = None
-    if migrations is not None:
-        for candidate in (migrations.parent / "nexo.toml", migrations / "nexo.toml"):
-            if candidate.is_file():
-                config_path = candidate
-                break
     try:
-        config = load_config(config_path, migrations=migrations)
-    except Exception:  # noqa: BLE001 - a broken nexo.toml must not stop the app from opening
-        config = load_config(None, migrations=migrations) if config_path is None else None
-    if migrations is None:
-        migrations = config.migrations_dir if config and config.migrations_dir.is_dir() else sample_migrations_dir()
-    url = db or (resolve_url(None, config) if config else f"sqlite:///{Path(migrations).parent / 'nexo.db'}")
+        session = Session.open(SessionSpec(migrations, db=db))
+        if migrations is None:
+            mdir = session.config.migrations_dir
+            migrations = mdir if mdir.is_dir() else sample_migrations_dir()
+        url = session.url
+    except ConfigError:
+        migrations = migrations or sample_migrations_dir()
+        url = db or f"sqlite:///{Path(migrations).parent / 'nexo.db'}"
     return Path(migrations).resolve(), with_password(url)
 
 

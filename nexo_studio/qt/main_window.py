@@ -65,18 +65,6 @@ def settings() -> QSettings:
     return QSettings(str(user_data_dir() / "nexo-studio.ini"), QSettings.Format.IniFormat)
 
 
-def _project_config(migrations_dir: Path):
-    """``nexo.toml`` next to the migrations folder (the project folder), if any."""
-    from ..core.config import load_config
-
-    for candidate in (migrations_dir.parent / "nexo.toml", migrations_dir / "nexo.toml"):
-        if candidate.is_file():
-            try:
-                return load_config(candidate, migrations=migrations_dir)
-            except Exception:  # noqa: BLE001 - a broken nexo.toml: defaults, reported by the CLI
-                return None
-    return None
-
 #: above this many migrations the graph scene is built in slices (GraphView.set_data_async)
 ASYNC_GRAPH_NODES = 300
 
@@ -400,8 +388,6 @@ class MainWindow(QMainWindow):
         from .timeline_view import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
-        if self.migrations_dir is not None:
-            loaded.extra["config"] = _project_config(loaded.project.directory)
 
     def refresh(self) -> bool:
         if not self.url or not self.migrations_dir:
@@ -561,7 +547,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _deploy_defaults(self) -> DeploySettings:
-        cfg = self.loaded.extra.get("config") if self.loaded else None
+        cfg = self.loaded.config if self.loaded else None
         return cfg.deploy if cfg is not None else DeploySettings()
 
     def _show_dialog(self, dialog: QWidget, on_accept: Callable[[], None]) -> None:
@@ -609,18 +595,10 @@ class MainWindow(QMainWindow):
         self._show_dialog(dialog, lambda: self.deploy(dialog.options()))
 
     def deploy(self, opts) -> bool:
-        from ..core.config import default_backup_dir
         from ..core.pipeline import deploy
 
-        cfg = self.loaded.extra.get("config") if self.loaded else None
-        if cfg is not None:
-            opts.checks = cfg.deploy.checks
-            opts.backup_dir = cfg.deploy.backup_dir
-
         def run(ctx):
-            if opts.backup_dir is None:
-                opts.backup_dir = default_backup_dir(ctx.target.url)
-            return deploy(ctx.project, ctx.target, opts, ctx.cancel)
+            return deploy(ctx.project, ctx.target, ctx.session.deploy_options(opts), ctx.cancel)
 
         return self._submit(Job("deploy", run, label="Deploying"))
 
@@ -701,13 +679,10 @@ class MainWindow(QMainWindow):
 
     def backup(self) -> bool:
         from ..core.backups import backup
-        from ..core.config import default_backup_dir
 
         if not self._ready():
             return False
-        cfg = self.loaded.extra.get("config") if self.loaded else None
-        backup_dir = cfg.deploy.backup_dir if cfg is not None else None
-        return self._submit(Job("backup", lambda ctx: backup(ctx.target, backup_dir=backup_dir or default_backup_dir(ctx.target.url),
+        return self._submit(Job("backup", lambda ctx: backup(ctx.target, backup_dir=ctx.session.backup_dir,
                                                              cancel=ctx.cancel), label="Backing up"))
 
     def open_restore_dialog(self) -> None:

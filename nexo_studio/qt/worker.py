@@ -61,32 +61,44 @@ class Loaded:
     connected: bool = True
     error: str | None = None
     load_ms: int = 0
+    #: the project's nexo.toml as the session read it (None when it could not be read)
+    config: Any = None
     #: filled in by the window's ``Worker.decorate`` hook, still on the worker thread
     extra: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass
 class JobContext:
+    """What a job works with, opened on the worker thread: the session (project + nexo.toml +
+    database, ``app.Session``) and the job's cancel token."""
+
     project: Project | None
     url: str | None
     migrations_dir: Path | None
     cancel: CancelToken
-    _target: Any = None
+    _session: Any = None
 
     @property
-    def target(self):
-        if self._target is None:
-            from ..core.target import Target
+    def session(self):
+        """Opened on first use; a broken ``nexo.toml`` raises ``ConfigError`` naming it."""
+        if self._session is None:
+            from ..app import Session, SessionSpec
 
             if not self.url:
                 raise ValueError("no database URL")
-            self._target = Target(self.url)
-        return self._target
+            self._session = Session.open(SessionSpec(self.migrations_dir, db=self.url))
+            if self.project is not None:
+                self._session.project = self.project
+        return self._session
+
+    @property
+    def target(self):
+        return self.session.target
 
     def close(self) -> None:
-        if self._target is not None:
-            self._target.dispose()
-            self._target = None
+        if self._session is not None:
+            self._session.close()
+            self._session = None
 
 
 @dataclass
@@ -123,16 +135,22 @@ def load_state(ctx: JobContext) -> Loaded:
     from ..core.pipeline import read_snapshot
     from ..core.project import snapshot
     from ..core.state.locks import lock_for
+    from ..errors import ConfigError
 
     t0 = time.perf_counter()
     project = ctx.project if ctx.project is not None else Project.load(ctx.migrations_dir)
-    target = ctx.target
+    try:
+        target = ctx.target
+    except ConfigError as exc:  # shown, never dropped: the window must not guess the settings
+        return Loaded(project, snapshot(project, {}, "sqlite"), (), redact(ctx.url or ""), "", connected=False,
+                      error=str(exc), load_ms=int((time.perf_counter() - t0) * 1000))
+    config = ctx.session.config
     if target.absent():  # an SQLite file that does not exist yet: read-only, so do not create it
         import sqlite3
 
         snap = snapshot(project, {}, target.dialect)
         return Loaded(project, snap, (), target.display_url, target.dialect, f"SQLite {sqlite3.sqlite_version} (new file)",
-                      load_ms=int((time.perf_counter() - t0) * 1000))
+                      config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     try:
         with target.connect() as conn:
             version = target.server_version(conn)
@@ -145,12 +163,12 @@ def load_state(ctx: JobContext) -> Loaded:
         except Exception:  # a lock probe must never break a refresh
             holder = None
         return Loaded(project, snap, history, target.display_url, target.dialect, version, holder,
-                      load_ms=int((time.perf_counter() - t0) * 1000))
+                      config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     except Exception as exc:  # connection refused, unreadable state: show the project anyway
         reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
         snap = snapshot(project, {}, target.dialect)
         return Loaded(project, snap, (), target.display_url, target.dialect, connected=False, error=reason,
-                      load_ms=int((time.perf_counter() - t0) * 1000))
+                      config=config, load_ms=int((time.perf_counter() - t0) * 1000))
 
 
 class JobThread(QThread):

@@ -12,14 +12,15 @@ import pytest
 _FIGURES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
 
 
+def add_figure(group: str, key: str, n: int = 1) -> None:
+    """Add ``n`` to a figure of this run (for tests that cannot take a fixture, e.g. hypothesis)."""
+    _FIGURES[group][key] += n
+
+
 @pytest.fixture
 def figures():
     """``figures(group, key, n=1)`` adds ``n`` to a figure of this run."""
-
-    def add(group: str, key: str, n: int = 1) -> None:
-        _FIGURES[group][key] += n
-
-    return add
+    return add_figure
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

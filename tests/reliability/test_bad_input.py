@@ -20,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.reliability.conftest import add_figure
 from tests.reliability.harness import run_cli, run_entry_point, tables
 
 GOOD = "2025.05.01.000001_good"
@@ -238,9 +239,6 @@ def check_refused(case: Case, code: int, out: str, err: str, command: list[str])
     assert "Traceback" not in text
 
 
-TRIED: dict[str, int] = {}
-
-
 @settings(max_examples=int(os.environ.get("NEXO_RELIABILITY_EXAMPLES", "250")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 @given(case=ALL_CASES)
@@ -253,13 +251,7 @@ def test_generated_bad_folders_are_refused_in_process(case: Case):
             code, out, err = run_cli("--db", f"sqlite:///{db}", "--migrations", str(folder), *command)
             check_refused(case, code, out, err, command)
             assert not db.exists(), f"{case.kind}: {command} created the database"
-    TRIED[case.kind] = TRIED.get(case.kind, 0) + 1
-
-
-def test_record_generated_figures(figures):
-    """(after the hypothesis test) the inputs it tried, for the figures"""
-    for kind, n in TRIED.items():
-        figures("bad input (in-process, x7 commands)", kind, n)
+    add_figure("bad input (in-process, x7 commands)", case.kind)
 
 
 def explicit_cases(tmp: Path) -> list[Case]:
