@@ -52,3 +52,11 @@ def test_status_loads_only_what_it_reads(tmp_path):
     assert "nexo_studio.core.project" in mods and "sqlalchemy.dialects.sqlite" in mods
     assert not mods & {"nexo_studio.core.pipeline", "nexo_studio.core.executor", "nexo_studio.core.planner",
                        "nexo_studio.core.splitter"}
+
+
+def test_import_contracts_hold():
+    """The fences of pyproject.toml's [tool.importlinter] (STYLE.md), checked by import-linter."""
+    lint = Path(sys.executable).with_name("lint-imports")
+    out = subprocess.run([str(lint)], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "broken" not in out.stdout.lower().replace("0 broken", "")
