@@ -1,0 +1,122 @@
+"""Commands that manage the database and the project: backup, restore, repair, baseline,
+export, new, audit verify."""
+
+from __future__ import annotations
+
+from ...errors import EXIT_FAILED, EXIT_OK
+from ..context import Context, confirm, iso, run_op
+
+
+def cmd_backup(ctx: Context) -> int:
+    from ...core.backups import backup, list_backups
+    from ...core.config import default_backup_dir
+
+    a = ctx.args
+    if a.list:
+        from ..render import table
+
+        items = list_backups(ctx.target)
+        table([[iso(b["created_at"]) or "", f"{b['size']:,}" if b.get("size") else "", b["path"],
+                "ok" if b.get("exists") else "missing"] for b in items],
+              ["CREATED (UTC)", "BYTES", "PATH", "FILE"])
+        return EXIT_OK
+    path = run_op(backup(ctx.target, out=a.out, backup_dir=ctx.config.deploy.backup_dir or default_backup_dir(ctx.target.url),
+                         lock_timeout=ctx.lock_timeout()))
+    print(path)
+    return EXIT_OK
+
+
+def cmd_restore(ctx: Context) -> int:
+    from ...core.backups import check_backup, restore
+
+    a = ctx.args
+    check_backup(a.path)
+    confirm(a, f"Restore {a.path} over {ctx.target.display_url}? Everything after the backup is lost.", "restore")
+    run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout()))
+    print(f"restored {a.path}")
+    return EXIT_OK
+
+
+def cmd_repair(ctx: Context) -> int:
+    from ...core.operations import repair
+    from ...errors import InvalidInput
+
+    a = ctx.args
+    mid = a.forget_missing or a.id
+    if a.accept_history:
+        if mid:
+            raise InvalidInput("--accept-history takes no migration ID")
+        from ...core.operations import history_problems
+
+        # what is accepted is read first and shown, and only that is accepted (expect=)
+        problems = history_problems(ctx.target)
+        if not problems:
+            raise InvalidInput("nothing to accept: the history chain verifies and the state tables are consistent")
+        listing = "\n".join(f"  {line}" for line in problems.lines())
+        confirm(a, f"Repair: accept the history as it is now, with:\n{listing}\n"
+                   "(the rows stay as they are; the acceptance is recorded in the history)\nAccept?", "repair")
+        res = run_op(repair(ctx.project, ctx.target, None, accept_history=True, lock_timeout=ctx.lock_timeout(),
+                            expect=problems))
+        print(f"history accepted: recorded in the history as seq {res.seq}")
+        return EXIT_OK
+    if not mid:
+        raise InvalidInput("repair needs a migration ID")
+    what = (f"mark {mid} as {a.mark}" if a.mark else
+            f"accept the changed checksum of {mid}" if a.accept_checksum else f"forget {mid}")
+    confirm(a, f"Repair: {what}?", "repair")
+    res = run_op(repair(ctx.project, ctx.target, mid, mark=a.mark, accept_checksum=a.accept_checksum,
+                        forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout()))
+    print(f"{res.migration_id}: {res.before} -> {res.after}")
+    return EXIT_OK
+
+
+def cmd_baseline(ctx: Context) -> int:
+    from ...core.operations import baseline
+
+    a = ctx.args
+    confirm(a, f"Mark everything up to {a.to} as applied without running it?", "baseline")
+    done = run_op(baseline(ctx.project, ctx.target, a.to, lock_timeout=ctx.lock_timeout()))
+    print(f"baselined {len(done)} migration(s)" if done else "nothing to baseline")
+    return EXIT_OK
+
+
+def cmd_export(ctx: Context) -> int:
+    from ...core.reports import ReportFilters, export_report
+
+    a = ctx.args
+    if a.format == "pdf":  # the only command that loads Qt: the PDF is drawn with it
+        try:
+            import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer)
+        except ImportError as exc:
+            from ...errors import InvalidInput
+
+            raise InvalidInput(f"pdf export needs Qt (PySide6), which cannot be loaded: {exc}") from None
+    filters = ReportFilters.parse(since=a.since, until=a.until, migration_id=a.migration, action=a.action,
+                                  status=a.status, deployment_id=a.deployment)
+    out = export_report(ctx.target, ctx.project, a.format, a.out, filters)
+    print(out)
+    return EXIT_OK
+
+
+def cmd_new(ctx: Context) -> int:
+    from ...core.scaffold import new_migration
+
+    a = ctx.args
+    depends = None if a.depends is None else [d.strip() for d in a.depends.split(",") if d.strip()]
+    path = new_migration(ctx.config.migrations_dir, a.name, depends=depends, python=a.py)
+    print(path)
+    return EXIT_OK
+
+
+def cmd_audit(ctx: Context) -> int:
+    a = ctx.args
+    if a.report:
+        from ...core.reports import verify_report
+
+        verdict = verify_report(a.report)
+    else:
+        from ...core.operations import audit_verify
+
+        verdict = audit_verify(ctx.target)
+    print(verdict)
+    return EXIT_OK if verdict.ok else EXIT_FAILED

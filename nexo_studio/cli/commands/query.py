@@ -1,0 +1,154 @@
+"""Commands that read and print: status, validate, plan, history, graph."""
+
+from __future__ import annotations
+
+import sys
+
+from ...errors import EXIT_OK, EXIT_INVALID, NexoError
+from ..context import Context, emit_json
+from ..json_shapes import history_dict, state_dict
+
+
+def cmd_status(ctx: Context) -> int:
+    from ...core.operations import status
+
+    snap = status(ctx.project, ctx.target)
+    counts: dict[str, int] = {}
+    for s in snap.states:
+        counts[s.status] = counts.get(s.status, 0) + 1
+    if ctx.args.json:
+        emit_json({"ok": True, "database": ctx.target.display_url, "dialect": snap.dialect,
+                   "schema_version": snap.schema_version, "counts": counts,
+                   "migrations": [state_dict(s) for s in snap.states],
+                   "findings": [f.as_dict() for f in snap.findings]})
+        return EXIT_OK
+    from ..render import paint, table
+
+    rows = []
+    for s in snap.states:
+        r = s.row
+        applied = s.is_applied and r is not None
+        rows.append([
+            s.status, s.version, s.name,
+            r.applied_at.strftime("%Y-%m-%d %H:%M:%S") if applied and r.applied_at else "",
+            (r.applied_by or "") if applied else "",
+            f"{r.execution_ms}" if applied and r.execution_ms is not None else "",
+        ])
+    print(f"{ctx.target.display_url}  ({snap.dialect}, schema version {snap.schema_version or 'none'})")
+    table(rows, ["STATUS", "VERSION", "NAME", "APPLIED AT (UTC)", "BY", "MS"], colour_col=0)
+    summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
+    print(f"\n{len(snap.states)} migrations: {summary or 'none'}")
+    for f in snap.findings:
+        if f.code in ("drift", "missing", "dirty", "tampered"):
+            print(paint(f.level, f.level) + f": {f.message}")
+    return EXIT_OK
+
+
+def _findings_out(findings, stream=None) -> None:
+    from ..render import paint
+
+    stream = stream or sys.stdout
+    for f in findings:
+        where = f" ({f.path.name}{':' + str(f.line) if f.line else ''})" if f.path else ""
+        print(f"{paint(f.level, f.level, stream)}: [{f.code}] {f.message}{where}", file=stream)
+
+
+def cmd_validate(ctx: Context) -> int:
+    from ...core.operations import status
+
+    project = ctx.project
+    # state findings (drift, missing, out of order) need the database; read-only
+    snap = status(project, ctx.target)
+    errors = snap.errors
+    if ctx.args.json:
+        emit_json({"ok": not errors, "errors": len(errors), "warnings": len(snap.warnings),
+                   "findings": [f.as_dict() for f in snap.findings]})
+    else:
+        _findings_out(snap.findings)
+        print(f"{len(project.migrations)} migrations: {len(errors)} error(s), {len(snap.warnings)} warning(s)")
+    return EXIT_INVALID if errors else EXIT_OK
+
+
+def cmd_plan(ctx: Context) -> int:
+    from ...core.operations import status
+    from ...core.pipeline import plan_sql
+    from ...core.planner import deploy_plan
+
+    snap = status(ctx.project, ctx.target)
+    if snap.errors:
+        from ...errors import ValidationFailed
+
+        raise ValidationFailed(snap.findings)
+    plan = deploy_plan(ctx.project, snap, ctx.args.to)
+    sql = plan_sql(ctx.project, plan, ctx.target.dialect, "up")
+    if ctx.args.json:
+        emit_json({"ok": True, "plan": [
+            {"id": mid, "description": ctx.project.migrations[mid].description,
+             "statements": [{"line": ln, "sql": s} for ln, s in stmts]}
+            for mid, stmts in sql]})
+        return EXIT_OK
+    if not plan:
+        print("up to date: nothing to apply")
+        return EXIT_OK
+    _print_plan(ctx, "apply", sql, show_sql=ctx.args.sql)
+    return EXIT_OK
+
+
+def _print_plan(ctx: Context, verb: str, sql, show_sql: bool) -> None:
+    print(f"{len(sql)} migration(s) to {verb}, in this order:")
+    for i, (mid, stmts) in enumerate(sql, 1):
+        m = ctx.project.migrations.get(mid)
+        desc = f"  — {m.description}" if m and m.description else ""
+        print(f"{i:4}. {mid}{desc}")
+        if show_sql:
+            for line, s in stmts:
+                print(f"      -- {m.path.name if m else mid}:{line}")
+                for text in s.splitlines():
+                    print(f"      {text}")
+                print("      ;")
+
+
+def cmd_history(ctx: Context) -> int:
+    a = ctx.args
+    target = ctx.target
+    if target.absent():
+        rows = []
+    else:
+        with target.connect() as conn:
+            rows = list(target.store.history(conn, migration_id=a.migration, action=a.action, status=a.status,
+                                             deployment_id=a.deployment, limit=a.limit or None, newest_first=True))
+    rows.reverse()
+    if a.json:
+        emit_json({"ok": True, "events": [history_dict(h) for h in rows]})
+        return EXIT_OK
+    from ..render import table
+
+    table([[str(h.seq), h.started_at.strftime("%Y-%m-%d %H:%M:%S"), h.action, h.status,
+            h.migration_id or "", f"{h.duration_ms}" if h.duration_ms is not None else "",
+            h.operator or "", (h.error or "").splitlines()[0][:60] if h.error else ""]
+           for h in rows], ["SEQ", "STARTED (UTC)", "ACTION", "STATUS", "MIGRATION", "MS", "BY", "ERROR"],
+          colour_col=3)
+    return EXIT_OK
+
+
+def cmd_graph(ctx: Context) -> int:
+    from ...core.operations import status
+
+    project = ctx.project
+    try:
+        snap = status(project, ctx.target)
+        statuses = {s.id: s.status for s in snap.states}
+    except NexoError:
+        statuses = {}
+    fill = {"applied": "#c8e6c9", "pending": "#fff3c4", "dirty": "#ffcdd2", "failed": "#ffcdd2",
+            "drifted": "#e1bee7", "missing": "#e1bee7"}
+    print("digraph migrations {")
+    print('  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"];')
+    for mid in sorted(project.migrations, key=lambda i: project.migrations[i].version):
+        st = statuses.get(mid, "pending")
+        label = f"{project.migrations[mid].version}\\n{project.migrations[mid].name}\\n[{st}]"
+        print(f'  "{mid}" [label="{label}", fillcolor="{fill.get(st, "#ffffff")}"];')
+    for dep, child in sorted(project.graph.edges()):
+        print(f'  "{dep}" -> "{child}";')
+    print("}")
+    return EXIT_OK

@@ -1,0 +1,72 @@
+"""The JSON documents `--json` prints (README, section `--json`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..errors import NexoError
+from .context import iso
+
+
+def state_dict(s) -> dict:
+    r = s.row
+    return {
+        "id": s.id, "version": s.version, "name": s.name, "status": s.status,
+        "description": s.description,
+        "applied_at": iso(r.applied_at) if r and s.is_applied else None,
+        "applied_by": r.applied_by if r and s.is_applied else None,
+        "execution_ms": r.execution_ms if r and s.is_applied else None,
+        "depends": list(s.migration.depends if s.migration else (r.depends if r else ())),
+        "reversible": bool(s.migration and s.migration.reversible(None)),
+    }
+
+
+def result_dict(result) -> dict:
+    err_doc = None
+    if result.error is not None:
+        e = result.error
+        err_doc = {"type": type(e).__name__, "message": str(e)}
+        for key in ("migration_id", "statement", "line", "dirty"):
+            if hasattr(e, key):
+                err_doc[key] = getattr(e, key)
+        if getattr(e, "path", None):
+            err_doc["file"] = str(e.path)
+    return {
+        "ok": result.ok, "action": result.action, "status": result.status,
+        "deployment_id": result.deployment_id, "plan": list(result.plan),
+        "applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
+        "backup": str(result.backup) if result.backup else None,
+        "steps": [{"name": s.name, "status": s.status, "duration_ms": s.duration_ms, "detail": s.detail}
+                  for s in result.steps],
+        "message": result.message, "error": err_doc,
+        "sql": [{"id": mid, "statements": [{"line": ln, "sql": s} for ln, s in st]} for mid, st in result.sql],
+        "migrations": [{"id": ev.migration_id, "action": ev.action, "status": ev.status,
+                        "duration_ms": ev.duration_ms, "statements": ev.statements, "rows": ev.rows,
+                        "error": ev.error, "statement": ev.statement, "line": ev.line}
+                       for ev in result.migrations],
+    }
+
+
+def history_dict(h) -> dict:
+    return {
+        "seq": h.seq, "deployment_id": h.deployment_id, "migration_id": h.migration_id,
+        "action": h.action, "status": h.status, "started_at": iso(h.started_at),
+        "finished_at": iso(h.finished_at), "duration_ms": h.duration_ms, "operator": h.operator,
+        "host": h.host, "tool_version": h.tool_version,
+        "details": json.loads(h.details) if h.details else None, "error": h.error,
+        "prev_hash": h.prev_hash, "hash": h.hash,
+    }
+
+
+def error_doc(exc: NexoError) -> dict:
+    doc: dict[str, Any] = {"type": type(exc).__name__, "message": str(exc)}
+    findings = getattr(exc, "findings", None)
+    if findings:
+        doc["findings"] = [f.as_dict() for f in findings]
+    for key in ("migration_id", "ids", "dependents", "problems", "holder", "host", "port", "path", "line"):
+        value = getattr(exc, key, None)
+        if value is not None:
+            doc[key] = str(value) if isinstance(value, Path) else value
+    return doc
