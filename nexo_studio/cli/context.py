@@ -12,38 +12,31 @@ from ..errors import ConfirmationRequired
 
 
 class Context:
+    """A command's arguments and the session they open (``app.Session``: project + nexo.toml +
+    database, with the same rules as the GUI's)."""
+
     def __init__(self, args: argparse.Namespace) -> None:
-        from ..core.config import load_config
+        from ..app import Session, SessionSpec
 
         self.args = args
-        self.config = load_config(getattr(args, "config", None), migrations=getattr(args, "migrations", None))
-        self._project = None
-        self._target = None
+        self.session = Session.open(SessionSpec(getattr(args, "migrations", None), getattr(args, "config", None),
+                                                getattr(args, "db", None)))
+        self.config = self.session.config
 
     @property
     def project(self):
-        if self._project is None:
-            from ..core.project import Project
-
-            self._project = Project.load(self.config.migrations_dir)
-        return self._project
+        return self.session.project
 
     @property
     def target(self):
-        if self._target is None:
-            from ..core.config import resolve_url
-            from ..core.target import Target
-
-            self._target = Target(resolve_url(getattr(self.args, "db", None), self.config), self.config.schema)
-        return self._target
+        return self.session.target
 
     def lock_timeout(self) -> float:
         value = getattr(self.args, "lock_timeout", None)
-        return self.config.deploy.lock_timeout if value is None else value
+        return self.session.lock_timeout if value is None else value
 
     def close(self) -> None:
-        if self._target is not None:
-            self._target.dispose()
+        self.session.close()
 
 
 def err(*parts: Any) -> None:

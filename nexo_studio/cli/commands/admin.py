@@ -9,7 +9,6 @@ from ..context import Context, confirm, iso, run_op
 
 def cmd_backup(ctx: Context) -> int:
     from ...core.backups import backup, list_backups
-    from ...core.config import default_backup_dir
 
     a = ctx.args
     if a.list:
@@ -20,7 +19,7 @@ def cmd_backup(ctx: Context) -> int:
                 "ok" if b.get("exists") else "missing"] for b in items],
               ["CREATED (UTC)", "BYTES", "PATH", "FILE"])
         return EXIT_OK
-    path = run_op(backup(ctx.target, out=a.out, backup_dir=ctx.config.deploy.backup_dir or default_backup_dir(ctx.target.url),
+    path = run_op(backup(ctx.target, out=a.out, backup_dir=ctx.session.backup_dir,
                          lock_timeout=ctx.lock_timeout()))
     print(path)
     return EXIT_OK

@@ -34,16 +34,12 @@ def _finish_operation(ctx: Context, result, verb: str) -> int:
 
 
 def cmd_deploy(ctx: Context) -> int:
-    from ...core.config import default_backup_dir
-    from ...core.pipeline import DeployOptions, deploy
+    from ...core.pipeline import deploy
 
-    a, d = ctx.args, ctx.config.deploy
-    opts = DeployOptions(
-        to=a.to, dry_run=a.dry_run, backup=d.backup and not a.no_backup,
-        verify=d.verify and not a.no_verify, auto_rollback=d.auto_rollback and not a.no_auto_rollback,
-        lock_timeout=ctx.lock_timeout(), backup_dir=d.backup_dir or default_backup_dir(ctx.target.url),
-        checks=d.checks,
-    )
+    a = ctx.args
+    off = {step: False for step, flag in (("backup", a.no_backup), ("verify", a.no_verify),
+                                          ("auto_rollback", a.no_auto_rollback)) if flag}
+    opts = ctx.session.deploy_options(to=a.to, dry_run=a.dry_run, lock_timeout=ctx.lock_timeout(), **off)
     result = _interruptible(lambda cancel: run_op(deploy(ctx.project, ctx.target, opts, cancel), a.verbose))
     return _finish_operation(ctx, result, "apply")
 
