@@ -87,6 +87,23 @@ class Irreversible(InvalidInput):
         )
 
 
+class NotInProject(Irreversible):
+    """A rollback would have to undo applied migrations whose files are not in this project
+    (status ``missing``), often another project's migrations on the same database. ``ids``: those;
+    ``irreversible``: migrations of this project in the same plan that lack ``down``."""
+
+    def __init__(self, ids: Sequence[str], irreversible: Sequence[str] = ()) -> None:
+        self.ids = list(ids)
+        self.irreversible = list(irreversible)
+        n = len(self.ids)
+        message = (f"cannot roll back: {n} applied migration{'s have' if n != 1 else ' has'} no file in this "
+                   f"project ({', '.join(self.ids)}): they may belong to another project on this database; "
+                   "use --only-this-project to roll back only this project's migrations")
+        if self.irreversible:
+            message += "; no down section in " + ", ".join(self.irreversible) + " (irreversible)"
+        InvalidInput.__init__(self, message)
+
+
 class HasDependents(InvalidInput):
     def __init__(self, migration_id: str, dependents: Sequence[str]) -> None:
         self.migration_id = migration_id

@@ -6,13 +6,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QT_LIBS="libgl1 libegl1 libglib2.0-0 libfontconfig1 libxkbcommon0 libdbus-1-3"
+# Qt's xcb platform plugin (a real X display, or Xvfb): without libxcb-icccm4/keysyms1 Qt
+# aborts with a misleading "xcb-cursor0 or libxcb-cursor0 is needed".
+X11_LIBS="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0
+  libxcb-xkb1 libxkbcommon-x11-0 xvfb xauth"
 # ODBC manager (pyodbc needs libodbc2 at import), PDF tools for report checks,
 # and the database client tools the backup providers drive.
 OTHER_LIBS="libodbc2 poppler-utils postgresql-client mariadb-client sqlite3"
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=""
-  for pkg in $QT_LIBS $OTHER_LIBS; do
+  for pkg in $QT_LIBS $X11_LIBS $OTHER_LIBS; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then

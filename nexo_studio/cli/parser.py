@@ -60,6 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?", metavar="ID", help="roll back this one migration")
     p.add_argument("--to", metavar="ID|VERSION", help="roll back everything newer than this (0: everything)")
     p.add_argument("--with-dependents", action="store_true", help="with ID: also roll back what depends on it")
+    p.add_argument("--only-this-project", action="store_true",
+                   help="leave alone applied migrations with no file in this project (another project's on this database)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the exact SQL; change nothing")
     p.add_argument("--verbose", "-v", action="store_true", help="print every statement as it runs")
     yes(p)

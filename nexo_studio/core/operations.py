@@ -23,6 +23,9 @@ def status(project: Project, target: Target) -> Snapshot:
         return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
         snap = read_snapshot(project, target, conn)
+        from .preexisting import with_preexisting  # objects the next migration would create exist?
+
+        snap = with_preexisting(snap, conn, target.dialect)
     # `running` rows are dirty only if nobody is applying them now (MySQL/MariaDB and
     # `transaction: none` commit the row before running the migration)
     running = [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"

@@ -598,6 +598,8 @@ class RollbackOptions:
     with_dependents: bool = False
     dry_run: bool = False
     lock_timeout: float = 30.0
+    #: leave alone applied migrations whose file is not in this project (another project's)
+    only_this_project: bool = False
 
 
 def rollback(project: Project, target: Target, opts: RollbackOptions,
@@ -612,7 +614,7 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
     yield from _validate(project, target, result)
     if opts.dry_run:
         def plan_for(snap: Snapshot) -> Plan:
-            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents)
+            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents, opts.only_this_project)
             check_reversible(project, plan, target.dialect)
             return plan
 
@@ -624,7 +626,7 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
         with target.locked(opts.lock_timeout):
             snap = read_snapshot(project, target, conn)
             refuse_blocked(snap)
-            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents)
+            plan = rollback_plan(project, snap, opts.to, opts.one, opts.with_dependents, opts.only_this_project)
             check_reversible(project, plan, target.dialect)
             result.plan = plan.ids
             if not plan:

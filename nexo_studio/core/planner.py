@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import HasDependents, Irreversible, NotApplied, UnknownMigration
+from ..errors import HasDependents, InvalidInput, Irreversible, NotApplied, NotInProject, UnknownMigration
 from .model import VERSION_RE
 from .project import Project, Snapshot
 
@@ -51,11 +51,18 @@ def deploy_plan(project: Project, snap: Snapshot, to: str | None = None) -> Plan
 
 
 def rollback_plan(project: Project, snap: Snapshot, to: str | None = None, one: str | None = None,
-                  with_dependents: bool = False) -> Plan:
+                  with_dependents: bool = False, only_this_project: bool = False) -> Plan:
     """What to undo, dependents first. ``to``: back to an id/version (``"0"``: everything);
-    ``one``: a single migration (and its dependents with ``with_dependents``)."""
+    ``one``: a single migration (and its dependents with ``with_dependents``).
+    ``only_this_project``: leave alone applied migrations whose file is not in this project
+    (``missing``: e.g. another project's rows on the same database)."""
     applied = {s.id for s in snap.states if s.is_applied}
     graph = project.graph
+    if only_this_project:
+        if one is not None and one not in project.migrations and one in snap.by_id:
+            raise InvalidInput(f"{one} has no file in this project: --only-this-project leaves it alone")
+        plan = rollback_plan(project, snap, to, one, with_dependents)
+        return Plan("rollback", tuple(i for i in plan.ids if i in project.migrations), plan.target)
 
     def dependents_of(ids: set[str]) -> set[str]:
         out = set()
@@ -113,6 +120,11 @@ def irreversible(project: Project, plan: Plan, dialect: str) -> list[str]:
 
 
 def check_reversible(project: Project, plan: Plan, dialect: str) -> None:
+    """Refuse a plan with steps that cannot be undone: NotInProject when some have no file in
+    this project (they may be another project's), else Irreversible naming those without down."""
     bad = irreversible(project, plan, dialect)
+    no_file = [i for i in bad if i not in project.migrations]
+    if no_file:
+        raise NotInProject(no_file, [i for i in bad if i in project.migrations])
     if bad:
         raise Irreversible(bad)

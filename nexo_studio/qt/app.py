@@ -124,6 +124,12 @@ async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] =
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    from .startup import display_problem
+
+    problem = display_problem(os.environ, bool(args.screenshot))
+    if problem:  # before Qt aborts with a misleading message (rc 134)
+        print(f"nexo-studio: {problem}", file=sys.stderr)
+        return 2
     if args.screenshot and not os.environ.get("QT_QPA_PLATFORM") and not os.environ.get("DISPLAY") \
             and not os.environ.get("WAYLAND_DISPLAY") and sys.platform.startswith("linux"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"

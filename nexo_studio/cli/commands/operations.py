@@ -97,7 +97,7 @@ def cmd_rollback(ctx: Context) -> int:
     if a.with_dependents and not a.id:
         raise InvalidInput("--with-dependents needs an ID")
     opts = RollbackOptions(to=a.to, one=a.id, with_dependents=a.with_dependents, dry_run=True,
-                           lock_timeout=ctx.lock_timeout())
+                           lock_timeout=ctx.lock_timeout(), only_this_project=a.only_this_project)
     preview = run_op(rollback(ctx.project, ctx.target, opts))
     if a.dry_run:
         return _finish_operation(ctx, preview, "roll back")

@@ -39,7 +39,7 @@ def cmd_status(ctx: Context) -> int:
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
     print(f"\n{len(snap.states)} migrations: {summary or 'none'}")
     for f in snap.findings:
-        if f.code in ("drift", "missing", "dirty", "tampered"):
+        if f.code in ("drift", "missing", "dirty", "tampered", "preexisting_objects"):
             print(paint(f.level, f.level) + f": {f.message}")
     return EXIT_OK
 
