@@ -46,7 +46,7 @@ from .dialogs import (
     RestoreDialog,
     RollbackDialog,
 )
-from .graph_view import GraphView
+from .graph import GraphView
 from .models import LogEntry
 from .palette import STATUS_COLOURS
 from .panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
         from PySide6.QtGui import QFont, QFontMetricsF
 
         from ..core.state.chain import verify_chain
-        from .graph_view import graph_edges, layered_layout
+        from .graph import graph_edges, layered_layout
 
         nodes, edges = graph_edges(loaded.project, loaded.snapshot)
         loaded.extra["graph_key"] = (tuple(nodes), tuple(sorted(edges)))
