@@ -73,7 +73,7 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     from nexo_studio.qt.graph import GraphView, layered_layout
-    from nexo_studio.qt.timeline_view import TimelineData, TimelineView
+    from nexo_studio.qt.timeline import TimelineData, TimelineView
 
     app = QApplication.instance() or QApplication([])
 

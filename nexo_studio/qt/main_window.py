@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
         loaded.extra["layout"] = layered_layout(nodes, edges, node_width=width)
         loaded.extra["verdict"] = verdict = verify_chain(h.__dict__ for h in loaded.history)
         loaded.extra["chain_findings"] = tuple(chain_findings(verdict))
-        from .timeline_view import TimelineData
+        from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
 

@@ -194,7 +194,7 @@ class HistoryPane(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        from .timeline_view import TimelineView
+        from .timeline import TimelineView
 
         self.model = HistoryTableModel(self)
         layout = QVBoxLayout(self)
