@@ -72,8 +72,8 @@ def median_ms(fn, runs: int = RUNS) -> float:
 def main() -> None:
     from PySide6.QtWidgets import QApplication
 
-    from nexo_studio.qt.graph_view import GraphView, layered_layout
-    from nexo_studio.qt.timeline_view import TimelineData, TimelineView
+    from nexo_studio.qt.graph import GraphView, layered_layout
+    from nexo_studio.qt.timeline import TimelineData, TimelineView
 
     app = QApplication.instance() or QApplication([])
 
@@ -120,7 +120,7 @@ def main() -> None:
     # a refresh the way the app should do it: layout on a worker, scene built in slices
     from PySide6.QtCore import QTimer
 
-    from nexo_studio.qt.graph_view import project_layout
+    from nexo_studio.qt.graph import project_layout
 
     gc.collect()
     gc.freeze()  # what the app does after start-up (see the note in the report / README)

@@ -24,6 +24,8 @@ from PySide6.QtGui import (
     QPixmap,
 )
 
+from .labels import ACTION_LABELS  # noqa: F401  (re-exported: the views import it from here)
+
 #: migration status -> fill colour (SPEC §3 statuses)
 STATUS_COLOURS: dict[str, str] = {
     "applied": "#2e9d57",   # green
@@ -76,18 +78,6 @@ RESULT_COLOURS: dict[str, str] = {
     "cancelled": "#8a8f98",
 }
 
-#: human labels for actions
-ACTION_LABELS: dict[str, str] = {
-    "apply": "Apply",
-    "rollback": "Rollback",
-    "verify": "Verify",
-    "backup": "Backup",
-    "restore": "Restore",
-    "deploy_start": "Deploy start",
-    "deploy_end": "Deploy end",
-    "repair": "Repair",
-    "baseline": "Baseline",
-}
 
 
 def status_colour(status: str) -> QColor:

@@ -351,11 +351,110 @@ def _chart_image(chart: Chart, scale: float = 3.0) -> Any:
 # -- painting ----------------------------------------------------------------------------------
 
 
+def _measured_flows(writer, report: Report) -> tuple[list, bool]:  # noqa: ANN001
+    """Every flowable of the report, measured; with many tables, their documents are dropped
+    (``releasing``: laid out again when their page is painted)."""
+    builder = _Builder(writer)
+    flows, tables = [], 0
+    for flow in builder.flowables(report, document(report)):
+        flows.append(flow)
+        tables += flow.is_table
+        if flow.is_table and tables > KEEP_DOCS:
+            flow.doc = None  # measured; laid out again when its page is painted
+    return flows, tables > KEEP_DOCS
+
+
+@dataclass
+class _Chrome:
+    """What every page's running header and footer show."""
+
+    small: Any
+    fm: Any
+    rule: Any
+    left_head: str
+    right_head: str
+    digest: str
+    pages: int
+
+
+def _paint_header(painter, c: _Chrome) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor
+
+    base = HEADER_H - 5 * MM
+    fm = c.fm
+    painter.setFont(c.small)
+    painter.setPen(QColor(MUTED))
+    rw = fm.horizontalAdvance(c.right_head)
+    painter.drawText(QRectF(MARGIN_X, base - fm.height(), BODY_W - rw - 16, fm.height()),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
+                     fm.elidedText(c.left_head, Qt.TextElideMode.ElideMiddle, BODY_W - rw - 16))
+    painter.drawText(QRectF(PAGE_W - MARGIN_X - rw, base - fm.height(), rw, fm.height()),
+                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, c.right_head)
+    painter.setPen(c.rule)
+    painter.drawLine(QPointF(MARGIN_X, base + 3), QPointF(PAGE_W - MARGIN_X, base + 3))
+
+
+def _paint_body(painter, slices) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QPointF, QRectF
+    from PySide6.QtGui import QColor, QPen
+
+    for s in slices:
+        painter.save()
+        painter.translate(MARGIN_X, HEADER_H + s.y - s.top)
+        s.flow.document().drawContents(painter, QRectF(0, s.top, BODY_W, s.bottom - s.top))
+        painter.restore()
+        if s.rule_below:
+            painter.setPen(QPen(QColor(LINE), BORDER))
+            y = HEADER_H + s.y + (s.bottom - s.top)
+            painter.drawLine(QPointF(MARGIN_X, y), QPointF(MARGIN_X + BODY_W, y))
+
+
+def _paint_footer(painter, c: _Chrome, number: int) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QPointF, QRectF, Qt
+    from PySide6.QtGui import QColor
+
+    fm = c.fm
+    top = PAGE_H - FOOTER_H + 4 * MM
+    painter.setPen(c.rule)
+    painter.drawLine(QPointF(MARGIN_X, top), QPointF(PAGE_W - MARGIN_X, top))
+    painter.setFont(c.small)
+    painter.setPen(QColor(MUTED))
+    label = f"Page {number} of {c.pages}"
+    nw = fm.horizontalAdvance(label)
+    painter.drawText(QRectF(MARGIN_X, top + 3, BODY_W - nw - 16, fm.height()),
+                     Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
+                     f"Report body SHA-256 (canonical JSON of the report data): {c.digest}")
+    painter.drawText(QRectF(PAGE_W - MARGIN_X - nw, top + 3, nw, fm.height()),
+                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
+
+
+def _paint_pages(writer, pages, chrome: _Chrome, releasing: bool) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QPainter
+
+    last_page = {id(s.flow): n for n, slices in enumerate(pages) for s in slices}
+    painter = QPainter(writer)
+    try:
+        for number, slices in enumerate(pages, 1):
+            if number > 1:
+                writer.newPage()
+            _paint_header(painter, chrome)
+            _paint_body(painter, slices)
+            if releasing:
+                for s in slices:
+                    if s.flow.is_table and last_page[id(s.flow)] == number - 1:
+                        s.flow.doc = None
+            _paint_footer(painter, chrome, number)
+    finally:
+        painter.end()
+    del painter
+
+
 def write_pdf(report: Report, out: Path) -> str:
     """Render ``report`` to ``out`` (PDF); return the body digest printed in its footers."""
     ensure_app()
-    from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
-    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPainter, QPdfWriter, QPen
+    from PySide6.QtCore import QMarginsF
+    from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPageLayout, QPageSize, QPdfWriter, QPen
 
     digest = body_digest(report)
     out = Path(out)
@@ -367,70 +466,15 @@ def write_pdf(report: Report, out: Path) -> str:
                                          QMarginsF(0, 0, 0, 0)))
         writer.setTitle(f"Nexo Studio audit report \u2014 {h.database}")
         writer.setCreator(f"Nexo Studio {h.tool_version}")
-
-        builder = _Builder(writer)
-        flows, tables = [], 0
-        for flow in builder.flowables(report, document(report)):
-            flows.append(flow)
-            tables += flow.is_table
-            if flow.is_table and tables > KEEP_DOCS:
-                flow.doc = None  # measured; laid out again when its page is painted
+        flows, releasing = _measured_flows(writer, report)
         pages = plan(flows)
-        releasing = tables > KEEP_DOCS
-        last_page = {id(s.flow): n for n, slices in enumerate(pages) for s in slices}
-
         small = QFont(SANS, 6.5)
-        fm = QFontMetricsF(small, writer)
-        left_head = f"Nexo Studio audit report \u00b7 {h.database}"
-        right_head = f"generated {when(h.generated_at)} UTC \u00b7 history to seq {h.head_seq}"
-        rule = QPen(QColor(LINE), 0.8)
-        painter = QPainter(writer)
-        try:
-            for number, slices in enumerate(pages, 1):
-                if number > 1:
-                    writer.newPage()
-                # running header
-                base = HEADER_H - 5 * MM
-                painter.setFont(small)
-                painter.setPen(QColor(MUTED))
-                rw = fm.horizontalAdvance(right_head)
-                painter.drawText(QRectF(MARGIN_X, base - fm.height(), BODY_W - rw - 16, fm.height()),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom,
-                                 fm.elidedText(left_head, Qt.TextElideMode.ElideMiddle, BODY_W - rw - 16))
-                painter.drawText(QRectF(PAGE_W - MARGIN_X - rw, base - fm.height(), rw, fm.height()),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, right_head)
-                painter.setPen(rule)
-                painter.drawLine(QPointF(MARGIN_X, base + 3), QPointF(PAGE_W - MARGIN_X, base + 3))
-                # body
-                for s in slices:
-                    painter.save()
-                    painter.translate(MARGIN_X, HEADER_H + s.y - s.top)
-                    s.flow.document().drawContents(painter, QRectF(0, s.top, BODY_W, s.bottom - s.top))
-                    painter.restore()
-                    if s.rule_below:
-                        painter.setPen(QPen(QColor(LINE), BORDER))
-                        y = HEADER_H + s.y + (s.bottom - s.top)
-                        painter.drawLine(QPointF(MARGIN_X, y), QPointF(MARGIN_X + BODY_W, y))
-                if releasing:
-                    for s in slices:
-                        if s.flow.is_table and last_page[id(s.flow)] == number - 1:
-                            s.flow.doc = None
-                # footer
-                top = PAGE_H - FOOTER_H + 4 * MM
-                painter.setPen(rule)
-                painter.drawLine(QPointF(MARGIN_X, top), QPointF(PAGE_W - MARGIN_X, top))
-                painter.setFont(small)
-                painter.setPen(QColor(MUTED))
-                label = f"Page {number} of {len(pages)}"
-                nw = fm.horizontalAdvance(label)
-                painter.drawText(QRectF(MARGIN_X, top + 3, BODY_W - nw - 16, fm.height()),
-                                 Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop,
-                                 f"Report body SHA-256 (canonical JSON of the report data): {digest}")
-                painter.drawText(QRectF(PAGE_W - MARGIN_X - nw, top + 3, nw, fm.height()),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop, label)
-        finally:
-            painter.end()
-        del painter, writer, flows, pages
+        chrome = _Chrome(small, QFontMetricsF(small, writer), QPen(QColor(LINE), 0.8),
+                         f"Nexo Studio audit report \u00b7 {h.database}",
+                         f"generated {when(h.generated_at)} UTC \u00b7 history to seq {h.head_seq}",
+                         digest, len(pages))
+        _paint_pages(writer, pages, chrome, releasing)
+        del writer, flows, pages, chrome
     return digest
 
 

@@ -12,7 +12,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 
 from nexo_studio.core.project import Project, Snapshot, snapshot
-from nexo_studio.qt.graph_view import (
+from nexo_studio.qt.graph import (
     NODE_HEIGHT,
     GraphView,
     layered_layout,
@@ -285,7 +285,7 @@ def test_dark_palette_keeps_status_colours(qtbot, sample):
 def test_async_build_keeps_the_gui_thread_responsive(qtbot, capsys):
     from PySide6.QtCore import QTimer
 
-    from nexo_studio.qt.graph_view import project_layout
+    from nexo_studio.qt.graph import project_layout
 
     nodes, edges = random_dag(2000)
     project = project_from_dag(nodes, edges)

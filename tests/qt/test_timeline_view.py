@@ -13,7 +13,8 @@ from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from nexo_studio.core.state.store import HistoryRow
-from nexo_studio.qt.timeline_view import TimelineView, _ticks, format_duration, to_seconds
+from nexo_studio.qt.timeline.data import _ticks, format_duration, to_seconds
+from nexo_studio.qt.timeline.view import TimelineView
 
 MIGS = ["2025.01.26.093000_initial_schema", "2025.01.26.094500_user_roles",
         "2025.02.04.110000_audit_columns", "2025.02.11.140000_projects",
@@ -278,7 +279,7 @@ def test_deploy_end_row_finds_its_deployment(timeline):
 
 
 def test_times_are_shown_in_utc_by_default(timeline):
-    from nexo_studio.qt.timeline_view import _tick_label
+    from nexo_studio.qt.timeline.data import _tick_label
 
     assert "UTC" in timeline.tooltip_for(12)
     assert "2025-03-21 10:00:00" in timeline.tooltip_for(12)

@@ -1,0 +1,163 @@
+"""The deploy dialog: options and a dry-run preview of the plan and its SQL."""
+
+from __future__ import annotations
+
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.project import Project, Snapshot
+from ..palette import status_icon
+from ..sql_view import CodeView
+from ..theme import icon
+from ..worker import Job, JobOutcome, Worker
+from .common import _error_text, _WorkerDialog
+
+
+class DeployDialog(_WorkerDialog):
+    """Options, the plan (pure, from the snapshot) and a dry-run SQL preview from the worker."""
+
+    def __init__(self, worker: Worker, project: Project, snapshot: Snapshot, defaults,
+                 target_id: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(worker, parent)
+        self.setWindowTitle("Deploy")
+        self.setMinimumSize(680, 520)
+        self.project, self.snapshot = project, snapshot
+        layout = QVBoxLayout(self)
+        # "failed": the last (transactional) attempt failed and left nothing behind: retryable
+        pending = [s for s in snapshot.states if s.status in ("pending", "failed")]
+
+        form = QFormLayout()
+        self.target_box = QComboBox()
+        self.target_box.setObjectName("deploy_to")
+        self.target_box.addItem(f"All pending ({len(pending)})", None)
+        for s in pending:
+            self.target_box.addItem(f"Up to {s.id}", s.id)
+        if target_id:
+            self.target_box.setCurrentIndex(max(self.target_box.findData(target_id), 0))
+        form.addRow("Deploy:", self.target_box)
+        opts = QHBoxLayout()
+        self.backup_box = QCheckBox("Back up first")
+        self.backup_box.setChecked(defaults.backup)
+        self.verify_box = QCheckBox("Verify")
+        self.verify_box.setChecked(defaults.verify)
+        self.rollback_box = QCheckBox("Roll back automatically on failure")
+        self.rollback_box.setChecked(defaults.auto_rollback)
+        for w in (self.backup_box, self.verify_box, self.rollback_box):
+            opts.addWidget(w)
+        opts.addStretch(1)
+        form.addRow("Steps:", opts)
+        self.lock_spin = QDoubleSpinBox()
+        self.lock_spin.setRange(0, 3600)
+        self.lock_spin.setSuffix(" s")
+        self.lock_spin.setValue(defaults.lock_timeout)
+        form.addRow("Wait for lock:", self.lock_spin)
+        layout.addLayout(form)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        box = QWidget()
+        bl = QVBoxLayout(box)
+        bl.setContentsMargins(0, 0, 0, 0)
+        self.plan_label = QLabel()
+        bl.addWidget(self.plan_label)
+        self.plan_view = QListWidget()
+        self.plan_view.setObjectName("plan")
+        bl.addWidget(self.plan_view)
+        split.addWidget(box)
+        pbox = QWidget()
+        pl = QVBoxLayout(pbox)
+        pl.setContentsMargins(0, 0, 0, 0)
+        prow = QHBoxLayout()
+        self.preview_btn = QPushButton(icon("preview"), "Preview SQL (dry run)")
+        self.preview_btn.setObjectName("preview")
+        self.preview_btn.clicked.connect(self.preview)
+        self.preview_note = QLabel("The exact SQL, computed against the database without changing it.")
+        self.preview_note.setWordWrap(True)
+        prow.addWidget(self.preview_btn)
+        prow.addWidget(self.preview_note, 1)
+        pl.addLayout(prow)
+        self.sql_view = CodeView()
+        self.sql_view.setObjectName("preview_sql")
+        pl.addWidget(self.sql_view)
+        split.addWidget(pbox)
+        split.setSizes([160, 300])
+        layout.addWidget(split, 1)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Deploy")
+        self.ok_button.setIcon(icon("deploy"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.target_box.currentIndexChanged.connect(self._update_plan)
+        self._update_plan()
+
+    def options(self):
+        from ...core.pipeline import DeployOptions
+
+        return DeployOptions(to=self.target_box.currentData(), backup=self.backup_box.isChecked(),
+                             verify=self.verify_box.isChecked(), auto_rollback=self.rollback_box.isChecked(),
+                             lock_timeout=self.lock_spin.value())
+
+    def _update_plan(self) -> None:
+        from ...core.planner import deploy_plan
+
+        try:
+            plan = deploy_plan(self.project, self.snapshot, self.target_box.currentData())
+            ids = plan.ids
+        except Exception as exc:  # noqa: BLE001 - a cycle or unknown target: show it
+            ids = ()
+            self.plan_label.setText(f"Cannot plan: {exc}")
+        else:
+            self.plan_label.setText(f"{len(ids)} migration(s) will be applied, in this order:" if ids
+                                    else "Nothing to apply: the database is up to date.")
+        self.plan_view.clear()
+        for i, mid in enumerate(ids, 1):
+            m = self.project.migrations[mid]
+            item = QListWidgetItem(status_icon("pending"), f"{i}. {mid}" + (f" — {m.description}" if m.description else ""))
+            self.plan_view.addItem(item)
+        self.ok_button.setEnabled(bool(ids))
+        self.sql_view.set_source("")
+
+    def preview(self) -> None:
+        from ...core.pipeline import deploy
+
+        opts = self.options()
+        opts.dry_run = True
+        self.preview_btn.setEnabled(False)
+        self.preview_note.setText("Computing the plan against the database…")
+        if not self.run_job(Job("deploy-preview", lambda ctx: deploy(ctx.project, ctx.target, opts), refresh=False),
+                            self._previewed):
+            self.preview_btn.setEnabled(True)
+
+    def _previewed(self, outcome: JobOutcome) -> None:
+        self.preview_btn.setEnabled(True)
+        if outcome.error is not None:
+            self.preview_note.setText(f"Preview failed: {_error_text(outcome)}")
+            return
+        result = outcome.result
+        lines = []
+        for mid, stmts in result.sql:
+            m = self.project.migrations.get(mid)
+            lines.append(f"-- ===== {mid}" + (f" ({m.path.name})" if m else ""))
+            for line, sql in stmts:
+                lines.append(f"-- line {line}" if line else "-- (Python)")
+                lines.append(sql.rstrip().rstrip(";") + ";" if not sql.lstrip().startswith("--") else sql)
+            lines.append("")
+        self.sql_view.set_source("\n".join(lines) or "-- nothing to apply")
+        self.preview_note.setText(f"Dry run: {result.message}. Nothing was changed.")

@@ -1,0 +1,89 @@
+"""The repair dialog: how to resolve a dirty, failed, drifted or missing migration."""
+
+from __future__ import annotations
+
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QGroupBox,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.project import Snapshot
+from ..palette import STATUS_LABELS, status_icon
+from ..theme import icon
+from .common import _note
+
+
+REPAIRS = {
+    # status -> [(key, label, kwargs for operations.repair)]
+    "dirty": [("mark-applied", "Mark as applied (I finished it by hand)", {"mark": "applied"}),
+              ("mark-rolled-back", "Mark as rolled back (I undid its partial changes)", {"mark": "rolled-back"})],
+    "drifted": [("accept-checksum", "Accept the changed file (record its new checksum)", {"accept_checksum": True}),
+                ("mark-rolled-back", "Mark as rolled back", {"mark": "rolled-back"})],
+    "missing": [("forget-missing", "Forget it (drop its row; its file is gone)", {"forget_missing": True})],
+}
+
+
+class RepairDialog(QDialog):
+    def __init__(self, snapshot: Snapshot, migration_id: str | None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Repair")
+        self.setMinimumWidth(560)
+        self.snapshot = snapshot
+        layout = QVBoxLayout(self)
+        self.candidates = [s for s in snapshot.states if s.status in REPAIRS]
+        form = QFormLayout()
+        self.which = QComboBox()
+        self.which.setObjectName("migration")
+        for s in self.candidates:
+            self.which.addItem(status_icon(s.status), f"{s.id} ({STATUS_LABELS.get(s.status, s.status)})", s.id)
+        if migration_id:
+            self.which.setCurrentIndex(max(self.which.findData(migration_id), 0))
+        form.addRow("Migration:", self.which)
+        layout.addLayout(form)
+        self.actions_box = QGroupBox("Resolve by")
+        self.actions_layout = QVBoxLayout(self.actions_box)
+        self.action_group = QButtonGroup(self)
+        layout.addWidget(self.actions_box)
+        self.note = _note("Repair changes only Nexo's records, never your schema; it is recorded in the history.")
+        layout.addWidget(self.note)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Repair")
+        self.ok_button.setIcon(icon("repair"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.which.currentIndexChanged.connect(self._fill)
+        self._fill()
+
+    def _fill(self) -> None:
+        for b in self.action_group.buttons():
+            self.action_group.removeButton(b)
+            b.deleteLater()
+        mid = self.which.currentData()
+        st = self.snapshot.by_id.get(mid) if mid else None
+        for i, (key, label, _kw) in enumerate(REPAIRS.get(st.status, []) if st else []):
+            rb = QRadioButton(label)
+            rb.setProperty("repair", key)
+            rb.setChecked(i == 0)
+            self.action_group.addButton(rb)
+            self.actions_layout.addWidget(rb)
+        self.ok_button.setEnabled(bool(st))
+
+    def choice(self) -> tuple[str, dict] | None:
+        mid = self.which.currentData()
+        st = self.snapshot.by_id.get(mid) if mid else None
+        checked = self.action_group.checkedButton()
+        if not st or checked is None:
+            return None
+        key = checked.property("repair")
+        kwargs = next(kw for k, _l, kw in REPAIRS[st.status] if k == key)
+        return mid, kwargs

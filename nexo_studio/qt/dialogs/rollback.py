@@ -1,0 +1,121 @@
+"""The rollback confirmation: what will be rolled back (dependents included), what blocks it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ...core.project import Project, Snapshot
+from ..palette import status_colour, status_icon
+from ..sql_view import CodeView
+from ..theme import icon
+from .common import _note
+
+
+def _plan_list(project: Project, snapshot: Snapshot, ids: Sequence[str], blocked: Sequence[str] = ()) -> QListWidget:
+    lw = QListWidget()
+    lw.setObjectName("plan")
+    lw.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+    for i, mid in enumerate(ids, 1):
+        st = snapshot.by_id.get(mid)
+        m = project.migrations.get(mid)
+        desc = (m.description if m else (st.description if st else "")) or ""
+        text = f"{i}. {mid}" + (f" — {desc.splitlines()[0]}" if desc else "")
+        if mid in blocked:
+            text += "   (irreversible: no down section)"
+        item = QListWidgetItem(status_icon(st.status if st else "pending"), text)
+        item.setData(Qt.ItemDataRole.UserRole, mid)
+        if mid in blocked:
+            item.setForeground(status_colour("failed"))
+        lw.addItem(item)
+    lw.setMinimumHeight(min(60 + 22 * len(ids), 240))
+    return lw
+
+
+class RollbackDialog(QDialog):
+    """Lists exactly what will be undone (planner.rollback_plan on the current snapshot, dependents
+    first) and blocks irreversible migrations by name."""
+
+    def __init__(self, project: Project, snapshot: Snapshot, migration_id: str, with_dependents: bool,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from ...core.pipeline import plan_sql
+        from ...core.planner import irreversible, rollback_plan
+
+        self.migration_id = migration_id
+        self.with_dependents = with_dependents
+        self.setWindowTitle("Roll back this and its dependents" if with_dependents else "Roll back to here")
+        self.setMinimumSize(640, 460)
+        layout = QVBoxLayout(self)
+        self.plan = None
+        self.blocked: list[str] = []
+        self.error: str | None = None
+        try:
+            if with_dependents:
+                self.plan = rollback_plan(project, snapshot, one=migration_id, with_dependents=True)
+            else:
+                self.plan = rollback_plan(project, snapshot, to=migration_id)
+            self.blocked = irreversible(project, self.plan, snapshot.dialect)
+        except Exception as exc:  # noqa: BLE001 - NotApplied, UnknownMigration…
+            self.error = str(exc)
+        ids = self.plan.ids if self.plan else ()
+        if self.error:
+            head = f"Cannot roll back: {self.error}"
+        elif not ids:
+            head = f"Nothing to roll back: nothing applied is newer than {migration_id}."
+        elif with_dependents:
+            head = (f"<b>{len(ids)}</b> migration(s) will be undone: <b>{migration_id}</b> and every applied "
+                    "migration that depends on it, dependents first:")
+        else:
+            head = (f"<b>{len(ids)}</b> migration(s) will be undone so that <b>{migration_id}</b> is the newest "
+                    "applied one (its dependencies stay), in this order:")
+        self.summary = _note(head)
+        self.summary.setObjectName("summary")
+        layout.addWidget(self.summary)
+        self.list = _plan_list(project, snapshot, ids, self.blocked)
+        layout.addWidget(self.list, 1)
+        self.blocked_label = _note()
+        self.blocked_label.setObjectName("blocked")
+        if self.blocked:
+            self.blocked_label.setText(
+                "<b>Blocked:</b> these cannot be rolled back because they have no down section: "
+                + ", ".join(f"<b>{b}</b>" for b in self.blocked)
+                + ". Restore a backup instead, or roll back to a later migration.")
+            self.blocked_label.setStyleSheet(f"color: {status_colour('failed').name()}")
+        self.blocked_label.setVisible(bool(self.blocked))
+        layout.addWidget(self.blocked_label)
+        if ids:
+            sql = plan_sql(project, self.plan, snapshot.dialect, "down")
+            text = "\n".join(f"-- ===== {mid}\n" + "\n".join(s.rstrip() + ("" if s.rstrip().endswith(";") else ";")
+                                                           for _l, s in stmts) for mid, stmts in sql)
+            self.sql_view = CodeView()
+            self.sql_view.set_source(text)
+            self.sql_view.setMaximumHeight(180)
+            layout.addWidget(QLabel("Down SQL that will run:"))
+            layout.addWidget(self.sql_view)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText(f"Roll back {len(ids)}" if ids else "Roll back")
+        self.ok_button.setIcon(icon("rollback"))
+        self.ok_button.setEnabled(bool(ids) and not self.blocked and not self.error)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+    def options(self):
+        from ...core.pipeline import RollbackOptions
+
+        if self.with_dependents:
+            return RollbackOptions(one=self.migration_id, with_dependents=True)
+        return RollbackOptions(to=self.migration_id)

@@ -1,0 +1,162 @@
+"""What the window shows while and after a job runs: busy label, progress, log entries from
+engine events, the outcome report and message boxes."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMessageBox
+
+from ...core import events as ev
+from ..models import LogEntry
+from ..worker import JobOutcome
+
+
+class WindowFeedback:
+    """Worker signals -> status bar, log and messages; a mixin of MainWindow."""
+
+    def _on_job_started(self, name: str) -> None:
+        job = self.worker.current
+        label = job.label if job and job.label else name
+        self.busy_label.setText(f"{label}…")
+        self.busy_label.setToolTip("")
+        if name not in ("refresh", "test-connection", "deploy-preview", "export-preview", "list-backups",
+                        "history-problems"):
+            self.log_message("info", f"{name} started")
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(name in ("deploy", "rollback", "backup", "restore"))
+
+    def _on_progress(self, index: int, total: int) -> None:
+        if total:
+            self.progress.setRange(0, total)
+            self.progress.setValue(index)
+            self.progress.setFormat("%v / %m")
+
+    def _on_event(self, event: ev.Event) -> None:
+        entry = self._log_entry(event)
+        if entry is not None:
+            self.log.append([entry])
+        if isinstance(event, ev.MigrationStarted) and event.action != "verify":
+            job = self.worker.current
+            label = job.label if job and job.label else "Working"
+            self.busy_label.setText(f"{label}: {event.migration_id}")
+        if isinstance(event, ev.MigrationFinished):
+            status = {("apply", "ok"): "applied", ("rollback", "ok"): "pending",
+                      ("apply", "failed"): "failed"}.get((event.action, event.status))
+            if status:
+                self.migrations.model.set_status(event.migration_id, status)
+                node = self.graph.nodes.get(event.migration_id)
+                if node is not None:
+                    node.set_status(status)
+
+    def _log_entry(self, event: ev.Event) -> LogEntry | None:
+        now = datetime.now(timezone.utc).astimezone()
+        if isinstance(event, ev.StatementExecuted):
+            return LogEntry(now, "debug", event.migration_id, f"{event.action} line {event.line}: {event.sql.strip()}"
+                            f"  ({event.duration_ms:.0f} ms)")
+        if isinstance(event, ev.StageStarted):
+            return LogEntry(now, "info", "nexo", f"{event.stage}: started" + (f" — {event.detail}" if event.detail else ""))
+        if isinstance(event, ev.StageFinished):
+            level = {"failed": "error", "cancelled": "warning"}.get(event.status, "info")
+            return LogEntry(now, level, "nexo", f"{event.stage}: {event.status} ({event.duration_ms} ms)"
+                            + (f" — {event.detail}" if event.detail else ""))
+        if isinstance(event, ev.MigrationStarted):
+            where = f" ({event.index}/{event.total})" if event.total else ""
+            return LogEntry(now, "info", event.migration_id, f"{event.action}{where} …")
+        if isinstance(event, ev.MigrationFinished):
+            if event.status == "ok":
+                return LogEntry(now, "info", event.migration_id, f"{event.action} ok ({event.duration_ms} ms)")
+            text = f"{event.action} {event.status}: {event.error or ''}"
+            if event.statement:
+                text += f"\nstatement (line {event.line}): {event.statement}"
+            return LogEntry(now, "error" if event.status == "failed" else "warning", event.migration_id, text)
+        if isinstance(event, ev.BackupCreated):
+            return LogEntry(now, "info", "nexo", f"backup written: {event.path} ({event.size:,} bytes, sha256 {event.sha256[:12]}…)")
+        if isinstance(event, ev.Log):
+            return LogEntry(now, event.level if event.level in ("debug", "info", "warning", "error") else "info",
+                            "nexo", event.message)
+        return None
+
+    def log_message(self, level: str, message: str, source: str = "nexo") -> None:
+        self.log.append([LogEntry(datetime.now(timezone.utc).astimezone(), level, source, message)])
+
+    def _on_job_finished(self, outcome: JobOutcome) -> None:
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        if outcome.loaded is not None:
+            self.apply_loaded(outcome.loaded)
+            if not outcome.loaded.connected:
+                self.log_message("error", f"cannot read the database: {outcome.loaded.error}")
+        if not self.worker.busy:
+            self._set_idle_label()
+        self._report(outcome)
+        handler = self._after.pop(outcome.name, None)
+        if handler is not None:
+            handler(outcome)
+        self._update_actions()
+        self.operation_finished.emit(outcome)
+
+    def _report(self, outcome: JobOutcome) -> None:
+        from ...core.db import redact
+
+        name = outcome.name
+        if name in ("refresh", "validate", "test-connection", "deploy-preview", "export-preview", "list-backups", "export",
+                    "history-problems"):
+            if outcome.error is not None and name in ("refresh", "validate"):
+                self.log_message("error", f"{name} failed: {redact(str(outcome.error))}")
+            return
+        title = {"deploy": "Deploy", "rollback": "Roll back", "repair": "Repair", "backup": "Backup",
+                 "restore": "Restore"}.get(name, name)
+        if outcome.error is not None:
+            text = redact(str(getattr(outcome.error, "orig", None) or outcome.error))
+            if outcome.cancelled:
+                self.log_message("warning", f"{name} cancelled")
+                self.statusBar().showMessage(f"{title} cancelled", 8000)
+                return
+            self.log_message("error", f"{name} failed: {text}")
+            if outcome.traceback:
+                self.log_message("debug", outcome.traceback)
+            self.show_error(title, text)
+            return
+        result = outcome.result
+        message = getattr(result, "message", None)
+        if name == "backup":
+            message = f"backup written: {result}"
+        elif name == "restore":
+            message = "restore finished"
+        elif name == "repair" and result.action == "accept-history":
+            message = f"history accepted: recorded in the history as seq {result.seq}"
+        elif name == "repair":
+            message = f"{result.migration_id}: {result.before} → {result.after}"
+        ok = getattr(result, "ok", True)
+        if not ok:
+            level = "warning" if outcome.cancelled else "error"
+            for line in (message or "").splitlines() or [f"{name} failed"]:
+                self.log_message(level, line)
+            if outcome.cancelled:
+                self.statusBar().showMessage(f"{title} cancelled: {message}", 10000)
+            else:
+                self.show_error(title, message or f"{name} failed")
+        else:
+            self.log_message("info", message or f"{name} done")
+            self.statusBar().showMessage(message or f"{title} done", 8000)
+
+    def show_error(self, title: str, text: str) -> None:
+        self._message(QMessageBox.Icon.Critical, title, text)
+
+    def show_info(self, title: str, text: str) -> None:
+        self._message(QMessageBox.Icon.Information, title, text)
+
+    def _message(self, kind, title: str, text: str) -> None:
+        if self.quiet:
+            return
+        box = QMessageBox(kind, title, text.splitlines()[0] if text else title, QMessageBox.StandardButton.Ok, self)
+        if text and "\n" in text:
+            box.setDetailedText(text)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        self.last_message = box
+        box.finished.connect(lambda _r: setattr(self, "last_message", None))
+        box.open()
