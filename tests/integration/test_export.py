@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
-import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer, as the front ends do)
+import nexo_studio.pdf  # noqa: F401  (registers the pdf renderer, as the front ends do)
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -341,13 +341,13 @@ def test_cli_pdf_export_works_without_a_screen(make_db, sample_dir, tmp_path):
 
 
 def _flow(height, cuts=None, **kw):
-    from nexo_studio.qt.report_pdf import Flowable
+    from nexo_studio.pdf import Flowable
 
     return Flowable(None, height, cuts or [height], **kw)
 
 
 def test_pdf_planner_cuts_tables_between_rows_and_repeats_headers():
-    from nexo_studio.qt.report_pdf import BODY_H, plan
+    from nexo_studio.pdf import BODY_H, plan
 
     row = 37.0
     rows = 60
@@ -374,7 +374,7 @@ def test_pdf_planner_cuts_tables_between_rows_and_repeats_headers():
 
 
 def test_pdf_planner_new_page_and_oversize_rows():
-    from nexo_studio.qt.report_pdf import BODY_H, plan
+    from nexo_studio.pdf import BODY_H, plan
 
     first, second = _flow(100.0), _flow(50.0, new_page=True)
     pages = plan([first, second])

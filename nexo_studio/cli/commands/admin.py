@@ -85,7 +85,7 @@ def cmd_export(ctx: Context) -> int:
     a = ctx.args
     if a.format == "pdf":  # the only command that loads Qt: the PDF is drawn with it
         try:
-            import nexo_studio.qt.report_pdf  # noqa: F401  (registers the pdf renderer)
+            import nexo_studio.pdf  # noqa: F401  (registers the pdf renderer)
         except ImportError as exc:
             from ...errors import InvalidInput
 

@@ -10,7 +10,7 @@ Layout of the package::
     json_report.py  JSON writer, schema ``nexo-report/1`` (documented there)
     html_report.py  self-contained HTML writer
     verify.py       ``verify_report``: re-check an exported JSON report on its own
-    export.py       ``export_report`` and the renderer registry (PDF is ``nexo_studio.qt.report_pdf``)
+    export.py       ``export_report`` and the renderer registry (PDF is ``nexo_studio.pdf``)
 
 Public API::
 

@@ -2,7 +2,7 @@
 
 Renderers are ``fn(report, out_path) -> body_sha256``. CSV, JSON and HTML live here in core.
 PDF is drawn with Qt, and core never imports Qt nor names a Qt module: the PDF renderer lives
-in ``nexo_studio.qt.report_pdf`` and registers itself with :func:`register_renderer` when that
+in ``nexo_studio.pdf`` and registers itself with :func:`register_renderer` when that
 module is imported. Front ends that offer PDF import it (the CLI for ``--format pdf``, the GUI's
 export dialog); without it a PDF request is an InvalidInput.
 """
@@ -40,7 +40,7 @@ def renderer_for(fmt: str) -> Renderer:
             from .html_report import write_html as fn
         else:
             raise InvalidInput(f"{fmt} export needs a renderer registered by a front end "
-                               "(import nexo_studio.qt.report_pdf, which draws it with Qt)")
+                               "(import nexo_studio.pdf, which draws it with Qt)")
         _RENDERERS[fmt] = fn
     return _RENDERERS[fmt]
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .. import report_pdf  # noqa: F401  (registers the pdf renderer for export)
+import nexo_studio.pdf  # noqa: F401  (registers the pdf renderer for export)
 from ..theme import icon
 from ..worker import Job, JobOutcome, Worker
 from .common import _date_edit, _error_text, _note, _WorkerDialog
