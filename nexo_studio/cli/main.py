@@ -100,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("restore", "restore a backup over the database")
     p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--from-other-database", action="store_true",
+                   help="restore a backup of another database (the target's history is kept)")
     yes(p)
     lock_timeout(p)
 
@@ -517,12 +519,12 @@ def cmd_backup(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from ..core.backups import check_backup, restore
+    from ..core.backups import check_backup, check_source, restore
 
     a = ctx.args
-    check_backup(a.path)
+    check_source(ctx.target, a.path, check_backup(a.path), a.from_other_database)  # before asking
     confirm(a, f"Restore {a.path} over {ctx.target.display_url}? Everything after the backup is lost.", "restore")
-    run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout()))
+    run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout(), from_other_database=a.from_other_database))
     print(f"restored {a.path}")
     return EXIT_OK
 
