@@ -185,9 +185,6 @@ def finish_history(target, saved: list, data: dict) -> int:
     back whole, the restore row marks all of it replaced, and the backup's rows follow it as
     copies (re-chained, ``copied_from_seq`` in their details) so the restored __Migrations
     agrees with the history."""
-    from ..state.chain import row_hash
-    from ..state.store import to_json
-
     store = target.store
     store.invalidate()
     with target.connect() as conn:
@@ -210,19 +207,25 @@ def finish_history(target, saved: list, data: dict) -> int:
                 details["history_replaced"] = {"copied_rows": len(restored)}
             row = store.append(conn, action="restore", status="ok", started_at=_when(data),
                                deployment_id=data["deployment_id"], details=details)
-            seq, prev = row.seq, row.hash
-            for r in (restored if not same else []):
-                copy = dict(r.__dict__)
-                copy.update(seq=seq + 1, prev_hash=prev,
-                            details=to_json({**r.details_dict(), "copied_from_seq": r.seq}))
-                copy["hash"] = row_hash(copy)
-                conn.execute(h.insert(), [copy])
-                seq, prev = copy["seq"], copy["hash"]
             if not same and restored:
-                store.set_tail(conn, seq, prev)
+                store.set_tail(conn, *_append_copies(conn, h, restored, row.seq, row.hash))
         store.invalidate()
     data["kept"] = len(keep)
     return len(keep)
+
+
+def _append_copies(conn: sa.Connection, h: sa.Table, rows: list, seq: int, prev: str) -> tuple[int, str]:
+    """``rows`` appended after (seq, prev) as copies, re-chained; the new tail."""
+    from ..state.chain import row_hash
+    from ..state.store import to_json
+
+    for r in rows:
+        copy = dict(r.__dict__)
+        copy.update(seq=seq + 1, prev_hash=prev, details=to_json({**r.details_dict(), "copied_from_seq": r.seq}))
+        copy["hash"] = row_hash(copy)
+        conn.execute(h.insert(), [copy])
+        seq, prev = copy["seq"], copy["hash"]
+    return seq, prev
 
 
 def ensure_history(target, saved: list) -> None:
