@@ -45,13 +45,11 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
     provider.check_tools()
     saved = _history(target)
     target.engine.dispose()  # a client tool would wait on our own connections
-    folder = state_dir(target.url)
-    folder.mkdir(parents=True, exist_ok=True)
     common = {"dialect": provider.dialect, "backup": str(path), "deployment_id": deployment_id,
               "details": details, "started_at": started.isoformat(), "step": "started",
               "history": [encode_row(r) for r in saved]}
     if provider.dialect == "sqlite":
-        return _restore_sqlite(target, provider, path, folder, common, saved, cancel)
+        return _restore_sqlite(target, provider, path, common, saved, cancel)
     plan = provider.prepare(target.url, path)
     plan["safety"] = str(safety_file(target.url))
     if cancel is not None and cancel():
@@ -112,18 +110,17 @@ def _undo(target, provider, path: Path, plan: dict, journal: Journal, saved: lis
 # --- SQLite: build the result beside the database, copy it over in one step -------------------
 
 
-def _restore_sqlite(target, provider, path: Path, folder: Path, common: dict, saved: list, cancel) -> int:
+def _restore_sqlite(target, provider, path: Path, common: dict, saved: list, cancel) -> int:
     from ..target import Target
 
-    database, _is_uri = provider.database_path(target.url)
-    temp = Path(database + ".nexo-restore")
+    temp = _sqlite_temp(provider, target.url)
     if cancel is not None and cancel():
         raise Cancelled("restore")
     journal = Journal.create(journal_file(target.url), {**common, "plan": {"temp": str(temp)}})
     try:
         fault("before_drop")
         _remove(temp)
-        temp_url = target.url.set(database=str(temp))
+        temp_url = target.url.set(database=str(temp), query={})
         fault("after_drop")
         provider.restore(temp_url, path)
         fault("mid_client")
@@ -150,6 +147,16 @@ def _restore_sqlite(target, provider, path: Path, folder: Path, common: dict, sa
     target.store.invalidate()
     _clean_up(lambda: _remove(temp), journal)
     return kept
+
+
+def _sqlite_temp(provider, url) -> Path:
+    """``DB.nexo-restore`` beside the database file (also when the URL is a ``file:`` URI)."""
+    database, is_uri = provider.database_path(url)
+    if is_uri:
+        from urllib.parse import unquote, urlparse
+
+        database = unquote(urlparse(database).path)
+    return Path(database + ".nexo-restore")
 
 
 def _remove(temp: Path) -> None:
@@ -305,7 +312,7 @@ def recover(target) -> None:
     plan = data.get("plan") or {}
     step = data.get("step")
     if provider.dialect == "sqlite":
-        _remove(Path(plan.get("temp") or (url.database + ".nexo-restore")))
+        _remove(Path(plan.get("temp") or _sqlite_temp(provider, url)))
         if not _recorded(target, data):
             ensure_history(target, saved)
             record_failed(target, data, f"interrupted ({step}); the database is as it was")
