@@ -238,3 +238,27 @@ def test_partial_file_of_a_killed_backup_is_removed_when_the_lock_is_next_taken(
     code, stdout, err = run_cli("--db", url, "backup", "--out", str(tmp_path / "again" / out.name))
     assert code == 0, stdout + err
     assert not partial.exists()
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_killed_restore_waits_for_the_client_that_outlived_it(make_db, dialect, tmp_path, data_dir, monkeypatch):
+    """The client tool (slowed down by a wrapper) still runs when the next command takes the
+    lock: that command waits for it to finish before putting the database back."""
+    import shutil
+
+    url = make_db(dialect)
+    setup = prepared(url, dialect, tmp_path)
+    real = shutil.which("pg_restore" if dialect == "postgresql" else "mariadb") or shutil.which("mysql")
+    wrapper = tmp_path / "bin" / "slow-client"
+    wrapper.parent.mkdir()
+    wrapper.write_text(f'#!/bin/sh\nsleep 2\nexec "{real}" "$@"\n')
+    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
+    var = "NEXO_PG_RESTORE" if dialect == "postgresql" else "NEXO_MYSQL"
+    monkeypatch.setenv(var, str(wrapper))
+    proc = ForkedCli([*setup["base"], "restore", str(setup["snap"]), "--yes"],
+                     env={"NEXO_FAULT": "restore:mid_client"})
+    proc.go()
+    assert proc.wait() == -9, proc.stderr
+    said = next_command(setup, tmp_path)
+    assert "waiting for the client tool" in said and "as it was" in said, said
+    assert_whole(url, dialect, setup, data_dir, "before")
