@@ -208,6 +208,25 @@ class BackupError(NexoError):
         super().__init__(f"{path}: {reason}" if path else reason)
 
 
+class BackupUnreadable(BackupError):
+    """The backup file named on the command line is missing or cannot be read (invalid input)."""
+
+    exit_code = EXIT_INVALID
+
+
+class ForeignBackup(BackupError):
+    """The backup's sidecar records another database than the target (``source``: what it
+    records); refused unless the user says ``--from-other-database``."""
+
+    exit_code = EXIT_INVALID
+
+    def __init__(self, path: Path, source: str, target: str) -> None:
+        self.source = source
+        self.target = target
+        super().__init__(f"this is a backup of {source}, not of {target}; nothing restored "
+                         "(pass --from-other-database to restore it anyway: the target's history is kept)", path)
+
+
 class ToolMissing(BackupError):
     def __init__(self, tool: str, package: str) -> None:
         self.tool = tool

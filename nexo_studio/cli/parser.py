@@ -81,6 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = cmd("restore", "restore a backup over the database")
     p.add_argument("path", type=Path, metavar="PATH")
+    p.add_argument("--from-other-database", action="store_true",
+                   help="restore a backup of another database (the target's history is kept)")
     yes(p)
     lock_timeout(p)
 

@@ -3,7 +3,9 @@
 The per-dialect work (sqlite3 backup API, pg_dump, mariadb-dump, BACKUP DATABASE) lives in
 ``core/backup/``; this module adds what the tool promises around it (SPEC §4): backups are
 recorded in ``__MigrationHistory`` with path, size and SHA-256; a restore keeps the audit
-trail (history rows written after the backup are put back) and records itself.
+trail (history rows written after the backup are put back) and records itself; how a restore
+never leaves less than it found, and how an interrupted one is finished, is in
+``backup/recovery.py``.
 """
 
 from __future__ import annotations
@@ -17,8 +19,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from ..errors import BackupError, Cancelled
-from .backup.tools import describe_os_error
+from ..errors import BackupError
+from .backup.journal import backup_finished, backup_started
+from .backup.tools import describe_os_error, partial_path
 from .events import BackupCreated, CancelToken, Event, Log, StageFinished, StageStarted
 from .state.store import new_deployment_id, utcnow
 from .target import Target
@@ -95,7 +98,11 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
                 raise BackupError(f"not enough free disk: {free:,} bytes free, the database is about {need:,} bytes",
                                   out.parent)
         check = (lambda: cancel.cancelled) if cancel else None
-        info = create_backup(target.url, out, provider=provider, cancel=check)
+        backup_started(target.url, partial_path(out))
+        try:
+            info = create_backup(target.url, out, provider=provider, cancel=check)
+        finally:
+            backup_finished(target.url)
     except (BackupError, OSError) as exc:
         error = exc if isinstance(exc, BackupError) else BackupError(describe_os_error(exc), where and Path(where))
         with conn.begin():
@@ -165,56 +172,65 @@ def list_backups(target: Target) -> list[dict]:
     return out
 
 
-def restore(target: Target, path: Path, lock_timeout: float = 30.0,
-            cancel: CancelToken | None = None) -> Generator[Event, None, dict]:
-    """`nexo restore`: check the checksum, restore, keep the audit trail, record the restore."""
-    from .backup import restore_backup
+def restore(target: Target, path: Path, lock_timeout: float = 30.0, cancel: CancelToken | None = None,
+            from_other_database: bool = False) -> Generator[Event, None, dict]:
+    """`nexo restore`: check the checksum and the source, restore without ever leaving less than
+    was there (``backup/recovery.py``), keep every history row, record the restore."""
+    from .backup.recovery import restore_safely
 
     path = Path(path)
     info = check_backup(path)  # refuses a corrupted file before anything changes
+    source = check_source(target, path, info, from_other_database)
     yield StageStarted("restore", str(path))
     started = utcnow()
-    store = target.store
+    details = {"path": str(path.resolve()), "sha256": info.get("sha256"), "size": info.get("size"),
+               "source": source}
+    if from_other_database:
+        details["from_other_database"] = True
+    check = (lambda: cancel.cancelled) if cancel else None
     with target.locked(lock_timeout):
-        with target.connect() as conn:
-            saved = list(store.history(conn))
-            if conn.in_transaction():
-                conn.rollback()
-        # close our own connections before a client tool runs (pg_restore would wait on them)
-        target.engine.dispose()
-        if cancel and cancel.cancelled:
-            raise Cancelled("restore")
-        restore_backup(target.url, path, verify=False)
-        store.invalidate()
-        with target.connect() as conn:
-            store.ensure(conn)
-            restored = list(store.history(conn))
-            if conn.in_transaction():
-                conn.rollback()
-            kept = _lost_rows(saved, restored)
-            if kept:
-                with conn.begin():
-                    conn.execute(store.t.history.insert(), [h.__dict__ for h in kept])
-                    store.set_tail(conn, kept[-1].seq, kept[-1].hash)
-                yield Log("info", f"kept {len(kept)} history row(s) written after the backup")
-            store.invalidate()
-            with conn.begin():
-                store.append(conn, action="restore", status="ok", started_at=started,
-                             deployment_id=new_deployment_id(),
-                             details={"path": str(path.resolve()), "sha256": info.get("sha256"),
-                                      "size": info.get("size"), "history_rows_kept": len(kept)})
-            store.committed()
+        kept = restore_safely(target, path, details, started=started, deployment_id=new_deployment_id(),
+                              cancel=check)
+        target.store.invalidate()
+    if kept:
+        yield Log("info", f"kept {kept} history row(s) written after the backup")
     yield StageFinished("restore", "ok")
     return info
 
 
-def _lost_rows(saved: list, restored: list) -> list:
-    """History rows the restore removed, when the restored history is a prefix of the saved one."""
-    if not saved:
-        return []
-    n = len(restored)
-    if n > len(saved):
-        return []
-    if n and (saved[n - 1].seq != restored[-1].seq or saved[n - 1].hash != restored[-1].hash):
-        return []
-    return saved[n:]
+_LOCAL = {None, "", "localhost", "127.0.0.1", "::1"}
+_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
+
+
+def _where(dialect: str | None, host, port, database) -> str:
+    if dialect == "sqlite":
+        return f"sqlite file {database}"
+    return f"{dialect} {host or 'localhost'}:{port or _PORTS.get(dialect or '', '')}/{database}"
+
+
+def check_source(target: Target, path: Path, info: dict, from_other: bool) -> str:
+    """The database the sidecar says the backup is of; ForeignBackup when that is not the target
+    (unless ``from_other``)."""
+    from ..errors import ForeignBackup
+
+    url = target.url
+    dialect, database = info.get("dialect"), info.get("database")
+    source = _where(dialect, info.get("host"), info.get("port"), database)
+    here = _where(target.dialect, url.host, url.port, url.database)
+    if dialect and dialect != target.dialect:
+        raise BackupError(f"this is a {dialect} backup; it cannot be restored to {target.dialect}", path)
+    if database is None or from_other:
+        return source
+    if target.dialect == "sqlite":
+        theirs, ours = str(database), str(Path(url.database or "").resolve())
+        same = theirs == ours if Path(theirs).is_absolute() else Path(theirs).name == Path(ours).name
+        here = _where("sqlite", None, None, ours)
+    else:
+        default = _PORTS.get(target.dialect)
+        same = (database == url.database
+                and (info.get("host") in _LOCAL) == (url.host in _LOCAL)
+                and (info.get("host") in _LOCAL or info.get("host") == url.host)
+                and int(info.get("port") or default or 0) == int(url.port or default or 0))
+    if not same:
+        raise ForeignBackup(path, source, here)
+    return source

@@ -52,6 +52,9 @@ class Target:
         except sa.exc.DBAPIError as exc:
             raise db.connection_failed(self.url, exc) from None
         try:
+            from .backup.recovery import recover
+
+            recover(self)  # a restore or backup killed earlier is finished or undone first
             yield
         finally:
             lock.release()

@@ -758,3 +758,24 @@ def test_backup_hitting_the_file_size_limit_fails_cleanly(make_db, tmp_path, kin
     result = json.loads(proc.stdout)
     assert result["error"] and result["path"] == str(out)
     assert list(folder.iterdir()) == []
+
+
+def test_postgresql_failed_restore_puts_the_schemas_back(make_db, tmp_path, no_tool_overrides):
+    """pg_restore failing (a GRANT to a role dropped since the backup) leaves every schema,
+    table and row as it was, and nothing set aside behind."""
+    url = make_db("postgresql")
+    role = "nexo_gone_" + uuid.uuid4().hex[:8]
+    run_sql(url, f"CREATE ROLE {role}", "CREATE TABLE t (i INTEGER)", f"GRANT SELECT ON t TO {role}",
+            "INSERT INTO t VALUES (1)")
+    out = tmp_path / "b.dump"
+    provider = PostgresBackup()
+    provider.backup(make_url(url), out)
+    run_sql(url, f"DROP OWNED BY {role}", f"DROP ROLE {role}", "INSERT INTO t VALUES (2)",
+            "CREATE SCHEMA extra", "CREATE TABLE extra.x (i INTEGER)")
+    with pytest.raises(BackupError, match=f"pg_restore failed.*{role}"):
+        provider.restore(make_url(url), out)
+    with connect(url) as conn:
+        assert conn.exec_driver_sql("SELECT i FROM t ORDER BY i").scalars().all() == [1, 2]
+        assert conn.exec_driver_sql("SELECT count(*) FROM extra.x").scalar() == 0
+        assert conn.exec_driver_sql(
+            "SELECT count(*) FROM pg_namespace WHERE left(nspname, 6) = '__nexo'").scalar() == 0

@@ -26,12 +26,12 @@ def cmd_backup(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from ...core.backups import check_backup, restore
+    from ...core.backups import check_backup, check_source, restore
 
     a = ctx.args
-    check_backup(a.path)
+    check_source(ctx.target, a.path, check_backup(a.path), a.from_other_database)  # before asking
     confirm(a, f"Restore {a.path} over {ctx.target.display_url}? Everything after the backup is lost.", "restore")
-    run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout()))
+    run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout(), from_other_database=a.from_other_database))
     print(f"restored {a.path}")
     return EXIT_OK
 

@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.engine import URL, make_url
 
-from nexo_studio.errors import BackupError
+from nexo_studio.errors import BackupError, BackupUnreadable
 
 from .tools import CancelCheck, fsync_dir
 
@@ -169,7 +169,9 @@ def check_backup(path: Path | str, *, require_sidecar: bool = True) -> dict[str,
     """
     path = Path(path)
     if not path.is_file():
-        raise BackupError("backup file not found", path)
+        raise BackupUnreadable("backup file not found" if not path.exists() else "not a file", path)
+    if not os.access(path, os.R_OK):
+        raise BackupUnreadable("cannot read the backup file (permission denied)", path)
     info = read_sidecar(path)
     if info is None:
         if require_sidecar:
@@ -221,7 +223,7 @@ def create_backup(
     provider.backup(url, out, cancel=cancel)
     info: dict[str, Any] = {
         "dialect": provider.dialect,
-        "database": url.database,
+        "database": _database_id(url, provider.dialect),
         "host": url.host,
         "port": url.port,
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -240,6 +242,14 @@ def create_backup(
         out.unlink(missing_ok=True)
         raise
     return read_sidecar(out) or info
+
+
+def _database_id(url: URL, dialect: str) -> str | None:
+    """The database as the sidecar records it: SQLite's file as an absolute path."""
+    if dialect == "sqlite" and url.database and url.database != ":memory:" \
+            and not str(url.query.get("uri", "")).lower() in ("true", "1"):
+        return os.path.realpath(url.database)
+    return url.database
 
 
 def restore_backup(

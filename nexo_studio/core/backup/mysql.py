@@ -15,7 +15,8 @@ Restore, exactly:
    Closed before the client runs. Objects created after the backup are gone with the old one.
 3. The file is fed to the client on stdin (``--binary-mode``, stops at the first error). DDL
    is not transactional here: a failure leaves the database partly restored, and the error
-   says so.
+   says so -- unless the restore went through ``set_aside`` (what the engine does): a safety
+   dump of the database is taken first, and ``put_back`` restores it after a failure.
 """
 
 from __future__ import annotations
@@ -168,29 +169,68 @@ class MysqlBackup:
     # -- restore -------------------------------------------------------------------------------
 
     def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        """Re-create the database and feed the dump (no safety copy: see ``set_aside``)."""
         url = make_url(url)
-        client = self._client_tool()
+        plan = self.prepare(url, path)
+        if cancel is not None and cancel():
+            raise Cancelled("restore")
+        self.recreate(url, path)
+        try:
+            self.run_client(url, path)
+        except BackupError as exc:
+            raise BackupError(
+                f"{exc.reason} (the database {url.database} was re-created and is partly "
+                "restored; fix the cause and restore again)",
+                path,
+            ) from exc
+        del plan
+
+    def prepare(self, url: URL | str, path: Path) -> dict:
+        """Step 1 (nothing changes): the file is a complete single-database dump."""
+        url = make_url(url)
+        self._client_tool()
         path = Path(path)
         if not url.database:
             raise BackupError("the database URL names no database", path)
         self.check_dump(path, url.database)
-        if cancel is not None and cancel():
-            raise Cancelled("restore")
-        with client_options(url) as (options, secrets):
-            self._recreate_database(url, path, secrets)
-            try:
-                with open(path, "rb") as dump:
-                    run_tool(
-                        [client, *options, "--binary-mode", "--default-character-set=utf8mb4",
-                         f"--database={url.database}"],
-                        stdin=dump, secrets=secrets, path=path,
-                    )  # fmt: skip
-            except BackupError as exc:
-                raise BackupError(
-                    f"{exc.reason} (the database {url.database} was re-created and is partly "
-                    "restored; fix the cause and restore again)",
-                    path,
-                ) from exc
+        return {}
+
+    def set_aside(self, url: URL | str, path: Path, plan: dict) -> None:
+        """A safety dump to ``plan["safety"]`` (written through ``.partial`` and fsynced: it
+        exists only when complete), then step 2."""
+        url = make_url(url)
+        self.backup(url, Path(plan["safety"]))
+        self.recreate(url, path)
+
+    def recreate(self, url: URL | str, path: Path) -> None:
+        url = make_url(url)
+        with client_options(url) as (_options, secrets):
+            self._recreate_database(url, Path(path), secrets)
+
+    def run_client(self, url: URL | str, path: Path, on_start=None) -> None:
+        """Step 3: the dump fed to the client on stdin."""
+        url = make_url(url)
+        client = self._client_tool()
+        with client_options(url) as (options, secrets), open(path, "rb") as dump:
+            run_tool(
+                [client, *options, "--binary-mode", "--default-character-set=utf8mb4",
+                 f"--database={url.database}"],
+                stdin=dump, secrets=secrets, path=Path(path), on_start=on_start,
+            )  # fmt: skip
+
+    def put_back(self, url: URL | str, path: Path, plan: dict) -> bool:
+        """Undo: the safety dump restored over the database. False when there is none (then
+        the database was never dropped)."""
+        safety = Path(plan["safety"])
+        if not safety.is_file():
+            return False
+        url = make_url(url)
+        self.recreate(url, safety)
+        self.run_client(url, safety)
+        return True
+
+    def drop_aside(self, url: URL | str, path: Path, plan: dict) -> None:
+        Path(plan["safety"]).unlink(missing_ok=True)
 
     @staticmethod
     def check_dump(path: Path, database: str) -> None:

@@ -4,27 +4,30 @@ The connection reaches the tools only through libpq environment variables (PGHOS
 PGUSER, PGDATABASE, PGPASSWORD, and PGSSLMODE & co. from the URL's query), never the command
 line; ``-w`` makes sure no tool ever waits for a password prompt.
 
-Restore, exactly:
-1. ``pg_restore -l FILE`` reads the archive's table of contents. An unreadable archive is refused
-   here, before anything changes.
-2. On one short-lived connection, in one transaction (``lock_timeout`` bounded, so a session
-   holding locks makes it fail cleanly instead of waiting forever, naming the other sessions):
-   drop event triggers and publications, unlink large objects, and ``DROP SCHEMA … CASCADE``
-   every non-system schema (all but ``pg_*`` and ``information_schema``) — objects created after
-   the backup, including whole new schemas, are gone. Then re-create ``public`` as initdb makes
+Restore, exactly (each step a method, so the engine can journal between them):
+1. ``prepare``: ``pg_restore -l FILE`` reads the archive's table of contents (an unreadable
+   archive is refused here, before anything changes) and names what step 2 sets aside.
+2. ``set_aside``, one transaction (``lock_timeout`` bounded, so a session holding locks makes it
+   fail cleanly, naming the other sessions): every non-system schema (all but ``pg_*`` and
+   ``information_schema``), event trigger (disabled first) and publication is renamed to
+   ``__nexo_restore_old_N``; nothing is dropped. Then ``public`` is re-created as initdb makes
    it (owner ``pg_database_owner``, ``USAGE`` for PUBLIC on PostgreSQL 15+, comment ``standard
    public schema``): pg_restore never creates ``public`` and pg_dump only records how it differs
-   from that default (comment, ACL). The connection is closed.
-3. ``pg_restore --no-owner --exit-on-error --single-transaction`` into the database: the whole
-   archive goes in or nothing does (a failure then leaves the database with no user schemas,
-   and the error says so).
+   from that default (comment, ACL).
+3. ``run_client``: ``pg_restore --no-owner --exit-on-error --single-transaction``: the whole
+   archive goes in or nothing does.
+4. ``drop_aside`` after success drops what step 2 renamed; ``put_back`` after a failure drops
+   what the restore created and renames everything back (one transaction): the database is
+   exactly as it was. Large objects are not set aside (nor removed): a restore that brings
+   large objects with the same OIDs fails and is put back.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -63,6 +66,32 @@ _PUBLIC_ENTRY = re.compile(r"^\d+; \d+ \d+ SCHEMA - public(?: (?P<owner>\S+))?$"
 _LOCK_NOT_AVAILABLE = "55P03"
 #: Statements are sent verbatim: ``%`` in a schema name is not a parameter marker.
 _NO_PARAMS = {"no_parameters": True}
+
+
+#: Prefix of what a restore sets aside (``__`` names are the tool's own, SPEC §3).
+ASIDE = "__nexo_restore_old_"
+_ENABLE = {"O": "ENABLE", "D": "DISABLE", "R": "ENABLE REPLICA", "A": "ENABLE ALWAYS"}
+
+
+def _user_schemas(run: Callable) -> list[str]:
+    """Schemas a restore replaces: all but the system ones and what a restore set aside."""
+    return [n for n in run("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_'"
+                           " AND nspname <> 'information_schema' ORDER BY 1").scalars().all()
+            if not n.startswith(ASIDE)]
+
+
+def aside_plan(run: Callable) -> dict:
+    """What set_aside renames, to which ``__nexo_restore_old_N`` name (short: names stop at 63
+    bytes). Refuses when something is still set aside from an earlier restore."""
+    left = [n for n in run("SELECT nspname FROM pg_namespace").scalars().all() if n.startswith(ASIDE)]
+    if left:
+        raise BackupError(f"schema {left[0]} is left from an earlier restore; nothing restored "
+                          "(run any nexo command to finish or undo that restore first)")
+    schemas = [[n, f"{ASIDE}{i}"] for i, n in enumerate(_user_schemas(run), 1)]
+    triggers = [[n, f"{ASIDE}{i}", e] for i, (n, e) in
+                enumerate(run("SELECT evtname, evtenabled FROM pg_event_trigger ORDER BY 1").all(), 1)]
+    pubs = [[n, f"{ASIDE}{i}"] for i, (n,) in enumerate(run("SELECT pubname FROM pg_publication ORDER BY 1").all(), 1)]
+    return {"schemas": schemas, "event_triggers": triggers, "publications": pubs}
 
 
 def libpq_env(url: URL) -> tuple[dict[str, str], list[str]]:
@@ -157,6 +186,21 @@ class PostgresBackup:
     # -- restore -------------------------------------------------------------------------------
 
     def restore(self, url: URL | str, path: Path, *, cancel: CancelCheck | None = None) -> None:
+        """Set the schemas aside, restore, drop what was set aside; on failure put it back."""
+        url = make_url(url)
+        plan = self.prepare(url, path)
+        if cancel is not None and cancel():
+            raise Cancelled("restore")
+        self.set_aside(url, path, plan)
+        try:
+            self.run_client(url, path)
+        except BaseException:
+            self.put_back(url, path, plan)
+            raise
+        self.drop_aside(url, path, plan)
+
+    def prepare(self, url: URL | str, path: Path) -> dict:
+        """Step 1 (nothing changes): read the archive, name what step 2 will set aside."""
         url = make_url(url)
         pg_restore = self._pg_restore()
         path = Path(path)
@@ -166,45 +210,91 @@ class PostgresBackup:
             raise BackupError("the database URL names no database", path)
         env, secrets = libpq_env(url)
         toc = capture_tool([pg_restore, "--list", str(path)], env=env, secrets=secrets, path=path)
-        if cancel is not None and cancel():
-            raise Cancelled("restore")
         entry = _PUBLIC_ENTRY.search(toc)
-        public_is_default = entry is None or entry.group("owner") == "pg_database_owner"
-        self._empty_database(url, path, default_public=public_is_default, secrets=secrets)
-        argv = [pg_restore, "-w", "--no-owner", "--exit-on-error"]
+        plan = {"default_public": entry is None or entry.group("owner") == "pg_database_owner"}
+        with self._transaction(url, path, secrets) as run:
+            plan.update(aside_plan(run))
+        return plan
+
+    def set_aside(self, url: URL | str, path: Path, plan: dict) -> None:
+        """Step 2, one transaction: rename every user schema (and event trigger, publication) to
+        its ``__nexo_restore_old_N`` name, then re-create ``public`` as initdb makes it."""
+        url = make_url(url)
+        _env, secrets = libpq_env(url)
+        with self._transaction(url, path, secrets) as run:
+            conn = run.conn
+            for name, aside, _enabled in plan["event_triggers"]:
+                run(f"ALTER EVENT TRIGGER {quote_ident(name)} DISABLE")
+                run(f"ALTER EVENT TRIGGER {quote_ident(name)} RENAME TO {quote_ident(aside)}")
+            for name, aside in plan["publications"]:
+                run(f"ALTER PUBLICATION {quote_ident(name)} RENAME TO {quote_ident(aside)}")
+            for name, aside in plan["schemas"]:
+                run(f"ALTER SCHEMA {quote_ident(name)} RENAME TO {quote_ident(aside)}")
+            self._create_public(run, conn, default_owner=plan["default_public"])
+
+    def run_client(self, url: URL | str, path: Path, on_start=None) -> None:
+        """Step 3: ``pg_restore --single-transaction``: all of the archive or nothing."""
+        url = make_url(url)
+        env, secrets = libpq_env(url)
+        argv = [self._pg_restore(), "-w", "--no-owner", "--exit-on-error"]
         if self.single_transaction:
             argv.append("--single-transaction")
         argv += [f"--dbname={conninfo_dbname(url.database)}", str(path)]
-        try:
-            run_tool(argv, env=env, secrets=secrets, path=path)
-        except BackupError as exc:
-            state = "has no user schemas now" if self.single_transaction else "is partly restored"
-            raise BackupError(
-                f"{exc.reason} (the database {url.database} {state}; fix the cause and restore again)",
-                path,
-            ) from exc
+        run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
 
-    def _empty_database(self, url: URL, path: Path, *, default_public: bool, secrets: list[str]) -> None:
-        """Step 2 of the restore (see the module doc), on a connection closed before returning."""
+    def put_back(self, url: URL | str, path: Path, plan: dict) -> bool:
+        """Undo step 2 (and 3) in one transaction: drop what the restore created, rename what
+        was set aside back. False (nothing done) when nothing was set aside."""
+        url = make_url(url)
+        _env, secrets = libpq_env(url)
+        with self._transaction(url, path, secrets) as run:
+            present = set(run("SELECT nspname FROM pg_namespace").scalars().all())
+            if not any(aside in present for _n, aside in plan["schemas"]):
+                return False
+            for name in _user_schemas(run):
+                run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
+            for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
+                if not name.startswith(ASIDE):
+                    run(f"DROP EVENT TRIGGER {quote_ident(name)}")
+            for (name,) in run("SELECT pubname FROM pg_publication ORDER BY 1").all():
+                if not name.startswith(ASIDE):
+                    run(f"DROP PUBLICATION {quote_ident(name)}")
+            for name, aside in plan["schemas"]:
+                run(f"ALTER SCHEMA {quote_ident(aside)} RENAME TO {quote_ident(name)}")
+            for name, aside in plan["publications"]:
+                run(f"ALTER PUBLICATION {quote_ident(aside)} RENAME TO {quote_ident(name)}")
+            for name, aside, enabled in plan["event_triggers"]:
+                run(f"ALTER EVENT TRIGGER {quote_ident(aside)} RENAME TO {quote_ident(name)}")
+                run(f"ALTER EVENT TRIGGER {quote_ident(name)} {_ENABLE[enabled]}")
+        return True
+
+    def drop_aside(self, url: URL | str, path: Path, plan: dict) -> None:
+        """After a restore that succeeded: drop what step 2 set aside (one transaction)."""
+        url = make_url(url)
+        _env, secrets = libpq_env(url)
+        with self._transaction(url, path, secrets) as run:
+            for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
+                if name.startswith(ASIDE):
+                    run(f"DROP EVENT TRIGGER {quote_ident(name)}")
+            for (name,) in run("SELECT pubname FROM pg_publication ORDER BY 1").all():
+                if name.startswith(ASIDE):
+                    run(f"DROP PUBLICATION {quote_ident(name)}")
+            for name in run("SELECT nspname FROM pg_namespace ORDER BY 1").scalars().all():
+                if name.startswith(ASIDE):
+                    run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
+
+    @contextmanager
+    def _transaction(self, url: URL, path: Path, secrets: list[str]) -> Iterator[Callable]:
+        """``run(sql)`` on one short-lived connection, in one transaction (lock_timeout bounded)."""
         engine = _engine(url)
         try:
             with engine.begin() as conn:
                 def run(sql: str) -> sa.CursorResult:
                     return conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
 
+                run.conn = conn
                 run(f"SET LOCAL lock_timeout = {max(1, int(self.lock_timeout * 1000))}")
-                for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
-                    run(f"DROP EVENT TRIGGER {quote_ident(name)}")
-                for (name,) in run("SELECT pubname FROM pg_publication ORDER BY 1").all():
-                    run(f"DROP PUBLICATION {quote_ident(name)}")
-                run("SELECT lo_unlink(oid) FROM pg_largeobject_metadata").all()
-                schemas = run(
-                    "SELECT nspname FROM pg_namespace"
-                    " WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' ORDER BY 1"
-                ).scalars().all()
-                for name in schemas:
-                    run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
-                self._create_public(run, conn, default_owner=default_public)
+                yield run
         except sa.exc.DBAPIError as exc:
             raise self._prepare_error(engine, url, path, exc, secrets) from exc
         finally:

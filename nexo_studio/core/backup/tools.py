@@ -68,12 +68,14 @@ def run_tool(
     path: Path | None = None,
     cancel: CancelCheck | None = None,
     what: str = "",
+    on_start: Callable[[int], None] | None = None,
 ) -> None:
     """Run a client tool to completion; a non-zero exit becomes BackupError with its stderr.
 
     ``cancel`` is polled while the tool runs; when it returns True the tool is terminated and
     Cancelled is raised. The error text names the tool (not its arguments) and has every secret
-    scrubbed. Never prompts: stdin is /dev/null unless given.
+    scrubbed. Never prompts: stdin is /dev/null unless given. ``on_start(pid)`` is called once
+    the tool runs (a restore journals it: the tool outlives a killed caller).
     """
     secrets = list(secrets)
     tool = Path(argv[0]).name
@@ -89,6 +91,8 @@ def run_tool(
         except OSError as exc:
             raise BackupError(f"cannot run {tool}: {exc.strerror or exc}", path) from exc
         try:
+            if on_start is not None:
+                on_start(proc.pid)
             while True:
                 try:
                     rc = proc.wait(timeout=_POLL_SECONDS)
