@@ -9,6 +9,10 @@ from ..context import Context, emit_json
 from ..json_shapes import history_dict, state_dict
 
 
+#: findings about files that no listing can show as a migration: every listing names them
+LEFT_OUT = ("file_error", "duplicate_version")
+
+
 def cmd_status(ctx: Context) -> int:
     from ...core.operations import status
 
@@ -37,7 +41,10 @@ def cmd_status(ctx: Context) -> int:
     print(f"{ctx.target.display_url}  ({snap.dialect}, schema version {snap.schema_version or 'none'})")
     table(rows, ["STATUS", "VERSION", "NAME", "APPLIED AT (UTC)", "BY", "MS"], colour_col=0)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    print(f"\n{len(snap.states)} migrations: {summary or 'none'}")
+    left_out = [f for f in snap.findings if f.code in LEFT_OUT]
+    malformed = f"; {len(left_out)} malformed file(s) left out" if left_out else ""
+    print(f"\n{len(snap.states)} migrations: {summary or 'none'}{malformed}")
+    _findings_out(left_out)
     for f in snap.findings:
         if f.code in ("drift", "missing", "dirty", "tampered"):
             print(paint(f.level, f.level) + f": {f.message}")
@@ -151,4 +158,5 @@ def cmd_graph(ctx: Context) -> int:
     for dep, child in sorted(project.graph.edges()):
         print(f'  "{dep}" -> "{child}";')
     print("}")
+    _findings_out([f for f in project.findings(None) if f.code in LEFT_OUT], sys.stderr)
     return EXIT_OK
