@@ -115,6 +115,14 @@ class ConfirmationRequired(InvalidInput):
         super().__init__(f"{action} needs confirmation: run on a terminal or pass --yes")
 
 
+class ConfirmationDeclined(InvalidInput):
+    """The user answered no at the prompt: nothing was changed."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"{action} cancelled: not confirmed, nothing was changed")
+
+
 # --- refused: the database needs repair first (exit 3) ----------------------------------------
 
 

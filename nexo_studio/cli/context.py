@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ConfirmationRequired
+from ..errors import ConfirmationDeclined, ConfirmationRequired
 
 
 class Context:
@@ -55,9 +55,12 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
         return
     if not sys.stdin.isatty():
         raise ConfirmationRequired(action)
-    answer = input(f"{question} [y/N] ").strip().lower()
+    try:
+        answer = input(f"{question} [y/N] ").strip().lower()
+    except EOFError:  # Ctrl-D at the prompt
+        answer = ""
     if answer not in ("y", "yes"):
-        raise ConfirmationRequired(action)
+        raise ConfirmationDeclined(action)
 
 
 def run_op(gen, verbose: bool = False):
