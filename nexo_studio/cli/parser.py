@@ -7,6 +7,9 @@ from pathlib import Path
 
 from .. import __version__
 
+#: core.model.DIALECTS and the alias mariadb (not imported: --help loads no engine code)
+PLAN_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "mssql")
+
 
 def _global_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     d = argparse.SUPPRESS if suppress else None
@@ -46,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("plan", "show what deploy would apply, in order", True)
     p.add_argument("--to", metavar="ID|VERSION", help="plan up to this migration or version")
     p.add_argument("--sql", action="store_true", help="also print the SQL of each migration")
+    p.add_argument("--dialect", choices=PLAN_DIALECTS, metavar="NAME",
+                   help="plan for this dialect without connecting, every migration pending "
+                        f"({', '.join(PLAN_DIALECTS)})")
 
     p = cmd("deploy", "validate, back up, apply pending migrations, verify; roll back on failure", True)
     p.add_argument("--to", metavar="ID|VERSION", help="deploy this migration (and its dependencies) or up to this version")

@@ -81,19 +81,29 @@ def cmd_plan(ctx: Context) -> int:
     from ...core.pipeline import plan_sql
     from ...core.planner import deploy_plan
 
-    snap = status(ctx.project, ctx.target)
+    if ctx.args.dialect:  # offline (SPEC §7): never connects; every migration is pending
+        from ...core.model import canonical_dialect
+        from ...core.project import snapshot
+
+        dialect = canonical_dialect(ctx.args.dialect)
+        snap = snapshot(ctx.project, {}, dialect)
+    else:
+        snap = status(ctx.project, ctx.target)
+        dialect = ctx.target.dialect
     if snap.errors:
         from ...errors import ValidationFailed
 
         raise ValidationFailed(snap.findings)
     plan = deploy_plan(ctx.project, snap, ctx.args.to)
-    sql = plan_sql(ctx.project, plan, ctx.target.dialect, "up")
+    sql = plan_sql(ctx.project, plan, dialect, "up")
     if ctx.args.json:
-        emit_json({"ok": True, "plan": [
+        emit_json({"ok": True, "dialect": dialect, "plan": [
             {"id": mid, "description": ctx.project.migrations[mid].description,
              "statements": [{"line": ln, "sql": s} for ln, s in stmts]}
             for mid, stmts in sql]})
         return EXIT_OK
+    if ctx.args.dialect:
+        print(f"-- offline plan for {dialect}: no database read, every migration counted as pending")
     if not plan:
         print("up to date: nothing to apply")
         return EXIT_OK
