@@ -115,6 +115,16 @@ class ConfirmationRequired(InvalidInput):
         super().__init__(f"{action} needs confirmation: run on a terminal or pass --yes")
 
 
+class UsageError(InvalidInput):
+    """Bad command-line arguments (what argparse reports); ``usage`` is the command's usage line."""
+
+    def __init__(self, prog: str, reason: str, usage: str = "") -> None:
+        self.prog = prog
+        self.reason = reason
+        self.usage = usage
+        super().__init__(f"{prog}: error: {reason}")
+
+
 class ConfirmationDeclined(InvalidInput):
     """The user answered no at the prompt: nothing was changed."""
 

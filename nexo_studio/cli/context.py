@@ -56,7 +56,11 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
     if not sys.stdin.isatty():
         raise ConfirmationRequired(action)
     try:
-        answer = input(f"{question} [y/N] ").strip().lower()
+        if getattr(args, "json", False):  # stdout holds only the JSON document
+            print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+            answer = input().strip().lower()
+        else:
+            answer = input(f"{question} [y/N] ").strip().lower()
     except EOFError:  # Ctrl-D at the prompt
         answer = ""
     if answer not in ("y", "yes"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -109,7 +110,8 @@ def cmd_rollback(ctx: Context) -> int:
     # is not dirty or tampered with (exit 3 then), and says "nothing to roll back"
     if preview.plan and (not a.json or not a.yes):
         if sys.stdin.isatty() and not a.yes:
-            _print_plan(ctx, "roll back", preview.sql, show_sql=False)
+            with contextlib.redirect_stdout(sys.stderr if a.json else sys.stdout):
+                _print_plan(ctx, "roll back", preview.sql, show_sql=False)
         confirm(a, f"Roll back {len(preview.plan)} migration(s)?", "rollback")
     opts.dry_run = False
     result = _interruptible(lambda cancel: run_op(rollback(ctx.project, ctx.target, opts, cancel), a.verbose))

@@ -157,6 +157,12 @@ def cmd_graph(ctx: Context) -> int:
         statuses = {s.id: s.status for s in snap.states}
     except NexoError:
         statuses = {}
+    if ctx.args.json:
+        from ..json_shapes import graph_dict
+
+        left_out = [f for f in project.findings(None) if f.code in LEFT_OUT]
+        emit_json({"ok": True, **graph_dict(project, statuses, left_out)})
+        return EXIT_OK
     fill = {"applied": "#c8e6c9", "pending": "#fff3c4", "dirty": "#ffcdd2", "failed": "#ffcdd2",
             "drifted": "#e1bee7", "missing": "#e1bee7"}
     print("digraph migrations {")
