@@ -60,7 +60,8 @@ class ValidationFailed(InvalidInput):
     def __init__(self, findings: Sequence[object]) -> None:
         self.findings = list(findings)
         errors = [f for f in self.findings if getattr(f, "level", "") == "error"]
-        lines = "; ".join(str(f) for f in errors[:5])
+        # "code: message": the count already says these are errors
+        lines = "; ".join(f"{f.code}: {f.message}" if hasattr(f, "code") else str(f) for f in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"validation failed with {len(errors)} error(s): {lines}{more}")
 

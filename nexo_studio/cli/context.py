@@ -67,11 +67,12 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
         raise ConfirmationDeclined(action)
 
 
-def run_op(gen, verbose: bool = False):
+def run_op(gen, verbose: bool = False, quiet: bool = False):
+    """Run an engine operation, its progress on stderr (``quiet``: none)."""
     from ..core.events import run
     from .render import ProgressPrinter
 
-    return run(gen, ProgressPrinter(verbose=verbose))
+    return run(gen, None if quiet else ProgressPrinter(verbose=verbose))
 
 
 def iso(dt: datetime | None) -> str | None:
