@@ -60,7 +60,8 @@ class ValidationFailed(InvalidInput):
     def __init__(self, findings: Sequence[object]) -> None:
         self.findings = list(findings)
         errors = [f for f in self.findings if getattr(f, "level", "") == "error"]
-        lines = "; ".join(str(f) for f in errors[:5])
+        # "code: message": the count already says these are errors
+        lines = "; ".join(f"{f.code}: {f.message}" if hasattr(f, "code") else str(f) for f in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
         super().__init__(f"validation failed with {len(errors)} error(s): {lines}{more}")
 
@@ -130,6 +131,24 @@ class ConfirmationRequired(InvalidInput):
     def __init__(self, action: str) -> None:
         self.action = action
         super().__init__(f"{action} needs confirmation: run on a terminal or pass --yes")
+
+
+class UsageError(InvalidInput):
+    """Bad command-line arguments (what argparse reports); ``usage`` is the command's usage line."""
+
+    def __init__(self, prog: str, reason: str, usage: str = "") -> None:
+        self.prog = prog
+        self.reason = reason
+        self.usage = usage
+        super().__init__(f"{prog}: error: {reason}")
+
+
+class ConfirmationDeclined(InvalidInput):
+    """The user answered no at the prompt: nothing was changed."""
+
+    def __init__(self, action: str) -> None:
+        self.action = action
+        super().__init__(f"{action} cancelled: not confirmed, nothing was changed")
 
 
 # --- refused: the database needs repair first (exit 3) ----------------------------------------

@@ -8,7 +8,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from ..errors import ConfirmationRequired
+from ..errors import ConfirmationDeclined, ConfirmationRequired
 
 
 class Context:
@@ -48,16 +48,24 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
         return
     if not sys.stdin.isatty():
         raise ConfirmationRequired(action)
-    answer = input(f"{question} [y/N] ").strip().lower()
+    try:
+        if getattr(args, "json", False):  # stdout holds only the JSON document
+            print(f"{question} [y/N] ", end="", file=sys.stderr, flush=True)
+            answer = input().strip().lower()
+        else:
+            answer = input(f"{question} [y/N] ").strip().lower()
+    except EOFError:  # Ctrl-D at the prompt
+        answer = ""
     if answer not in ("y", "yes"):
-        raise ConfirmationRequired(action)
+        raise ConfirmationDeclined(action)
 
 
-def run_op(gen, verbose: bool = False):
+def run_op(gen, verbose: bool = False, quiet: bool = False):
+    """Run an engine operation, its progress on stderr (``quiet``: none)."""
     from ..core.events import run
     from .render import ProgressPrinter
 
-    return run(gen, ProgressPrinter(verbose=verbose))
+    return run(gen, None if quiet else ProgressPrinter(verbose=verbose))
 
 
 def iso(dt: datetime | None) -> str | None:

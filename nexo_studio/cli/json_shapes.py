@@ -70,3 +70,40 @@ def error_doc(exc: NexoError) -> dict:
         if value is not None:
             doc[key] = str(value) if isinstance(value, Path) else value
     return doc
+
+
+def backup_dict(path: Path) -> dict:
+    path = Path(path)
+    return {"path": str(path), "size": path.stat().st_size if path.is_file() else None}
+
+
+def repair_dict(res) -> dict:
+    return {"action": res.action, "migration_id": res.migration_id or None, "before": res.before,
+            "after": res.after, "seq": res.seq}
+
+
+def new_dict(path: Path) -> dict:
+    from ..core.loader import load_file
+
+    m = load_file(path)
+    return {"path": str(path), "id": m.id, "version": m.version, "name": m.name, "depends": list(m.depends)}
+
+
+def verdict_dict(verdict) -> dict:
+    """`audit verify`'s verdict (history chain or exported report): every field, and the text."""
+    import dataclasses
+
+    doc = {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(verdict).items()}
+    doc["seqs"] = list(verdict.seqs)
+    doc["message"] = str(verdict)
+    return doc
+
+
+def graph_dict(project, statuses: dict[str, str], findings) -> dict:
+    order = sorted(project.migrations, key=lambda i: project.migrations[i].version)
+    return {
+        "nodes": [{"id": i, "version": project.migrations[i].version, "name": project.migrations[i].name,
+                   "status": statuses.get(i, "pending")} for i in order],
+        "edges": [[dep, child] for dep, child in sorted(project.graph.edges())],
+        "findings": [f.as_dict() for f in findings],
+    }

@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Iterator
 
-from ..errors import EXIT_FAILED, NexoError
+from ..errors import EXIT_FAILED, NexoError, UsageError
 from .commands import COMMANDS
 from .commands.query import _findings_out
 from .context import Context, emit_json, err
@@ -22,7 +22,6 @@ from .parser import build_parser
 
 __all__ = ["COMMANDS", "build_parser", "entry", "main"]
 
-JSON_COMMANDS = {"status", "validate", "plan", "deploy", "rollback", "history"}
 #: commands that change nothing (SPEC §2): they build their data once, print it and end
 READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph"}
 
@@ -47,9 +46,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as exc:  # argparse: 2 on bad arguments, 0 on --help
+    except UsageError as exc:  # bad arguments: argparse's message, or one JSON document (exit 2)
+        if "--json" in (sys.argv[1:] if argv is None else argv):
+            emit_json({"ok": False, "error": error_doc(exc)})
+        else:
+            sys.stderr.write(exc.usage)
+            err(str(exc))
+        return exc.exit_code
+    except SystemExit as exc:  # --help, --version: 0
         return int(exc.code or 0)
-    wants_json = getattr(args, "json", False) and args.command in JSON_COMMANDS
+    wants_json = bool(getattr(args, "json", False))
     ctx = None
     try:
         ctx = Context(args)

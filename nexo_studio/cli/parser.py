@@ -6,6 +6,10 @@ import argparse
 from pathlib import Path
 
 from .. import __version__
+from ..errors import UsageError
+
+#: core.model.DIALECTS and the alias mariadb (not imported: --help loads no engine code)
+PLAN_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "mssql")
 
 
 def _global_options(p: argparse.ArgumentParser, suppress: bool) -> None:
@@ -17,8 +21,16 @@ def _global_options(p: argparse.ArgumentParser, suppress: bool) -> None:
     p.add_argument("--config", metavar="FILE", type=Path, default=d, help="config file (default ./nexo.toml)")
 
 
+class ArgumentParser(argparse.ArgumentParser):
+    """Raises :class:`UsageError` for bad arguments instead of exiting, so that ``main()``
+    can answer `--json` with a JSON document (SPEC §7) and exit 2 as argparse would."""
+
+    def error(self, message: str):
+        raise UsageError(self.prog, message, self.format_usage())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = ArgumentParser(
         prog="nexo",
         description="Versioned database schema migrations: validate, deploy, roll back, audit.",
         epilog="Exit codes: 0 ok, 1 operation failed, 2 invalid input, 3 refused (database dirty/failed/drifted).",
@@ -27,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     _global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    def cmd(name: str, help: str, json_flag: bool = False) -> argparse.ArgumentParser:
+    def cmd(name: str, help: str, json_flag: bool = True) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help, description=help)
         _global_options(p, suppress=True)
         if json_flag:
@@ -46,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = cmd("plan", "show what deploy would apply, in order", True)
     p.add_argument("--to", metavar="ID|VERSION", help="plan up to this migration or version")
     p.add_argument("--sql", action="store_true", help="also print the SQL of each migration")
+    p.add_argument("--dialect", choices=PLAN_DIALECTS, metavar="NAME",
+                   help="plan for this dialect without connecting, every migration pending "
+                        f"({', '.join(PLAN_DIALECTS)})")
 
     p = cmd("deploy", "validate, back up, apply pending migrations, verify; roll back on failure", True)
     p.add_argument("--to", metavar="ID|VERSION", help="deploy this migration (and its dependencies) or up to this version")
@@ -118,10 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--depends", metavar="IDS", help="comma-separated ids (default: the current heads)")
     p.add_argument("--py", action="store_true", help="create a Python migration")
 
-    p = cmd("audit", "audit the history")
+    p = cmd("audit", "audit the history", json_flag=False)
     asub = p.add_subparsers(dest="audit_command", metavar="verify", required=True)
     av = asub.add_parser("verify", help="verify the history hash chain (or an exported JSON report)")
     _global_options(av, suppress=True)
+    av.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     av.add_argument("report", nargs="?", type=Path, help="an exported JSON report to check instead")
 
     cmd("graph", "print the dependency graph as Graphviz DOT")

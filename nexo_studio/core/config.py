@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -98,9 +99,24 @@ def load_config(path: Path | None = None, *, migrations: Path | None = None) -> 
     )
     mdir = migrations or project / data.get("migrations_dir", "migrations")
     return Config(
-        path=path, project_dir=project, migrations_dir=Path(mdir), url=url,
+        path=path, project_dir=project, migrations_dir=Path(mdir), url=_sqlite_beside(url, project),
         schema=db.get("schema"), deploy=settings,
     )
+
+
+_SQLITE_FILE_URL = re.compile(r"(sqlite(?:\+\w+)?:///)([^?]*)(\?.*)?", re.S)
+
+
+def _sqlite_beside(url: str | None, project: Path) -> str | None:
+    """A relative SQLite path in ``nexo.toml`` is relative to its folder, like ``migrations_dir``
+    (SPEC §7), not to the folder ``nexo`` runs in."""
+    m = _SQLITE_FILE_URL.fullmatch(url or "")
+    if m is None:
+        return url
+    prefix, file, query = m.group(1), m.group(2), m.group(3) or ""
+    if not file or file == ":memory:" or file.startswith("file:") or Path(file).is_absolute():
+        return url
+    return f"{prefix}{project / file}{query}"
 
 
 def resolve_url(cli_url: str | None, config: Config) -> str:

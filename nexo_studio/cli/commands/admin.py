@@ -4,7 +4,8 @@ export, new, audit verify."""
 from __future__ import annotations
 
 from ...errors import EXIT_FAILED, EXIT_OK
-from ..context import Context, confirm, iso, run_op
+from ..context import Context, confirm, emit_json, iso, run_op
+from ..json_shapes import backup_dict, new_dict, repair_dict, verdict_dict
 
 
 def cmd_backup(ctx: Context) -> int:
@@ -15,12 +16,18 @@ def cmd_backup(ctx: Context) -> int:
         from ..render import table
 
         items = list_backups(ctx.target)
+        if a.json:
+            emit_json({"ok": True, "backups": [{**b, "created_at": iso(b["created_at"])} for b in items]})
+            return EXIT_OK
         table([[iso(b["created_at"]) or "", f"{b['size']:,}" if b.get("size") else "", b["path"],
                 "ok" if b.get("exists") else "missing"] for b in items],
               ["CREATED (UTC)", "BYTES", "PATH", "FILE"])
         return EXIT_OK
     path = run_op(backup(ctx.target, out=a.out, backup_dir=ctx.session.backup_dir,
                          lock_timeout=ctx.lock_timeout()))
+    if a.json:
+        emit_json({"ok": True, **backup_dict(path)})
+        return EXIT_OK
     print(path)
     return EXIT_OK
 
@@ -32,6 +39,9 @@ def cmd_restore(ctx: Context) -> int:
     check_source(ctx.target, a.path, check_backup(a.path), a.from_other_database)  # before asking
     confirm(a, f"Restore {a.path} over {ctx.target.display_url}? Everything after the backup is lost.", "restore")
     run_op(restore(ctx.target, a.path, lock_timeout=ctx.lock_timeout(), from_other_database=a.from_other_database))
+    if a.json:
+        emit_json({"ok": True, "restored": str(a.path)})
+        return EXIT_OK
     print(f"restored {a.path}")
     return EXIT_OK
 
@@ -56,6 +66,9 @@ def cmd_repair(ctx: Context) -> int:
                    "(the rows stay as they are; the acceptance is recorded in the history)\nAccept?", "repair")
         res = run_op(repair(ctx.project, ctx.target, None, accept_history=True, lock_timeout=ctx.lock_timeout(),
                             expect=problems))
+        if a.json:
+            emit_json({"ok": True, **repair_dict(res)})
+            return EXIT_OK
         print(f"history accepted: recorded in the history as seq {res.seq}")
         return EXIT_OK
     if not mid:
@@ -65,6 +78,9 @@ def cmd_repair(ctx: Context) -> int:
     confirm(a, f"Repair: {what}?", "repair")
     res = run_op(repair(ctx.project, ctx.target, mid, mark=a.mark, accept_checksum=a.accept_checksum,
                         forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout()))
+    if a.json:
+        emit_json({"ok": True, **repair_dict(res)})
+        return EXIT_OK
     print(f"{res.migration_id}: {res.before} -> {res.after}")
     return EXIT_OK
 
@@ -75,6 +91,9 @@ def cmd_baseline(ctx: Context) -> int:
     a = ctx.args
     confirm(a, f"Mark everything up to {a.to} as applied without running it?", "baseline")
     done = run_op(baseline(ctx.project, ctx.target, a.to, lock_timeout=ctx.lock_timeout()))
+    if a.json:
+        emit_json({"ok": True, "baselined": list(done)})
+        return EXIT_OK
     print(f"baselined {len(done)} migration(s)" if done else "nothing to baseline")
     return EXIT_OK
 
@@ -93,6 +112,9 @@ def cmd_export(ctx: Context) -> int:
     filters = ReportFilters.parse(since=a.since, until=a.until, migration_id=a.migration, action=a.action,
                                   status=a.status, deployment_id=a.deployment)
     out = export_report(ctx.target, ctx.project, a.format, a.out, filters)
+    if a.json:
+        emit_json({"ok": True, "format": a.format, "path": str(out)})
+        return EXIT_OK
     print(out)
     return EXIT_OK
 
@@ -103,6 +125,9 @@ def cmd_new(ctx: Context) -> int:
     a = ctx.args
     depends = None if a.depends is None else [d.strip() for d in a.depends.split(",") if d.strip()]
     path = new_migration(ctx.config.migrations_dir, a.name, depends=depends, python=a.py)
+    if a.json:
+        emit_json({"ok": True, **new_dict(path)})
+        return EXIT_OK
     print(path)
     return EXIT_OK
 
@@ -117,5 +142,8 @@ def cmd_audit(ctx: Context) -> int:
         from ...core.operations import audit_verify
 
         verdict = audit_verify(ctx.target)
+    if a.json:
+        emit_json({"ok": verdict.ok, "verdict": verdict_dict(verdict)})
+        return EXIT_OK if verdict.ok else EXIT_FAILED
     print(verdict)
     return EXIT_OK if verdict.ok else EXIT_FAILED

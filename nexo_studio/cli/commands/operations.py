@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -21,9 +22,11 @@ def _finish_operation(ctx: Context, result, verb: str) -> int:
     else:
         if result.migrations:
             from ..render import table
+            from ..rows import rows_cell
 
+            dialect = ctx.target.dialect
             table([[ev.action, ev.status, ev.migration_id, f"{ev.duration_ms}", str(ev.statements),
-                    "" if ev.rows is None else str(ev.rows)] for ev in result.migrations],
+                    rows_cell(ctx.project, dialect, ev)] for ev in result.migrations],
                   ["ACTION", "STATUS", "MIGRATION", "MS", "STATEMENTS", "ROWS"], colour_col=1)
             steps = ", ".join(f"{s.name} {s.status} ({s.duration_ms} ms)" for s in result.steps)
             print(f"steps: {steps}")
@@ -98,14 +101,17 @@ def cmd_rollback(ctx: Context) -> int:
         raise InvalidInput("--with-dependents needs an ID")
     opts = RollbackOptions(to=a.to, one=a.id, with_dependents=a.with_dependents, dry_run=True,
                            lock_timeout=ctx.lock_timeout(), only_this_project=a.only_this_project)
-    preview = run_op(rollback(ctx.project, ctx.target, opts))
+    # the preview's stages are shown only when it is the run (--dry-run): the real run below
+    # shows its own, and "== validate" is printed once
+    preview = run_op(rollback(ctx.project, ctx.target, opts), quiet=not a.dry_run)
     if a.dry_run:
         return _finish_operation(ctx, preview, "roll back")
     # with nothing to roll back the real run still checks, under the lock, that the database
     # is not dirty or tampered with (exit 3 then), and says "nothing to roll back"
     if preview.plan and (not a.json or not a.yes):
         if sys.stdin.isatty() and not a.yes:
-            _print_plan(ctx, "roll back", preview.sql, show_sql=False)
+            with contextlib.redirect_stdout(sys.stderr if a.json else sys.stdout):
+                _print_plan(ctx, "roll back", preview.sql, show_sql=False)
         confirm(a, f"Roll back {len(preview.plan)} migration(s)?", "rollback")
     opts.dry_run = False
     result = _interruptible(lambda cancel: run_op(rollback(ctx.project, ctx.target, opts, cancel), a.verbose))

@@ -9,6 +9,10 @@ from ..context import Context, emit_json
 from ..json_shapes import history_dict, state_dict
 
 
+#: findings about files that no listing can show as a migration: every listing names them
+LEFT_OUT = ("file_error", "duplicate_version")
+
+
 def cmd_status(ctx: Context) -> int:
     from ...core.operations import status
 
@@ -37,7 +41,10 @@ def cmd_status(ctx: Context) -> int:
     print(f"{ctx.target.display_url}  ({snap.dialect}, schema version {snap.schema_version or 'none'})")
     table(rows, ["STATUS", "VERSION", "NAME", "APPLIED AT (UTC)", "BY", "MS"], colour_col=0)
     summary = ", ".join(f"{n} {k}" for k, n in sorted(counts.items()))
-    print(f"\n{len(snap.states)} migrations: {summary or 'none'}")
+    left_out = [f for f in snap.findings if f.code in LEFT_OUT]
+    malformed = f"; {len(left_out)} malformed file(s) left out" if left_out else ""
+    print(f"\n{len(snap.states)} migrations: {summary or 'none'}{malformed}")
+    _findings_out(left_out)
     for f in snap.findings:
         if f.code in ("drift", "missing", "dirty", "tampered", "preexisting_objects"):
             print(paint(f.level, f.level) + f": {f.message}")
@@ -74,19 +81,29 @@ def cmd_plan(ctx: Context) -> int:
     from ...core.pipeline import plan_sql
     from ...core.planner import deploy_plan
 
-    snap = status(ctx.project, ctx.target)
+    if ctx.args.dialect:  # offline (SPEC §7): never connects; every migration is pending
+        from ...core.model import canonical_dialect
+        from ...core.project import snapshot
+
+        dialect = canonical_dialect(ctx.args.dialect)
+        snap = snapshot(ctx.project, {}, dialect)
+    else:
+        snap = status(ctx.project, ctx.target)
+        dialect = ctx.target.dialect
     if snap.errors:
         from ...errors import ValidationFailed
 
         raise ValidationFailed(snap.findings)
     plan = deploy_plan(ctx.project, snap, ctx.args.to)
-    sql = plan_sql(ctx.project, plan, ctx.target.dialect, "up")
+    sql = plan_sql(ctx.project, plan, dialect, "up")
     if ctx.args.json:
-        emit_json({"ok": True, "plan": [
+        emit_json({"ok": True, "dialect": dialect, "plan": [
             {"id": mid, "description": ctx.project.migrations[mid].description,
              "statements": [{"line": ln, "sql": s} for ln, s in stmts]}
             for mid, stmts in sql]})
         return EXIT_OK
+    if ctx.args.dialect:
+        print(f"-- offline plan for {dialect}: no database read, every migration counted as pending")
     if not plan:
         print("up to date: nothing to apply")
         return EXIT_OK
@@ -140,6 +157,12 @@ def cmd_graph(ctx: Context) -> int:
         statuses = {s.id: s.status for s in snap.states}
     except NexoError:
         statuses = {}
+    if ctx.args.json:
+        from ..json_shapes import graph_dict
+
+        left_out = [f for f in project.findings(None) if f.code in LEFT_OUT]
+        emit_json({"ok": True, **graph_dict(project, statuses, left_out)})
+        return EXIT_OK
     fill = {"applied": "#c8e6c9", "pending": "#fff3c4", "dirty": "#ffcdd2", "failed": "#ffcdd2",
             "drifted": "#e1bee7", "missing": "#e1bee7"}
     print("digraph migrations {")
@@ -151,4 +174,5 @@ def cmd_graph(ctx: Context) -> int:
     for dep, child in sorted(project.graph.edges()):
         print(f'  "{dep}" -> "{child}";')
     print("}")
+    _findings_out([f for f in project.findings(None) if f.code in LEFT_OUT], sys.stderr)
     return EXIT_OK
