@@ -1,0 +1,113 @@
+"""Lint a project: walk its migrations in plan order, parse each statement of ``up`` and
+``down`` with sqlglot, run every rule, and turn hits into findings (SPEC §11).
+
+"Existing table" rules know the tables that earlier migrations in the plan (and earlier
+statements of the same migration) create: an index on a table created in the same deploy locks
+nothing anyone waits for. Table sizes, when given, raise levels and appear in the message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from ..model import Migration, Statement, canonical_dialect
+from .model import Hit, LintFinding, RuleContext, raise_level
+from .parse import Parsed, parse_statement, table_name
+from .rules import CHECKS, command_hits
+from .sizes import LARGE_TABLE_ROWS, about_rows
+
+if TYPE_CHECKING:
+    from ..project import Project
+
+SECTIONS = ("up", "down")
+
+
+def lint_project(project: "Project", dialect: str, *, ids: Iterable[str] | None = None,
+                 sizes: Mapping[str, int] | None = None) -> list[LintFinding]:
+    """Findings for ``ids`` (default: every migration), in plan order, for ``dialect``."""
+    order = project.order()
+    if ids is not None:
+        wanted = set(ids)
+        order = [mid for mid in order if mid in wanted]
+    return lint_migrations([project.migrations[mid] for mid in order], dialect, sizes=sizes)
+
+
+def lint_migrations(migrations: Iterable[Migration], dialect: str, *,
+                    sizes: Mapping[str, int] | None = None) -> list[LintFinding]:
+    """Findings for ``migrations`` taken as a plan, in the order given."""
+    dialect = canonical_dialect(dialect)
+    sizes = {k.lower(): v for k, v in (sizes or {}).items()}
+    created: set[str] = set()
+    out: list[LintFinding] = []
+    for m in migrations:
+        out.extend(lint_migration(m, dialect, created, sizes))
+    return out
+
+
+def lint_migration(m: Migration, dialect: str, created: set[str],
+                   sizes: Mapping[str, int] | None = None) -> list[LintFinding]:
+    """One migration's findings; adds the tables its ``up`` creates to ``created``."""
+    if m.kind != "sql":
+        return []
+    allow = {code: reason for code, reason in (getattr(m, "lint_allow", ()) or ())}
+    out: list[LintFinding] = []
+    for kind in SECTIONS:
+        # `down` sees the tables `up` created as new: undoing is expected to drop them
+        seen = created if kind == "up" else set(created)
+        ctx = RuleContext(dialect, m.transaction, seen)  # type: ignore[arg-type]
+        for st in m.statements(kind, dialect):
+            for hit in statement_hits(st, ctx):
+                out.append(_finding(m, kind, st, hit, sizes or {}, allow))
+    return out
+
+
+def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
+    """Every rule's hits on one statement; records the tables it creates in ``ctx.created``."""
+    parsed = parse_statement(st.sql, ctx.dialect)
+    hits: list[Hit] = []
+    if not parsed.ok:
+        known = command_hits(parsed.words, ctx) if parsed.words else None
+        hits.extend(known if known is not None else [_unparsed(st.sql, parsed)])
+    for node in parsed.expressions:
+        for check in CHECKS:
+            hits.extend(check(node, ctx))
+        _track_created(node, ctx.created)  # type: ignore[arg-type]
+    return hits
+
+
+def _unparsed(sql: str, parsed: Parsed) -> Hit:
+    head = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).split()
+    head = " ".join(head[:3])[:60] or "?"
+    return Hit("unparsed", "info", f"the SQL parser cannot read this statement ({head} …: {parsed.error})",
+               "review it by hand, lint says nothing else about it")
+
+
+def _track_created(node: exp.Expression, created: set[str]) -> None:
+    if isinstance(node, exp.Create) and (node.args.get("kind") or "").upper() == "TABLE":
+        name = table_name(node.this)
+        if name:
+            created.add(name)
+    elif isinstance(node, exp.Alter) and table_name(node.this) in created:
+        for action in node.args.get("actions") or ():
+            if isinstance(action, exp.AlterRename):
+                created.add(table_name(action.this) or "")
+
+
+def _finding(m: Migration, kind: str, st: Statement, hit: Hit, sizes: Mapping[str, int],
+             allow: Mapping[str, str]) -> LintFinding:
+    level, size_note = hit.level, ""
+    rows = sizes.get(hit.table) if hit.table and hit.level != "info" else None
+    if rows is not None:
+        size_note = f" (on a table of {about_rows(rows)})"
+        if hit.code == "add_not_null_column" and rows > 0:
+            level = "error"
+        elif rows >= LARGE_TABLE_ROWS:
+            level = raise_level(level)
+    if kind == "down":
+        level = "info"  # undoing is expected to drop what `up` made
+    risk = hit.risk[:1].upper() + hit.risk[1:]
+    return LintFinding(hit.code, level, m.id, m.path, st.line, kind, f"{risk}{size_note}; {hit.safer}.",
+                       allow.get(hit.code), hit.table)
