@@ -49,13 +49,15 @@ def parse_statement(sql: str, dialect: str) -> Parsed:
 
 
 def _words(sql: str, read: str, limit: int = 12) -> tuple[str, ...]:
-    """The statement's first tokens, upper-cased (identifiers keep their text)."""
+    """The statement's first tokens, upper-cased. A command keyword (RENAME, REINDEX …) makes
+    sqlglot's tokenizer keep the rest as one string: that rest is tokenized again."""
     try:
         tokens = sqlglot.Dialect.get_or_raise(read).tokenize(sql)
+        if len(tokens) == 2 and tokens[1].token_type.name == "STRING" and " " in tokens[1].text:
+            tokens = tokens[:1] + sqlglot.Dialect.get_or_raise(read).tokenize(tokens[1].text)
     except Exception:
-        return tuple(sql.split()[:limit])
-    return tuple(t.text.upper() if t.token_type.name != "IDENTIFIER" or t.text.isidentifier() else t.text
-                 for t in tokens[:limit])
+        return tuple(w.upper() for w in sql.split()[:limit])
+    return tuple(t.text.upper() for t in tokens[:limit])
 
 
 def _first_line(text: str) -> str:

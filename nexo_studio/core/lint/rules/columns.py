@@ -94,7 +94,8 @@ def add_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
         if not isinstance(action, exp.ColumnDef):
             continue
         kinds = _constraint_kinds(action)
-        if any(isinstance(k, exp.NotNullColumnConstraint) for k in kinds) and not _fills_itself(action):
+        not_null = any(isinstance(k, exp.NotNullColumnConstraint) and not k.args.get("allow_null") for k in kinds)
+        if not_null and not _fills_itself(action):
             yield Hit("add_not_null_column", "warning", f"ADD COLUMN `{action.name}` NOT NULL without a DEFAULT "
                       f"fails on `{table}` as soon as it has rows (or fills them with an implicit value)",
                       "give it a DEFAULT, or add it NULL, backfill, then SET NOT NULL", table)
