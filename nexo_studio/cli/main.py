@@ -22,9 +22,9 @@ from .parser import build_parser
 
 __all__ = ["COMMANDS", "build_parser", "entry", "main"]
 
-JSON_COMMANDS = {"status", "validate", "plan", "deploy", "rollback", "history"}
+JSON_COMMANDS = {"status", "validate", "plan", "deploy", "rollback", "history", "lint"}
 #: commands that change nothing (SPEC §2): they build their data once, print it and end
-READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph"}
+READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph", "lint"}
 
 
 @contextlib.contextmanager

@@ -203,18 +203,19 @@ def test_table_created_by_an_earlier_migration_in_the_plan(tmp_path):
     write_sql(tmp_path, a, "CREATE TABLE orgs (id bigint PRIMARY KEY, name text);", "DROP TABLE orgs;")
     write_sql(tmp_path, b, "CREATE INDEX orgs_name_idx ON orgs (name);", "DROP INDEX orgs_name_idx;", depends=[a])
     project = Project.load(tmp_path)
-    # the down sections' DROPs are info, as every down finding is
-    assert [(f.code, f.level) for f in lint_project(project, "postgresql") if f.section == "up"] == []
+    assert lint_project(project, "postgresql") == []
     # linted alone (orgs already deployed), the same index locks an existing table
-    (f,) = [f for f in lint_project(project, "postgresql", ids=[b]) if f.section == "up"]
+    (f,) = lint_project(project, "postgresql", ids=[b])
     assert (f.code, f.migration_id, f.line) == ("create_index_locks", b, 4)
 
 
-def test_down_findings_are_at_most_info():
-    m = migration("CREATE TABLE orgs (id int);", down="DROP TABLE orgs;\nDROP TABLE users;\nTRUNCATE users;")
+def test_down_findings_are_at_most_info_and_silent_on_what_up_made():
+    m = migration("CREATE TABLE orgs (id int);\nALTER TABLE users ADD COLUMN nick text;",
+                  down="DROP TABLE orgs;\nALTER TABLE users DROP COLUMN nick;\nDROP TABLE users;\n"
+                       "ALTER TABLE users DROP COLUMN email;\nTRUNCATE users;")
     found = lint_migrations([m], "postgresql")
-    assert [(f.code, f.section, f.level) for f in found] == [
-        ("drop_table", "down", "info"), ("drop_table", "down", "info"), ("truncate", "down", "info")]
+    assert [(f.code, f.section, f.level, f.line) for f in found] == [
+        ("drop_table", "down", "info", 42), ("drop_column", "down", "info", 43), ("truncate", "down", "info", 44)]
 
 
 def test_sizes_raise_the_level_and_appear_in_the_message():

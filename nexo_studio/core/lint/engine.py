@@ -54,14 +54,22 @@ def lint_migration(m: Migration, dialect: str, created: set[str],
         return []
     allow = {code: reason for code, reason in (getattr(m, "lint_allow", ()) or ())}
     out: list[LintFinding] = []
-    for kind in SECTIONS:
-        # `down` sees the tables `up` created as new: undoing is expected to drop them
-        seen = created if kind == "up" else set(created)
-        ctx = RuleContext(dialect, m.transaction, seen)  # type: ignore[arg-type]
-        for st in m.statements(kind, dialect):
-            for hit in statement_hits(st, ctx):
-                out.append(_finding(m, kind, st, hit, sizes or {}, allow))
+    made: set[str] = set()
+    up = RuleContext(dialect, m.transaction, created, made)
+    for st in m.statements("up", dialect):
+        out.extend(_finding(m, "up", st, hit, sizes or {}, allow) for hit in statement_hits(st, up))
+    # `down` may drop what `up` made without a word (undoing is expected to); the rest is info
+    down = RuleContext(dialect, m.transaction, set(created), frozenset())
+    for st in m.statements("down", dialect):
+        out.extend(_finding(m, "down", st, hit, sizes or {}, allow)
+                   for hit in statement_hits(st, down) if not _undoes(hit, made))
     return out
+
+
+def _undoes(hit: Hit, made: set[str]) -> bool:
+    if hit.code == "drop_column":
+        return hit.table in made or f"{hit.table}.{hit.column}" in made
+    return hit.code == "drop_table" and hit.table in made
 
 
 def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
@@ -74,7 +82,7 @@ def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
     for node in parsed.expressions:
         for check in CHECKS:
             hits.extend(check(node, ctx))
-        _track_created(node, ctx.created)  # type: ignore[arg-type]
+        _track(node, ctx)
     return hits
 
 
@@ -85,15 +93,21 @@ def _unparsed(sql: str, parsed: Parsed) -> Hit:
                "review it by hand, lint says nothing else about it")
 
 
-def _track_created(node: exp.Expression, created: set[str]) -> None:
+def _track(node: exp.Expression, ctx: RuleContext) -> None:
+    """Record the tables a statement creates (and, for ``made``, the columns it adds)."""
+    created, made = ctx.created, ctx.made
     if isinstance(node, exp.Create) and (node.args.get("kind") or "").upper() == "TABLE":
         name = table_name(node.this)
         if name:
-            created.add(name)
-    elif isinstance(node, exp.Alter) and table_name(node.this) in created:
+            created.add(name)  # type: ignore[attr-defined]
+            made.add(name)  # type: ignore[attr-defined]
+    elif isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
+        table = table_name(node.this)
         for action in node.args.get("actions") or ():
-            if isinstance(action, exp.AlterRename):
-                created.add(table_name(action.this) or "")
+            if isinstance(action, exp.AlterRename) and table in created:
+                created.add(table_name(action.this) or "")  # type: ignore[attr-defined]
+            elif isinstance(action, exp.ColumnDef) and isinstance(made, set):
+                made.add(f"{table}.{action.name.lower()}")
 
 
 def _finding(m: Migration, kind: str, st: Statement, hit: Hit, sizes: Mapping[str, int],

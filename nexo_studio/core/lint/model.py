@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -55,6 +56,8 @@ class Hit:
     #: the safer way, e.g. "use CREATE INDEX CONCURRENTLY with `-- transaction: none`"
     safer: str
     table: str | None = None
+    #: the column, for hits about one column (lower case)
+    column: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,9 @@ class RuleContext:
     #: the migration's ``transaction`` header (``per-migration`` or ``none``)
     transaction: str
     #: tables created earlier in the plan (and earlier in this migration), lower case
-    created: frozenset[str]
+    created: AbstractSet[str]
+    #: what this migration's ``up`` made so far: tables, and ``table.column`` of added columns
+    made: AbstractSet[str] = frozenset()
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def drop_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
                 level = "info" if table in ctx.created else "error"
                 yield Hit("drop_column", level, f"DROP COLUMN `{col.name}` on `{table}` deletes its data "
                           "and breaks code that still reads it",
-                          "stop reading and writing the column first and drop it in a later release", table)
+                          "stop reading and writing the column first and drop it in a later release", table,
+                          col.name.lower())
 
 
 def truncate(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
