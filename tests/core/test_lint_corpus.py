@@ -45,7 +45,7 @@ TRIGGER: dict[str, dict[str, list[str]]] = {
                                 "ALTER TABLE users ADD COLUMN a int, ADD COLUMN b text NOT NULL"],
         "set_not_null": ["ALTER TABLE users ALTER COLUMN email SET NOT NULL"],
         "column_type_rewrite": ["ALTER TABLE users ALTER COLUMN id TYPE bigint",
-                                "ALTER TABLE users ALTER COLUMN email TYPE varchar(100) USING email::varchar(100)"],
+                                "ALTER TABLE users ALTER COLUMN email TYPE int USING length(email)"],
         "volatile_default": ["ALTER TABLE users ADD COLUMN token uuid DEFAULT gen_random_uuid()",
                              "ALTER TABLE users ADD COLUMN r float8 DEFAULT random()",
                              "ALTER TABLE users ADD COLUMN t timestamptz DEFAULT clock_timestamp()",
@@ -216,6 +216,25 @@ def test_down_findings_are_at_most_info_and_silent_on_what_up_made():
     found = lint_migrations([m], "postgresql")
     assert [(f.code, f.section, f.level, f.line) for f in found] == [
         ("drop_table", "down", "info", 42), ("drop_column", "down", "info", 43), ("truncate", "down", "info", 44)]
+
+
+def test_sqlite_table_rebuild_is_not_a_data_loss():
+    """SQLite's recipe: create a copy, fill it, drop the original, rename the copy."""
+    sql = ("CREATE TABLE users_new (id INTEGER PRIMARY KEY, email TEXT NOT NULL);\n"
+           "INSERT INTO users_new SELECT id, email FROM users;\nDROP TABLE users;\n"
+           "ALTER TABLE users_new RENAME TO users;")
+    found = lint_migrations([migration(sql)], "sqlite")
+    assert [(f.code, f.level) for f in found] == [("drop_table", "info"), ("rename_table", "info")]
+    assert "rebuilding" in found[0].message
+    # without the rename it is a plain drop
+    assert [f.level for f in lint_migrations([migration(sql.rsplit("\n", 1)[0])], "sqlite")] == ["error"]
+
+
+def test_postgresql_varchar_target_is_info_other_types_warn():
+    (f,) = lint_migrations([migration("ALTER TABLE users ALTER COLUMN email TYPE varchar(255);")], "postgresql")
+    assert (f.code, f.level) == ("column_type_rewrite", "info")
+    (f,) = lint_migrations([migration("ALTER TABLE users ALTER COLUMN n TYPE smallint;")], "postgresql")
+    assert (f.code, f.level) == ("column_type_rewrite", "warning")
 
 
 def test_sizes_raise_the_level_and_appear_in_the_message():

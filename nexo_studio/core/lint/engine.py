@@ -9,6 +9,7 @@ nothing anyone waits for. Table sizes, when given, raise levels and appear in th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -58,12 +59,22 @@ def lint_migration(m: Migration, dialect: str, created: set[str],
     up = RuleContext(dialect, m.transaction, created, made)
     for st in m.statements("up", dialect):
         out.extend(_finding(m, "up", st, hit, sizes or {}, allow) for hit in statement_hits(st, up))
+    out = [_rebuilt(f, made) for f in out]
     # `down` may drop what `up` made without a word (undoing is expected to); the rest is info
     down = RuleContext(dialect, m.transaction, set(created), frozenset())
     for st in m.statements("down", dialect):
         out.extend(_finding(m, "down", st, hit, sizes or {}, allow)
                    for hit in statement_hits(st, down) if not _undoes(hit, made))
     return out
+
+
+def _rebuilt(f: LintFinding, made: set[str]) -> LintFinding:
+    """DROP TABLE t, when a table this migration created is then renamed to t, is a rebuild
+    (SQLite's recipe for what ALTER TABLE cannot do): the rows live on in the copy."""
+    if f.code != "drop_table" or f.level == "info" or f"->{f.table}" not in made:
+        return f
+    return replace(f, level="info", message=f"DROP TABLE `{f.table}` is half of rebuilding it: a copy created "
+                   f"in this migration is renamed to `{f.table}`; check that the copy takes every row.")
 
 
 def _undoes(hit: Hit, made: set[str]) -> bool:
@@ -106,6 +117,8 @@ def _track(node: exp.Expression, ctx: RuleContext) -> None:
         for action in node.args.get("actions") or ():
             if isinstance(action, exp.AlterRename) and table in created:
                 created.add(table_name(action.this) or "")  # type: ignore[attr-defined]
+                if table in made and isinstance(made, set):
+                    made.add(f"->{table_name(action.this)}")  # a rebuild: see _rebuilt
             elif isinstance(action, exp.ColumnDef) and isinstance(made, set):
                 made.add(f"{table}.{action.name.lower()}")
 

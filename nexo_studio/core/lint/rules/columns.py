@@ -133,7 +133,12 @@ def alter_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
             yield Hit("set_not_null", "warning", f"making `{table}.{col}` NOT NULL scans the whole table under "
                       "an exclusive lock (and fails if a NULL is left)", _not_null_safer(ctx.dialect), table)
         dtype = action.args.get("dtype")
-        if dtype is not None and not _binary_coercible(ctx.dialect, dtype, action):
+        if dtype is None or _binary_coercible(ctx.dialect, dtype, action):
+            continue
+        if ctx.dialect == "postgresql" and dtype.this == exp.DataType.Type.VARCHAR and not action.args.get("using"):
+            yield Hit("column_type_rewrite", "info", f"changing `{table}.{col}` to {dtype.sql()} rewrites every "
+                      "row unless it only widens a varchar", "make sure the old type is a shorter varchar", table)
+        else:
             yield Hit("column_type_rewrite", "warning", f"changing the type of `{table}.{col}` to "
                       f"{dtype.sql()} rewrites every row under an exclusive lock",
                       "add a new column of the new type, backfill in batches, then switch and drop the old one",

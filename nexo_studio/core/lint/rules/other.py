@@ -54,7 +54,9 @@ def command_hits(words: tuple[str, ...], ctx: RuleContext) -> list[Hit] | None:
             return []  # the safe second half of ADD … NOT VALID
         if rest[:1] == ("ADD",) and "USING" in rest and rest[rest.index("USING") + 1:][:1] == ("INDEX",):
             return []  # ADD CONSTRAINT … USING INDEX: attaches an index built concurrently
-        if rest[:3] == ("CONVERT", "TO", "CHARACTER") and ctx.dialect == "mysql" and table not in ctx.created:
+        if rest[:2] == ("CONVERT", "TO") and ctx.dialect == "mysql":
+            if table in ctx.created:
+                return []
             return [Hit("mysql_table_copy", "warning", f"ALTER TABLE `{table}` CONVERT TO CHARACTER SET copies "
                         "the whole table and blocks writes until it finishes",
                         "use an online schema change tool, or run it in a maintenance window", table)]
