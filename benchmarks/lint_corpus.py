@@ -26,10 +26,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from nexo_studio.core.lint.engine import statement_hits  # noqa: E402
-from nexo_studio.core.lint.model import RuleContext  # noqa: E402
+from nexo_studio.core.lint.engine import lint_migration  # noqa: E402
 from nexo_studio.core.lint.parse import parse_statement  # noqa: E402
-from nexo_studio.core.model import Section, canonical_dialect  # noqa: E402
+from nexo_studio.core.model import Migration, Section, canonical_dialect  # noqa: E402
 
 
 def _natural(path: Path) -> list:
@@ -46,33 +45,31 @@ def lint_folder(folder: Path, dialect: str, pattern: str) -> dict:
     outcome: Counter = Counter()
     statements = crashes = 0
     t0 = time.perf_counter()
-    for path in files:
+    for i, path in enumerate(files):
         text = path.read_text(encoding="utf-8", errors="replace")
-        ctx = RuleContext(dialect, "per-migration", created, set())
+        m = Migration(f"2025.01.01.000000_f{i}", "2025.01.01.000000", f"f{i}", path, "sql",
+                      sections=(Section("up", dialect, text, 1),))
         try:
-            stmts = Section("up", dialect, text, 1).statements
-        except Exception as exc:  # the splitter's own error on a file: count it, go on
+            stmts = m.statements("up", dialect)
+            findings = lint_migration(m, dialect, created)
+        except Exception:  # count it and go on: the point is that this never happens
             crashes += 1
-            print(f"split failed: {path}: {exc}", file=sys.stderr)
+            print(f"CRASH {path}\n{traceback.format_exc()}", file=sys.stderr)
             continue
+        unparsed_lines = {f.line for f in findings if f.code == "unparsed"}
         for st in stmts:
             statements += 1
-            try:
-                hits = statement_hits(st, ctx)
-            except Exception:
-                crashes += 1
-                print(f"CRASH {path}:{st.line}\n{traceback.format_exc()}", file=sys.stderr)
-                continue
             if parse_statement(st.sql, dialect).ok:
                 outcome["parsed"] += 1
-            elif any(h.code == "unparsed" for h in hits):
+            elif st.line in unparsed_lines:
                 outcome["unparsed"] += 1
             else:
                 outcome["recognised from tokens"] += 1
-            for h in hits:
-                by_code[h.code] += 1
-                by_level[h.level] += 1
-                samples.setdefault(h.code, []).append((path, st.line, f"{h.level}: {h.risk}", st.sql))
+        for f in findings:
+            by_code[f.code] += 1
+            by_level[f.level] += 1
+            sql = next((st.sql for st in stmts if st.line == f.line), "")
+            samples.setdefault(f.code, []).append((path, f.line, f"{f.level}: {f.message}", sql))
     return {"files": len(files), "statements": statements, "outcome": outcome, "crashes": crashes,
             "seconds": time.perf_counter() - t0, "by_code": by_code, "by_level": by_level, "samples": samples}
 

@@ -230,6 +230,14 @@ def test_sqlite_table_rebuild_is_not_a_data_loss():
     assert [f.level for f in lint_migrations([migration(sql.rsplit("\n", 1)[0])], "sqlite")] == ["error"]
 
 
+def test_create_table_the_parser_cannot_read_still_counts_as_created():
+    sql = ("CREATE TABLE users_tmp (id int unsigned NOT NULL PRIMARY KEY AUTO_INCREMENT, t varchar(9) binary);\n"
+           "INSERT INTO users_tmp SELECT id, t FROM users;\nDROP TABLE users;\nALTER TABLE users_tmp RENAME TO users;\n"
+           "CREATE UNIQUE INDEX ux ON users_tmp (t);")
+    found = lint_migrations([migration(sql)], "sqlite")
+    assert [(f.code, f.level) for f in found] == [("unparsed", "info"), ("drop_table", "info"), ("rename_table", "info")]
+
+
 def test_postgresql_varchar_target_is_info_other_types_warn():
     (f,) = lint_migrations([migration("ALTER TABLE users ALTER COLUMN email TYPE varchar(255);")], "postgresql")
     assert (f.code, f.level) == ("column_type_rewrite", "info")

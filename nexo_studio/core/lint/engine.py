@@ -90,6 +90,7 @@ def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
     if not parsed.ok:
         known = command_hits(parsed.words, ctx) if parsed.words else None
         hits.extend(known if known is not None else [_unparsed(st.sql, parsed)])
+        _track_words(parsed.words, ctx)
     for node in parsed.expressions:
         for check in CHECKS:
             hits.extend(check(node, ctx))
@@ -121,6 +122,20 @@ def _track(node: exp.Expression, ctx: RuleContext) -> None:
                     made.add(f"->{table_name(action.this)}")  # a rebuild: see _rebuilt
             elif isinstance(action, exp.ColumnDef) and isinstance(made, set):
                 made.add(f"{table}.{action.name.lower()}")
+
+
+def _track_words(words: tuple[str, ...], ctx: RuleContext) -> None:
+    """A CREATE TABLE the parser cannot read still creates its table (its name is a token)."""
+    if words[:2] != ("CREATE", "TABLE"):
+        return
+    rest = words[2:]
+    if rest[:3] == ("IF", "NOT", "EXISTS"):
+        rest = rest[3:]
+    if rest:
+        name = rest[2].lower() if len(rest) > 2 and rest[1] == "." else rest[0].lower()
+        ctx.created.add(name)  # type: ignore[attr-defined]
+        if isinstance(ctx.made, set):
+            ctx.made.add(name)
 
 
 def _finding(m: Migration, kind: str, st: Statement, hit: Hit, sizes: Mapping[str, int],
