@@ -93,7 +93,11 @@ def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
         _track_words(parsed.words, ctx)
     for node in parsed.expressions:
         for check in CHECKS:
-            hits.extend(check(node, ctx))
+            try:
+                hits.extend(check(node, ctx))
+            except Exception as exc:  # a tree of a shape no rule expected: say so, never crash lint
+                hits.append(Hit("unparsed", "info", f"lint could not analyse this statement "
+                                f"({check.__name__}: {type(exc).__name__})", "review it by hand"))
         _track(node, ctx)
     return hits
 
