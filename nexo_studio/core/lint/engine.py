@@ -61,7 +61,7 @@ def lint_migration(m: Migration, dialect: str, created: set[str],
         out.extend(_finding(m, "up", st, hit, sizes or {}, allow) for hit in statement_hits(st, up))
     out = [_rebuilt(f, made) for f in out]
     # `down` may drop what `up` made without a word (undoing is expected to); the rest is info
-    down = RuleContext(dialect, m.transaction, set(created), frozenset())
+    down = RuleContext(dialect, m.transaction, set(created), set())
     for st in m.statements("down", dialect):
         out.extend(_finding(m, "down", st, hit, sizes or {}, allow)
                    for hit in statement_hits(st, down) if not _undoes(hit, made))
