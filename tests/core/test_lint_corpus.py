@@ -146,6 +146,7 @@ NEAR_MISS: dict[str, list[tuple[str, str]]] = {
         "SET FOREIGN_KEY_CHECKS = 0", "ALTER TABLE users ALTER COLUMN email SET DEFAULT ''",
         "CREATE TABLE orgs (id INT PRIMARY KEY) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
         "INSERT INTO users (id) VALUES (1)", "CREATE PROCEDURE p() BEGIN SELECT 1; END",
+        "DROP TEMPORARY TABLE IF EXISTS tmp_users", "UPDATE users SET active = 0 ORDER BY id LIMIT 500",
     ]],
     "sqlite": [(s, "per-migration") for s in [
         "DROP INDEX ix", "DROP VIEW v", "DROP TRIGGER tr", "CREATE INDEX ix ON users (email)",

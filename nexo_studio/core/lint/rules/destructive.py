@@ -33,7 +33,7 @@ def drop(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
             name = (t.db or t.name) if isinstance(t, exp.Table) else t.sql()
             yield Hit("drop_schema", "error", f"DROP {kind} `{name}` deletes every object and row in it",
                       "move what must stay first, back it up, and drop it in a later release")
-    elif kind == "TABLE":
+    elif kind == "TABLE" and not node.args.get("temporary"):  # a session's temporary table holds nothing lasting
         for t in node.args.get("tables") or ():
             name = table_name(t)
             if name in ctx.created:
