@@ -23,7 +23,7 @@ from .parser import build_parser
 __all__ = ["COMMANDS", "build_parser", "entry", "main"]
 
 #: commands that change nothing (SPEC §2): they build their data once, print it and end
-READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph"}
+READ_ONLY_COMMANDS = {"status", "validate", "plan", "history", "graph", "lint"}
 
 
 @contextlib.contextmanager

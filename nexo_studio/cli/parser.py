@@ -141,4 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     av.add_argument("report", nargs="?", type=Path, help="an exported JSON report to check instead")
 
     cmd("graph", "print the dependency graph as Graphviz DOT")
+
+    p = cmd("lint", "report risky statements (drops, locks, rewrites) with the safer way; exit 1 on errors", True)
+    p.add_argument("ids", nargs="*", metavar="ID", help="lint only these migrations (default: all)")
+    p.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql", "mariadb", "mssql"],
+                   help="lint for this dialect without connecting (default: the database's, with row estimates)")
     return parser

@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from ..context import Context
 from .admin import cmd_audit, cmd_backup, cmd_baseline, cmd_export, cmd_new, cmd_repair, cmd_restore
+from .lint import cmd_lint
 from .operations import cmd_deploy, cmd_rollback
 from .query import cmd_graph, cmd_history, cmd_plan, cmd_status, cmd_validate
 
@@ -14,5 +15,5 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "status": cmd_status, "validate": cmd_validate, "plan": cmd_plan, "deploy": cmd_deploy,
     "rollback": cmd_rollback, "history": cmd_history, "backup": cmd_backup, "restore": cmd_restore,
     "repair": cmd_repair, "baseline": cmd_baseline, "export": cmd_export, "new": cmd_new,
-    "audit": cmd_audit, "graph": cmd_graph,
+    "audit": cmd_audit, "graph": cmd_graph, "lint": cmd_lint,
 }
