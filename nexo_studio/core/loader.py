@@ -5,14 +5,12 @@ line, reason) on the first problem; ``load_project`` loads a folder, collecting 
 bad file and reporting (not rejecting) files that share a version -- the validator turns those
 into findings.
 
-SQL files: a header of ``-- key: value`` lines (``description``, ``depends``, ``transaction``,
-``tags``), then sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each
-optionally followed by a dialect. Before the first marker only the header, blank lines and
-comments may appear. Every ``-- key: value`` line before the first marker whose key is known
-counts as a header line; an unknown key is an error in the leading block of such lines and a
-plain comment after it. ``depends`` and ``tags`` may be repeated (their lists add up);
-``description`` and ``transaction`` may not. ``up`` must exist for every dialect (a generic
-``-- +up`` or one variant per dialect) and no ``up`` may be empty.
+SQL files: a header of ``-- key: value`` lines (see :mod:`nexo_studio.core.header`: every
+``-- word:`` line before the first marker is a header line, an unknown key an error), then
+sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each optionally
+followed by a dialect. Before the first marker only the header, blank lines and comments may
+appear. ``up`` must exist for every dialect (a generic ``-- +up`` or one variant per dialect)
+and no ``up`` may be empty.
 
 Python files: metadata is read with :mod:`ast`; the module is never imported here.
 """
@@ -36,6 +34,8 @@ from nexo_studio.core.model import (
     canonical_dialect,
     has_code,
 )
+from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
+from nexo_studio.core.header import parse_header as _parse_header
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -48,8 +48,8 @@ __all__ = [
 ]
 
 MAX_FILE_SIZE = 16 * 1024 * 1024
-HEADER_KEYS = ("description", "depends", "transaction", "tags")
-TRANSACTION_MODES = ("per-migration", "none")
+#: module-level names read from a Python migration (SQL headers: ``header.HEADER_KEYS``)
+PY_KEYS = ("description", "depends", "transaction", "tags")
 PY_FUNCTIONS = ("up", "down", "verify")
 
 _BOM = b"\xef\xbb\xbf"
@@ -64,20 +64,7 @@ _FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0
 # searched in "\n" + text, so that a literal "\n" starts the regex (fast) and marks the line start
 _MARKER = re.compile(r"\n[ \t]*--[ \t]*\+(?=[A-Za-z])([^\n]*)")
 _MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
-# a header of nothing but `-- key: value` lines with known keys, and blank lines
-_PLAIN_HEADER = re.compile(
-    r"(?:[ \t]*--[ \t]*(?:description|depends|transaction|tags)[ \t]*:[^\n]*\n|[ \t]*\n)*+\Z"
-)
-_PLAIN_HEADER_ITEM = re.compile(
-    r"^[ \t]*--[ \t]*(description|depends|transaction|tags)[ \t]*:([^\n]*)", re.M
-)
-_ID_PATTERN = rf"{VERSION_PATTERN}_{NAME_PATTERN}"
-_ID_IN_TEXT = re.compile(_ID_PATTERN)
-# a whole well-formed `depends` value: ids separated by commas, or nothing
-_DEPENDS_VALUE = re.compile(rf"[ \t]*(?:{_ID_PATTERN}[ \t]*(?:,[ \t]*{_ID_PATTERN}[ \t]*)*)?\r?")
 _PLAIN_MARKERS = {kind: (kind, None) for kind in SECTION_KINDS}
-_HEADER = re.compile(r"--[ \t]*([A-Za-z][\w-]*)[ \t]*:(.*)")
-_SQL_TEXT = re.compile(r"^[ \t]*+(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
 
 
 @dataclass(frozen=True)
@@ -288,6 +275,8 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
         depends=header.get("depends", ()),
         transaction=header.get("transaction", "per-migration"),
         tags=header.get("tags", ()),
+        origin=header.get("origin", ""),
+        lint_allow=header.get("lint", ()),
         sections=tuple(sections),
         py_functions=frozenset(),
         source=source,
@@ -317,112 +306,6 @@ def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
     return kind, dialect
 
 
-def _parse_header(path: Path, text: str) -> dict:
-    """Header values from the text before the first marker; anything there that is not a
-    header line, a comment or blank is an error."""
-    # the common case: every line a well-formed `-- key: value` with a known key (one line
-    # per item when there are as many items as lines), or those and blank lines
-    items = _PLAIN_HEADER_ITEM.findall(text)
-    if len(items) == text.count("\n") or _PLAIN_HEADER.match(text):
-        values = _plain_header_values(items)
-        if values is not None:
-            return values
-    if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
-        from nexo_studio.core.splitter import split_sql  # rare: not loaded for plain headers
-
-        stray = split_sql(text, None)
-        if stray:
-            raise MigrationFileError(
-                path, stray[0].line, "SQL before the first section marker (-- +up)"
-            )
-    values: dict = {}
-    depends: list[str] = []
-    tags: list[str] = []
-    leading = True  # in the leading block of `-- key: value` lines
-    started = False
-    for number, raw in enumerate(text.split("\n"), 1):
-        stripped = raw.strip()
-        if not stripped:
-            leading = leading and not started
-            continue
-        started = True
-        match = _HEADER.match(stripped) if stripped.startswith("--") else None
-        if match is None:
-            leading = False
-            continue
-        key, value = match.group(1).lower(), match.group(2).strip()
-        if key not in HEADER_KEYS:
-            if leading:
-                raise MigrationFileError(
-                    path, number,
-                    f"unknown header key '{match.group(1)}' (allowed: {', '.join(HEADER_KEYS)})",
-                )
-            continue
-        if key == "depends":
-            depends.extend(_parse_depends(path, number, value))
-        elif key == "tags":
-            tags.extend(t.strip() for t in value.split(",") if t.strip())
-        elif key in values:
-            raise MigrationFileError(path, number, f"duplicate header key '{key}'")
-        elif key == "transaction":
-            mode = value.lower()
-            if mode not in TRANSACTION_MODES:
-                raise MigrationFileError(
-                    path, number,
-                    f"bad transaction value '{value}' (allowed: {', '.join(TRANSACTION_MODES)})",
-                )
-            values[key] = mode
-        else:
-            values[key] = value
-    if depends:
-        values["depends"] = tuple(dict.fromkeys(depends))
-    if tags:
-        values["tags"] = tuple(dict.fromkeys(tags))
-    return values
-
-
-def _plain_header_values(items: list[tuple[str, str]]) -> dict | None:
-    """Values of header items, or None when one needs the slow path (which finds its line)."""
-    values: dict = {}
-    for key, value in items:
-        if key == "depends":
-            if _DEPENDS_VALUE.fullmatch(value) is None:
-                return None
-            values["depends"] = values.get("depends", []) + _ID_IN_TEXT.findall(value)
-        elif key == "tags":
-            values["tags"] = values.get("tags", []) + [
-                t for t in (t.strip() for t in value.split(",")) if t
-            ]
-        elif key in values:
-            return None
-        else:
-            value = value.strip()
-            if key == "transaction" and value not in TRANSACTION_MODES:
-                return None
-            values[key] = value
-    for key in ("depends", "tags"):
-        if key in values:
-            if values[key]:
-                values[key] = tuple(dict.fromkeys(values[key]))
-            else:
-                del values[key]
-    return values
-
-
-def _parse_depends(path: Path, line: int | None, value: str) -> list[str]:
-    if not value.strip():
-        return []
-    entries = [entry.strip() for entry in value.split(",")]
-    for entry in entries:
-        if not ID_RE.match(entry):
-            raise MigrationFileError(
-                path, line,
-                f"malformed depends entry '{entry}' (expected migration ids such as"
-                " 2025.01.26.093000_initial_schema, separated by commas)",
-            )
-    return entries
-
-
 # --- Python migrations ---------------------------------------------------------------------------
 
 
@@ -450,7 +333,7 @@ def _parse_py(path: Path, version: str, name: str, source: str) -> Migration:
                         raise MigrationFileError(
                             path, node.lineno, f"{bound} must be defined with `def {bound}(conn):`"
                         )
-                    if bound in HEADER_KEYS:
+                    if bound in PY_KEYS:
                         if not isinstance(target, ast.Name) or isinstance(node, ast.AugAssign):
                             raise MigrationFileError(
                                 path, node.lineno, f"{bound} must be assigned a literal value"
@@ -460,7 +343,7 @@ def _parse_py(path: Path, version: str, name: str, source: str) -> Migration:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                if bound in PY_FUNCTIONS or bound in HEADER_KEYS:
+                if bound in PY_FUNCTIONS or bound in PY_KEYS:
                     raise MigrationFileError(
                         path, node.lineno, f"{bound} must be defined in the migration itself"
                     )

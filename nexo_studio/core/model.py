@@ -97,6 +97,10 @@ class Migration:
     depends: tuple[str, ...] = ()
     transaction: TransactionMode = "per-migration"
     tags: tuple[str, ...] = ()
+    #: ``-- origin:`` header (free text written by ``nexo import``)
+    origin: str = ""
+    #: ``-- lint: allow CODE "reason"`` headers: (code, reason) pairs, in file order
+    lint_allow: tuple[tuple[str, str], ...] = ()
     #: SQL sections (empty for Python migrations)
     sections: tuple[Section, ...] = ()
     #: Python migrations: which of up/down/verify the module defines
