@@ -8,8 +8,9 @@ into findings.
 SQL files: a header of ``-- key: value`` lines (see :mod:`nexo_studio.core.header`: every
 ``-- word:`` line before the first marker is a header line, an unknown key an error), then
 sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each optionally
-followed by a dialect. Before the first marker only the header, blank lines and comments may
-appear. ``up`` must exist for every dialect (a generic ``-- +up`` or one variant per dialect)
+followed by a dialect (a marker-looking line inside a string, quoted identifier, block comment
+or dollar body of the section before it is text: ``_real_markers``). Before the first marker
+only the header, blank lines and comments may appear. ``up`` must exist for every dialect (a generic ``-- +up`` or one variant per dialect)
 and no ``up`` may be empty.
 
 Python files: metadata is read with :mod:`ast`; the module is never imported here.
@@ -35,6 +36,7 @@ from nexo_studio.core.model import (
     has_code,
 )
 from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
+from nexo_studio.core.splitter import AGREED_AND_CLOSED, open_constructs
 from nexo_studio.core.header import parse_header as _parse_header
 from nexo_studio.errors import MigrationFileError
 
@@ -224,6 +226,8 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
     markers = [(m.start(), m.end() - 1, m.group(1)) for m in _MARKER.finditer("\n" + text)]
     if not markers:
         raise MigrationFileError(path, None, "no -- +up section")
+    if len(markers) > 1:
+        markers = _real_markers(path, text, markers)
 
     header = _parse_header(path, text[: markers[0][0]])
 
@@ -281,6 +285,50 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
         py_functions=frozenset(),
         source=source,
     )
+
+
+def _real_markers(path: Path, text: str, markers: list) -> list:
+    """The marker lines that are markers: not inside a string, quoted identifier, block comment
+    or dollar-quoted body of the section before them, by the lexical rules of the dialects
+    that section is sent to (a generic one: every dialect without its own variant). Where
+    those dialects disagree, the file is ambiguous: an error naming the line."""
+    if len(markers) == 2:  # the common case: up and down, every dialect reading up alike
+        if AGREED_AND_CLOSED.fullmatch(text, markers[0][1] + 1, markers[1][0]):
+            return markers
+    elif all(AGREED_AND_CLOSED.fullmatch(text, markers[i][1] + 1, markers[i + 1][0])
+             for i in range(len(markers) - 1)):
+        return markers
+    loose = [_loose_marker(marker) for _, _, marker in markers]
+    variants = set(loose)
+    kept = [0]
+    for index in range(1, len(markers)):
+        current = kept[-1]
+        kind, dialect = loose[current]
+        dialects = [dialect] if dialect else [d for d in DIALECTS if (kind, d) not in variants]
+        body = text[markers[current][1] + 1: markers[index][0]]
+        found = open_constructs(body, dialects or [None])
+        inside = sorted(d for d, construct in found.items() if construct)
+        if not inside:
+            kept.append(index)
+        elif len(inside) < len(found):
+            outside = sorted(d for d, construct in found.items() if not construct)
+            raise MigrationFileError(
+                path, text.count("\n", 0, markers[index][0]) + 1,
+                f"'-- +{markers[index][2].strip()}' is inside a {found[inside[0]]} on"
+                f" {', '.join(inside)} but a section marker on {', '.join(outside)}: close the"
+                f" {found[inside[0]]} unambiguously, or give {', '.join(inside)} a section of"
+                " its own",
+            )
+    return [markers[index] for index in kept]
+
+
+def _loose_marker(marker: str) -> tuple[str, str | None]:
+    """(kind, dialect) of a marker line, or ("", None): `_parse_marker` reports it later."""
+    match = _MARKER_BODY.fullmatch(marker.rstrip())
+    if match is None:
+        return "", None
+    dialect = match.group(2)
+    return match.group(1).lower(), canonical_dialect(dialect.lower()) if dialect else None
 
 
 def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:

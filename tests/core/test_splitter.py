@@ -545,3 +545,50 @@ def test_mariadb_executable_comments_are_code_and_a_section_of_them_is_not_empty
     assert sqls(text, "mysql") == ["/*M!100100 SET @a = 1 */", "/*!40101 SET @b = 2 */"]
     assert has_code("/*!40000 INSERT INTO t VALUES (1) */;\n")
     assert not has_code("/* plain */;\n")
+
+
+# --- what a text leaves open (section markers inside strings, issue item 13) -------------------
+
+from nexo_studio.core.splitter import (  # noqa: E402
+    AGREED_AND_CLOSED,
+    _open_construct_scan,
+    open_construct,
+    open_constructs,
+)
+
+_HAZARDS = st.lists(
+    st.sampled_from([*"ab ;'\"`[]$-/*#\\\nEq", "$$", "$q$", "/*", "*/", "--", "-- ", "E'"]),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_HAZARDS, st.sampled_from(ALL))
+def test_property_open_construct_agrees_with_the_splitter(text, dialect):
+    """Closed at the end of the text exactly when a statement after it is split off alone."""
+    statements = split_sql(text + "\n;SELECT 99;", dialect)
+    closed = bool(statements) and statements[-1].sql == "SELECT 99"
+    assert (open_construct(text, dialect) is None) == closed
+    assert (_open_construct_scan(text, dialect) is None) == closed
+
+
+@settings(max_examples=600, deadline=None)
+@given(_HAZARDS)
+def test_property_agreed_and_closed_fast_path_is_closed_on_every_dialect(text):
+    found = open_constructs(text, ALL)
+    if AGREED_AND_CLOSED.fullmatch(text):
+        assert set(found.values()) == {None}
+    assert found == {d: _open_construct_scan(text, d) for d in ALL}
+
+
+def test_open_construct_names_what_is_open():
+    assert open_construct("SELECT 'a\n", None) == "string"
+    assert open_construct("SELECT 'it\\'s\n", "mysql") == "string"
+    assert open_construct("SELECT 'it\\'s\n", "postgresql") is None
+    assert open_construct("/* a /* b */\n", "postgresql") == "block comment"
+    assert open_construct("/* a /* b */\n", "sqlite") is None
+    assert open_construct("AS $body$ x\n", "postgresql") == "dollar-quoted body"
+    assert open_construct("AS $body$ x\n", "mysql") is None
+    assert open_construct("SELECT [a\n", "mssql") == "quoted identifier"
+    assert open_construct("SELECT 1 --x '\n", "mysql") == "string"
+    assert open_construct("SELECT 1 --x '\n", "sqlite") is None

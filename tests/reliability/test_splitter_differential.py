@@ -331,3 +331,19 @@ def test_nested_block_comments_in_a_generic_section_on_postgresql(make_db, tmp_p
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert _count(url, "t") == 1
+
+
+@pytest.mark.parametrize("server", ["sqlite", "postgresql", "mysql"])
+def test_a_marker_line_inside_a_string_is_deployed_as_text(make_db, tmp_path, server):
+    url = make_db(server)
+    body = "A migration file:\n-- +down\nDROP TABLE docs;\n"
+    result = _migrate(
+        tmp_path, url,
+        f"CREATE TABLE docs (body TEXT);\nINSERT INTO docs VALUES ('{body}');\n"
+        "-- +down\nDROP TABLE docs;\n",
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT body FROM docs").scalars().all() == [body]
+    engine.dispose()
