@@ -47,9 +47,9 @@ def parse_header(path: Path, text: str) -> dict:
     # per item when there are as many items as lines), or those and blank lines
     items = _PLAIN_HEADER_ITEM.findall(text)
     if len(items) == text.count("\n") or _PLAIN_HEADER.match(text):
-        values = _plain_header_values(items)
-        if values is not None:
-            return values
+        plain = _plain_header_values(items)
+        if plain is not None:
+            return plain
     if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
         from nexo_studio.core.splitter import split_sql  # rare: not loaded for plain headers
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nexo_studio.core.model import (
+    AGREED_AND_CLOSED,
     DIALECTS,
     ID_RE,
     NAME_PATTERN,
@@ -36,8 +37,8 @@ from nexo_studio.core.model import (
     has_code,
 )
 from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
-from nexo_studio.core.splitter import AGREED_AND_CLOSED, open_constructs
 from nexo_studio.core.header import parse_header as _parse_header
+from nexo_studio.core.lexer import open_constructs
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -298,26 +299,28 @@ def _real_markers(path: Path, text: str, markers: list) -> list:
     elif all(AGREED_AND_CLOSED.fullmatch(text, markers[i][1] + 1, markers[i + 1][0])
              for i in range(len(markers) - 1)):
         return markers
+
     loose = [_loose_marker(marker) for _, _, marker in markers]
     variants = set(loose)
     kept = [0]
     for index in range(1, len(markers)):
         current = kept[-1]
         kind, dialect = loose[current]
-        dialects = [dialect] if dialect else [d for d in DIALECTS if (kind, d) not in variants]
-        body = text[markers[current][1] + 1: markers[index][0]]
-        found = open_constructs(body, dialects or [None])
-        inside = sorted(d for d, construct in found.items() if construct)
+        dialects: list[str | None] = (
+            [dialect] if dialect else [d for d in DIALECTS if (kind, d) not in variants] or [None]
+        )
+        found = open_constructs(text[markers[current][1] + 1: markers[index][0]], dialects)
+        inside = [str(d) for d in dialects if found[d]]
         if not inside:
             kept.append(index)
-        elif len(inside) < len(found):
-            outside = sorted(d for d, construct in found.items() if not construct)
+        elif len(inside) < len(dialects):
+            outside = [str(d) for d in dialects if not found[d]]
+            construct = next(c for c in found.values() if c)
             raise MigrationFileError(
                 path, text.count("\n", 0, markers[index][0]) + 1,
-                f"'-- +{markers[index][2].strip()}' is inside a {found[inside[0]]} on"
+                f"'-- +{markers[index][2].strip()}' is inside a {construct} on"
                 f" {', '.join(inside)} but a section marker on {', '.join(outside)}: close the"
-                f" {found[inside[0]]} unambiguously, or give {', '.join(inside)} a section of"
-                " its own",
+                f" {construct} unambiguously, or give {', '.join(inside)} a section of its own",
             )
     return [markers[index] for index in kept]
 

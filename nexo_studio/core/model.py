@@ -155,6 +155,14 @@ class Migration:
 _COMMENTS = re.compile(r"--[^\n]*|/\*(?!M?!).*?(?:\*/|$)|[\s;]+", re.DOTALL)
 
 
+# Text every dialect's lexer reads alike (no backslash, `#`, `$`, `[`, backtick, `/*`, and `--`
+# only before a blank), with every quote closed: one C-speed fullmatch. The loader uses it to
+# know, without loading the splitter, that a marker line after such text is a marker.
+AGREED_AND_CLOSED = re.compile(
+    r"""(?:[^'"\-\\#$\[`/]++|'[^'\\]*+'|"[^"\\]*+"|--(?=[ \t\r\n])[^\n]*+|-(?!-)|/(?!\*))*+"""
+)
+
+
 def has_code(text: str) -> bool:
     """Whether a section holds anything but comments, whitespace and semicolons. Cheap; a
     string that merely looks like a comment start can only make this say True, never hide code."""

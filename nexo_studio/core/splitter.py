@@ -69,12 +69,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from nexo_studio.core.lexer import BACKTICK_DIALECTS, MYSQL_DASHES, WORD_CHAR, token_regex
 from nexo_studio.core.model import Statement, canonical_dialect
 
 __all__ = ["split_sql"]
 
 _NON_SPACE = re.compile(r"\S")
-_WORD_CHAR = re.compile(r"[\w$]")
 # whitespace and comments, matched possessively: no backtracking into `-- ----` lines
 _SKIP = r"(?:\s|--[^\n]*+|/\*.*?\*/)*+"
 # after BEGIN: a transaction start, not a block
@@ -93,46 +93,6 @@ _ROUTINE_WORD = re.compile(r"(?<![\w$])(?:TRIGGER|PROCEDURE|PROC|FUNCTION|EVENT)
 _BLOCK_FIRST_WORDS = frozenset({"BEGIN", "IF", "WHILE"})
 _ROUTINE_FIRST_WORDS = frozenset({"CREATE", "ALTER"})
 _GO_LINE = re.compile(r"^[ \t]*GO[ \t]*\r?$", re.I | re.M)
-
-
-# which quotes and comments each dialect's lexer knows (None: a generic section read alone)
-_BACKTICK_DIALECTS = (None, "sqlite", "mysql")
-_BRACKET_DIALECTS = (None, "sqlite", "mssql")
-_DOLLAR_DIALECTS = (None, "postgresql")
-# MySQL/MariaDB: `--` opens a comment only before a space or control character (server lexer)
-_MYSQL_DASHES = r"--(?=[\x00-\x20]|\Z)"
-
-
-@lru_cache(maxsize=256)
-def _token_regex(
-    dialect: str | None, delimiter: str, go: bool, keywords: bool, directive: bool
-) -> re.Pattern[str]:
-    """The regex that finds the next token that matters.
-
-    Branches start with a literal character and carry no named group, so that the regex
-    engine can skip to candidate characters quickly; the scanner dispatches on the first
-    character. Only the rare line-anchored branches (``GO``, ``DELIMITER``) are named."""
-    parts = ["'", '"', r"/\*", _MYSQL_DASHES + r"|\#" if dialect == "mysql" else "--"]
-    if dialect in _BACKTICK_DIALECTS:
-        parts.append("`")
-    if dialect in _BRACKET_DIALECTS:
-        parts.append(r"\[")
-    if go:
-        parts.append(r"(?P<go>^[ \t]*(?i:GO)[ \t]*\r?$)")
-    else:
-        parts.append(re.escape(delimiter))
-        if directive:
-            parts.append(r"(?P<directive>^[ \t]*(?i:DELIMITER)[ \t]+(?P<value>\S+)[ \t]*\r?$)")
-        if delimiter == ";":
-            if dialect in _DOLLAR_DIALECTS:
-                parts.append(_DOLLAR_QUOTE)
-            if keywords:
-                parts.append(r"\b(?i:BEGIN|END|CASE)\b")
-    return re.compile("|".join(parts), re.M)
-
-
-# PostgreSQL dollar quote: `$$` or `$tag$`, tag letters (any non-ASCII too), digits, `_`
-_DOLLAR_QUOTE = r"\$(?:[A-Za-z_\x80-\U0010ffff][A-Za-z0-9_\x80-\U0010ffff]*)?\$"
 
 
 def split_sql(text: str, dialect: str | None, first_line: int = 1) -> list[Statement]:
@@ -179,8 +139,8 @@ def _split_plain(text: str, first_line: int) -> list[Statement]:
 def _chunk_regexes(dialect: str | None) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """(one statement, leading blanks and comments) on ``dialect``: backticks quote only where
     that dialect's lexer says so, and MySQL's ``--`` needs a space or control character after."""
-    dashes = _MYSQL_DASHES if dialect == "mysql" else "--"
-    if dialect in _BACKTICK_DIALECTS:
+    dashes = MYSQL_DASHES if dialect == "mysql" else "--"
+    if dialect in BACKTICK_DIALECTS:
         chunk = r"""(?:[^;'"`-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|`[^`]*+(?:`|\Z)|"""
     else:
         chunk = r"""(?:[^;'"-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|"""
@@ -215,7 +175,7 @@ def _scan(
     nested_comments = dialect in ("postgresql", "mssql")
     bang_is_code = dialect in (None, "mysql")  # `/*!…*/`, MariaDB `/*M!…*/`: code
     delimiter = ";"
-    regex = _token_regex(dialect, delimiter, go, keywords, directive)
+    regex = token_regex(dialect, delimiter, go, keywords, directive)
     end_of_text = len(text)
     pos = 0  # scanning position
     code = -1  # where the current statement's code starts (-1: nothing but comments yet)
@@ -251,14 +211,14 @@ def _scan(
                 pos = match.start("value")
                 continue
             delimiter = match.group("value")
-            regex = _token_regex(dialect, delimiter, go, keywords, directive)
+            regex = token_regex(dialect, delimiter, go, keywords, directive)
             depth = 0
         elif char == "'":
             if code < 0:
                 code = start
             escapes = backslash or (
                 e_strings and start > 0 and text[start - 1] in "eE"
-                and (start < 2 or not _WORD_CHAR.match(text, start - 2))
+                and (start < 2 or not WORD_CHAR.match(text, start - 2))
             )
             pos = _end_of_quoted(text, pos, "'", escapes)
         elif char == '"' or char == "`" or char == "[":
@@ -276,7 +236,7 @@ def _scan(
                 code = start
             pos = _end_of_block_comment(text, pos, nested_comments)
         elif char == "$":
-            if start and _WORD_CHAR.match(text, start - 1):  # part of a name such as a$b$
+            if start and WORD_CHAR.match(text, start - 1):  # part of a name such as a$b$
                 pos = start + 1
                 continue
             if code < 0:
@@ -353,103 +313,4 @@ def _end_of_block_comment(text: str, pos: int, nested: bool) -> int:
         else:
             level -= 1
             pos = close + 2
-    return pos
-
-
-# --- what is left open at the end of a text (section markers inside strings) -------------------
-
-# where a dialect's strings, quoted identifiers, comments and dollar quotes may disagree
-_DIALECT_HAZARD = re.compile(r"[\\#$\[`]|/\*|--(?![ \t\r\n])")
-# the rules every dialect shares: `'…'`, `"…"` (no backslash escapes), `--` comments
-_BALANCED = re.compile(r"""(?:[^'"-]++|'[^']*+'|"[^"]*+"|--[^\n]*+|-)*+""")
-# text every dialect reads alike, every quote closed: one C-speed fullmatch (loader, markers)
-AGREED_AND_CLOSED = re.compile(
-    r"""(?:[^'"\-\\#$\[`/]++|'[^'\\]*+'|"[^"\\]*+"|--(?=[ \t\r\n])[^\n]*+|-(?!-)|/(?!\*))*+"""
-)
-_OPEN_NAMES = {"'": "string", '"': "quoted identifier or string", "`": "quoted identifier",
-               "[": "quoted identifier", "/": "block comment", "$": "dollar-quoted body"}
-
-
-def open_constructs(text: str, dialects: list[str | None]) -> dict[str | None, str | None]:
-    """``open_construct`` on each of ``dialects`` (one pass when their rules agree on it)."""
-    if _DIALECT_HAZARD.search(text) is None:
-        found = open_construct(text, None)
-        return dict.fromkeys(dialects, found)
-    return {dialect: open_construct(text, dialect) for dialect in dialects}
-
-
-def open_construct(text: str, dialect: str | None) -> str | None:
-    """What ``text`` leaves open at its end on ``dialect`` -- "string", "block comment",
-    "dollar-quoted body", … -- or None when every string, identifier and comment is closed
-    (so a line after it is code, where a section marker is a marker)."""
-    if _DIALECT_HAZARD.search(text) is None:  # the common case: one C-speed match
-        if _BALANCED.fullmatch(text):
-            return None
-        return "quoted identifier or string" if _unclosed_is_double(text) else "string"
-    return _open_construct_scan(text, canonical_dialect(dialect.lower()) if dialect else None)
-
-
-def _open_construct_scan(text: str, dialect: str | None) -> str | None:
-    regex = _token_regex(dialect, ";", False, False, False)
-    pos, end = 0, len(text)
-    while True:
-        match = regex.search(text, pos)
-        if match is None:
-            return None
-        start, pos = match.start(), match.end()
-        char = text[start]
-        if char in "'\"`[":
-            escapes = dialect == "mysql" and char != "`" or (
-                char == "'" and dialect in (None, "postgresql") and start > 0
-                and text[start - 1] in "eE" and (start < 2 or not _WORD_CHAR.match(text, start - 2))
-            )
-            pos = _closed_quote(text, pos, "]" if char == "[" else char, escapes)
-        elif char == "-" or char == "#":
-            newline = text.find("\n", pos)
-            pos = end if newline < 0 else newline + 1
-            continue
-        elif char == "/":
-            pos = _closed_block_comment(text, pos, dialect in ("postgresql", "mssql"))
-        elif char == "$":
-            if start and _WORD_CHAR.match(text, start - 1):
-                pos = start + 1
-                continue
-            close = text.find(match.group(), pos)
-            pos = -1 if close < 0 else close + len(match.group())
-        if pos < 0:
-            return _OPEN_NAMES[char]
-
-
-def _unclosed_is_double(text: str) -> bool:
-    """On text ``_BALANCED`` stops short of: is the open quote a ``"``?"""
-    stop = _BALANCED.match(text).end()
-    return text.startswith('"', stop)
-
-
-def _closed_quote(text: str, pos: int, closer: str, backslash: bool) -> int:
-    """Position just past the closing quote of a run starting at ``pos``; -1 if none."""
-    while True:
-        close = text.find(closer, pos)
-        if close < 0:
-            return -1
-        if backslash:
-            escape = text.find("\\", pos, close)
-            if escape >= 0:
-                pos = escape + 2
-                continue
-        return close + 1
-
-
-def _closed_block_comment(text: str, pos: int, nested: bool) -> int:
-    """Position just past the ``*/`` closing a comment opened before ``pos``; -1 if none."""
-    level = 1
-    while level:
-        close = text.find("*/", pos)
-        if close < 0:
-            return -1
-        opener = text.find("/*", pos, close) if nested else -1
-        if opener >= 0:
-            level, pos = level + 1, opener + 2
-        else:
-            level, pos = level - 1, close + 2
     return pos

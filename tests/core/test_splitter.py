@@ -549,12 +549,8 @@ def test_mariadb_executable_comments_are_code_and_a_section_of_them_is_not_empty
 
 # --- what a text leaves open (section markers inside strings, issue item 13) -------------------
 
-from nexo_studio.core.splitter import (  # noqa: E402
-    AGREED_AND_CLOSED,
-    _open_construct_scan,
-    open_construct,
-    open_constructs,
-)
+from nexo_studio.core.lexer import _open_construct_scan, open_construct, open_constructs  # noqa: E402
+from nexo_studio.core.model import AGREED_AND_CLOSED  # noqa: E402
 
 _HAZARDS = st.lists(
     st.sampled_from([*"ab ;'\"`[]$-/*#\\\nEq", "$$", "$q$", "/*", "*/", "--", "-- ", "E'"]),
