@@ -97,10 +97,6 @@ class Migration:
     depends: tuple[str, ...] = ()
     transaction: TransactionMode = "per-migration"
     tags: tuple[str, ...] = ()
-    #: ``-- origin:`` header (free text written by ``nexo import``)
-    origin: str = ""
-    #: ``-- lint: allow CODE "reason"`` headers: (code, reason) pairs, in file order
-    lint_allow: tuple[tuple[str, str], ...] = ()
     #: SQL sections (empty for Python migrations)
     sections: tuple[Section, ...] = ()
     #: Python migrations: which of up/down/verify the module defines
@@ -108,6 +104,10 @@ class Migration:
     #: whole file text (used for the checksum of Python migrations and for display)
     source: str = field(default="", repr=False, compare=False)
     _checksums: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: ``-- origin:`` header (free text written by ``nexo import``)
+    origin: str = ""
+    #: ``-- lint: allow CODE "reason"`` headers: (code, reason) pairs, in file order
+    lint_allow: tuple[tuple[str, str], ...] = ()
 
     def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
         """The section used on ``dialect``: its variant if present, else the generic one."""
