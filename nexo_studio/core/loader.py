@@ -5,14 +5,13 @@ line, reason) on the first problem; ``load_project`` loads a folder, collecting 
 bad file and reporting (not rejecting) files that share a version -- the validator turns those
 into findings.
 
-SQL files: a header of ``-- key: value`` lines (``description``, ``depends``, ``transaction``,
-``tags``), then sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each
-optionally followed by a dialect. Before the first marker only the header, blank lines and
-comments may appear. Every ``-- key: value`` line before the first marker whose key is known
-counts as a header line; an unknown key is an error in the leading block of such lines and a
-plain comment after it. ``depends`` and ``tags`` may be repeated (their lists add up);
-``description`` and ``transaction`` may not. ``up`` must exist for every dialect (a generic
-``-- +up`` or one variant per dialect) and no ``up`` may be empty.
+SQL files: a header of ``-- key: value`` lines (see :mod:`nexo_studio.core.header`: every
+``-- word:`` line before the first marker is a header line, an unknown key an error), then
+sections opened by marker lines ``-- +up``/``-- +down``/``-- +verify``, each optionally
+followed by a dialect (a marker-looking line inside a string, quoted identifier, block comment
+or dollar body of the section before it is text: ``_real_markers``). Before the first marker
+only the header, blank lines and comments may appear. ``up`` must exist for every dialect (a generic ``-- +up`` or one variant per dialect)
+and no ``up`` may be empty.
 
 Python files: metadata is read with :mod:`ast`; the module is never imported here.
 """
@@ -26,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nexo_studio.core.model import (
+    AGREED_AND_CLOSED,
     DIALECTS,
     ID_RE,
     NAME_PATTERN,
@@ -36,6 +36,9 @@ from nexo_studio.core.model import (
     canonical_dialect,
     has_code,
 )
+from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
+from nexo_studio.core.header import parse_header as _parse_header
+from nexo_studio.core.lexer import open_constructs
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -48,8 +51,8 @@ __all__ = [
 ]
 
 MAX_FILE_SIZE = 16 * 1024 * 1024
-HEADER_KEYS = ("description", "depends", "transaction", "tags")
-TRANSACTION_MODES = ("per-migration", "none")
+#: module-level names read from a Python migration (SQL headers: ``header.HEADER_KEYS``)
+PY_KEYS = ("description", "depends", "transaction", "tags")
 PY_FUNCTIONS = ("up", "down", "verify")
 
 _BOM = b"\xef\xbb\xbf"
@@ -64,20 +67,7 @@ _FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0
 # searched in "\n" + text, so that a literal "\n" starts the regex (fast) and marks the line start
 _MARKER = re.compile(r"\n[ \t]*--[ \t]*\+(?=[A-Za-z])([^\n]*)")
 _MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
-# a header of nothing but `-- key: value` lines with known keys, and blank lines
-_PLAIN_HEADER = re.compile(
-    r"(?:[ \t]*--[ \t]*(?:description|depends|transaction|tags)[ \t]*:[^\n]*\n|[ \t]*\n)*+\Z"
-)
-_PLAIN_HEADER_ITEM = re.compile(
-    r"^[ \t]*--[ \t]*(description|depends|transaction|tags)[ \t]*:([^\n]*)", re.M
-)
-_ID_PATTERN = rf"{VERSION_PATTERN}_{NAME_PATTERN}"
-_ID_IN_TEXT = re.compile(_ID_PATTERN)
-# a whole well-formed `depends` value: ids separated by commas, or nothing
-_DEPENDS_VALUE = re.compile(rf"[ \t]*(?:{_ID_PATTERN}[ \t]*(?:,[ \t]*{_ID_PATTERN}[ \t]*)*)?\r?")
 _PLAIN_MARKERS = {kind: (kind, None) for kind in SECTION_KINDS}
-_HEADER = re.compile(r"--[ \t]*([A-Za-z][\w-]*)[ \t]*:(.*)")
-_SQL_TEXT = re.compile(r"^[ \t]*+(?!--|\r?$)", re.M)  # a line that is neither blank nor `--`
 
 
 @dataclass(frozen=True)
@@ -237,6 +227,8 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
     markers = [(m.start(), m.end() - 1, m.group(1)) for m in _MARKER.finditer("\n" + text)]
     if not markers:
         raise MigrationFileError(path, None, "no -- +up section")
+    if len(markers) > 1:
+        markers = _real_markers(path, text, markers)
 
     header = _parse_header(path, text[: markers[0][0]])
 
@@ -288,10 +280,58 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
         depends=header.get("depends", ()),
         transaction=header.get("transaction", "per-migration"),
         tags=header.get("tags", ()),
+        origin=header.get("origin", ""),
+        lint_allow=header.get("lint", ()),
         sections=tuple(sections),
         py_functions=frozenset(),
         source=source,
     )
+
+
+def _real_markers(path: Path, text: str, markers: list) -> list:
+    """The marker lines that are markers: not inside a string, quoted identifier, block comment
+    or dollar-quoted body of the section before them, by the lexical rules of the dialects
+    that section is sent to (a generic one: every dialect without its own variant). Where
+    those dialects disagree, the file is ambiguous: an error naming the line."""
+    if len(markers) == 2:  # the common case: up and down, every dialect reading up alike
+        if AGREED_AND_CLOSED.fullmatch(text, markers[0][1] + 1, markers[1][0]):
+            return markers
+    elif all(AGREED_AND_CLOSED.fullmatch(text, markers[i][1] + 1, markers[i + 1][0])
+             for i in range(len(markers) - 1)):
+        return markers
+
+    loose = [_loose_marker(marker) for _, _, marker in markers]
+    variants = set(loose)
+    kept = [0]
+    for index in range(1, len(markers)):
+        current = kept[-1]
+        kind, dialect = loose[current]
+        dialects: list[str | None] = (
+            [dialect] if dialect else [d for d in DIALECTS if (kind, d) not in variants] or [None]
+        )
+        found = open_constructs(text[markers[current][1] + 1: markers[index][0]], dialects)
+        inside = [str(d) for d in dialects if found[d]]
+        if not inside:
+            kept.append(index)
+        elif len(inside) < len(dialects):
+            outside = [str(d) for d in dialects if not found[d]]
+            construct = next(c for c in found.values() if c)
+            raise MigrationFileError(
+                path, text.count("\n", 0, markers[index][0]) + 1,
+                f"'-- +{markers[index][2].strip()}' is inside a {construct} on"
+                f" {', '.join(inside)} but a section marker on {', '.join(outside)}: close the"
+                f" {construct} unambiguously, or give {', '.join(inside)} a section of its own",
+            )
+    return [markers[index] for index in kept]
+
+
+def _loose_marker(marker: str) -> tuple[str, str | None]:
+    """(kind, dialect) of a marker line, or ("", None): `_parse_marker` reports it later."""
+    match = _MARKER_BODY.fullmatch(marker.rstrip())
+    if match is None:
+        return "", None
+    dialect = match.group(2)
+    return match.group(1).lower(), canonical_dialect(dialect.lower()) if dialect else None
 
 
 def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
@@ -315,112 +355,6 @@ def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
             f"unknown dialect '{match.group(2)}' in -- +{kind} (known: {', '.join(DIALECTS)})",
         )
     return kind, dialect
-
-
-def _parse_header(path: Path, text: str) -> dict:
-    """Header values from the text before the first marker; anything there that is not a
-    header line, a comment or blank is an error."""
-    # the common case: every line a well-formed `-- key: value` with a known key (one line
-    # per item when there are as many items as lines), or those and blank lines
-    items = _PLAIN_HEADER_ITEM.findall(text)
-    if len(items) == text.count("\n") or _PLAIN_HEADER.match(text):
-        values = _plain_header_values(items)
-        if values is not None:
-            return values
-    if _SQL_TEXT.search(text):  # something other than `--` lines: block comments, or SQL
-        from nexo_studio.core.splitter import split_sql  # rare: not loaded for plain headers
-
-        stray = split_sql(text, None)
-        if stray:
-            raise MigrationFileError(
-                path, stray[0].line, "SQL before the first section marker (-- +up)"
-            )
-    values: dict = {}
-    depends: list[str] = []
-    tags: list[str] = []
-    leading = True  # in the leading block of `-- key: value` lines
-    started = False
-    for number, raw in enumerate(text.split("\n"), 1):
-        stripped = raw.strip()
-        if not stripped:
-            leading = leading and not started
-            continue
-        started = True
-        match = _HEADER.match(stripped) if stripped.startswith("--") else None
-        if match is None:
-            leading = False
-            continue
-        key, value = match.group(1).lower(), match.group(2).strip()
-        if key not in HEADER_KEYS:
-            if leading:
-                raise MigrationFileError(
-                    path, number,
-                    f"unknown header key '{match.group(1)}' (allowed: {', '.join(HEADER_KEYS)})",
-                )
-            continue
-        if key == "depends":
-            depends.extend(_parse_depends(path, number, value))
-        elif key == "tags":
-            tags.extend(t.strip() for t in value.split(",") if t.strip())
-        elif key in values:
-            raise MigrationFileError(path, number, f"duplicate header key '{key}'")
-        elif key == "transaction":
-            mode = value.lower()
-            if mode not in TRANSACTION_MODES:
-                raise MigrationFileError(
-                    path, number,
-                    f"bad transaction value '{value}' (allowed: {', '.join(TRANSACTION_MODES)})",
-                )
-            values[key] = mode
-        else:
-            values[key] = value
-    if depends:
-        values["depends"] = tuple(dict.fromkeys(depends))
-    if tags:
-        values["tags"] = tuple(dict.fromkeys(tags))
-    return values
-
-
-def _plain_header_values(items: list[tuple[str, str]]) -> dict | None:
-    """Values of header items, or None when one needs the slow path (which finds its line)."""
-    values: dict = {}
-    for key, value in items:
-        if key == "depends":
-            if _DEPENDS_VALUE.fullmatch(value) is None:
-                return None
-            values["depends"] = values.get("depends", []) + _ID_IN_TEXT.findall(value)
-        elif key == "tags":
-            values["tags"] = values.get("tags", []) + [
-                t for t in (t.strip() for t in value.split(",")) if t
-            ]
-        elif key in values:
-            return None
-        else:
-            value = value.strip()
-            if key == "transaction" and value not in TRANSACTION_MODES:
-                return None
-            values[key] = value
-    for key in ("depends", "tags"):
-        if key in values:
-            if values[key]:
-                values[key] = tuple(dict.fromkeys(values[key]))
-            else:
-                del values[key]
-    return values
-
-
-def _parse_depends(path: Path, line: int | None, value: str) -> list[str]:
-    if not value.strip():
-        return []
-    entries = [entry.strip() for entry in value.split(",")]
-    for entry in entries:
-        if not ID_RE.match(entry):
-            raise MigrationFileError(
-                path, line,
-                f"malformed depends entry '{entry}' (expected migration ids such as"
-                " 2025.01.26.093000_initial_schema, separated by commas)",
-            )
-    return entries
 
 
 # --- Python migrations ---------------------------------------------------------------------------
@@ -450,7 +384,7 @@ def _parse_py(path: Path, version: str, name: str, source: str) -> Migration:
                         raise MigrationFileError(
                             path, node.lineno, f"{bound} must be defined with `def {bound}(conn):`"
                         )
-                    if bound in HEADER_KEYS:
+                    if bound in PY_KEYS:
                         if not isinstance(target, ast.Name) or isinstance(node, ast.AugAssign):
                             raise MigrationFileError(
                                 path, node.lineno, f"{bound} must be assigned a literal value"
@@ -460,7 +394,7 @@ def _parse_py(path: Path, version: str, name: str, source: str) -> Migration:
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 bound = alias.asname or alias.name.split(".")[0]
-                if bound in PY_FUNCTIONS or bound in HEADER_KEYS:
+                if bound in PY_FUNCTIONS or bound in PY_KEYS:
                     raise MigrationFileError(
                         path, node.lineno, f"{bound} must be defined in the migration itself"
                     )

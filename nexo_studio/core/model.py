@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -65,13 +64,26 @@ class Section:
     text: str
     #: line number (1-based) of the first line after the marker
     line: int
+    #: splits already made, by target dialect (see ``statements_for``)
+    _split: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
-    @cached_property
+    @property
     def statements(self) -> tuple[Statement, ...]:
-        """Split on first use: `status` of thousands of migrations never needs it."""
-        from .splitter import split_sql
+        """Split by the section's own dialect (generic rules for a generic section). What is
+        sent to a database is ``statements_for(target)``: see ``Migration.statements``."""
+        return self.statements_for(self.dialect)
 
-        return tuple(split_sql(self.text, self.dialect, self.line))
+    def statements_for(self, dialect: str | None) -> tuple[Statement, ...]:
+        """Statements as the TARGET ``dialect``'s lexer reads this text (a generic section sent
+        to MariaDB has ``#`` comments and backslash escapes; to PostgreSQL, nested comments).
+        Split on first use per dialect, then cached: `status` of thousands never needs it."""
+        key = canonical_dialect(dialect.lower()) if dialect else self.dialect
+        found = self._split.get(key)
+        if found is None:
+            from .splitter import split_sql
+
+            found = self._split[key] = tuple(split_sql(self.text, key, self.line))
+        return found
 
 
 @dataclass(frozen=True)
@@ -92,6 +104,10 @@ class Migration:
     #: whole file text (used for the checksum of Python migrations and for display)
     source: str = field(default="", repr=False, compare=False)
     _checksums: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+    #: ``-- origin:`` header (free text written by ``nexo import``)
+    origin: str = ""
+    #: ``-- lint: allow CODE "reason"`` headers: (code, reason) pairs, in file order
+    lint_allow: tuple[tuple[str, str], ...] = ()
 
     def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
         """The section used on ``dialect``: its variant if present, else the generic one."""
@@ -116,8 +132,10 @@ class Migration:
         return self.has("down", dialect)
 
     def statements(self, kind: SectionKind, dialect: str | None) -> tuple[Statement, ...]:
+        """The statements sent to a ``dialect`` database (split by that dialect's lexical
+        rules, whether the section is generic or its variant); None: generic rules."""
         section = self.section(kind, dialect)
-        return section.statements if section else ()
+        return section.statements_for(dialect) if section else ()
 
     def checksum(self, dialect: str | None) -> str:
         """SHA-256 of the normalised ``up`` used on ``dialect`` (whole file for ``.py``)."""
@@ -133,7 +151,16 @@ class Migration:
         return value
 
 
-_COMMENTS = re.compile(r"--[^\n]*|/\*.*?(?:\*/|$)|[\s;]+", re.DOTALL)
+# MySQL/MariaDB executable comments `/*! … */`, `/*M! … */` are code, not comments
+_COMMENTS = re.compile(r"--[^\n]*|/\*(?!M?!).*?(?:\*/|$)|[\s;]+", re.DOTALL)
+
+
+# Text every dialect's lexer reads alike (no backslash, `#`, `$`, `[`, backtick, `/*`, and `--`
+# only before a blank), with every quote closed: one C-speed fullmatch. The loader uses it to
+# know, without loading the splitter, that a marker line after such text is a marker.
+AGREED_AND_CLOSED = re.compile(
+    r"""(?:[^'"\-\\#$\[`/]++|'[^'\\]*+'|"[^"\\]*+"|--(?=[ \t\r\n])[^\n]*+|-(?!-)|/(?!\*))*+"""
+)
 
 
 def has_code(text: str) -> bool:

@@ -24,17 +24,27 @@ it): text without quotes, comments or those words is split on ``;`` (``_split_pl
 text whose only hazards are quotes and ``--`` comments is split by one regex per statement
 (``_split_chunks``).
 
+The ``dialect`` is the one the SQL is SENT to (``Migration.statements(kind, target)`` splits a
+generic section by the target's rules): each dialect's lexer decides what a comment or a
+string is, so a generic section splits differently on MariaDB (``#``, ``\'``) and PostgreSQL
+(nested ``/* /* */ */``). ``None`` (no target: a generic section read on its own) keeps the
+permissive union of the rules below. ``tests/reliability/test_splitter_differential.py`` checks
+the split against psql, the mariadb client and sqlite3 on generated SQL.
+
 Known limits: a ``;`` inside parentheses (PostgreSQL ``CREATE RULE … DO (…; …)``) splits;
 inside a routine body, a column named ``end`` without quotes closes the body; ``GO n``
-(repeat the batch) is not a separator; the generic dialect reads ``'\\'`` the standard way
-(no backslash escapes), so MySQL-only string escapes belong in a ``-- +up mysql`` section.
+(repeat the batch) is not a separator; MySQL's ``NO_BACKSLASH_ESCAPES`` and ``ANSI_QUOTES``
+sql modes are not known (the default sql_mode sets neither); a ``;`` inside a MySQL
+``/*! … */`` comment does not split (the mysql client would split there).
 
 Rules, in short:
 
-- Strings ``'…'`` (``''`` escapes; backslash escapes on ``mysql`` and in PostgreSQL ``E'…'``),
-  identifiers ``"…"``, ```…```, ``[…]`` (``[…]`` on sqlite/mssql/generic only), comments
-  ``-- …``, ``/* … */`` (nested on postgresql/mssql), ``# …`` on mysql, dollar quotes
-  ``$$ … $$``/``$tag$ … $tag$`` on postgresql and generic sections: a ``;`` inside never splits.
+- Strings ``'…'`` (``''`` escapes; backslash escapes in ``'…'`` and ``"…"`` on ``mysql``, and
+  in PostgreSQL ``E'…'``), identifiers ``"…"`` (strings on mysql), ```…``` (sqlite, mysql,
+  generic), ``[…]`` (sqlite, mssql, generic); comments ``-- …`` (on mysql only before a space
+  or control character: ``1--1`` is arithmetic), ``/* … */`` (nested on postgresql/mssql),
+  ``# …`` on mysql; dollar quotes ``$$ … $$``/``$tag$ … $tag$`` on postgresql and generic: a
+  ``;`` inside never splits.
 - ``BEGIN … END`` bodies: ``BEGIN`` opens a block inside ``CREATE``/``ALTER`` of a trigger,
   procedure, function or event, in a statement starting with ``BEGIN``/``IF``/``WHILE``
   (T-SQL), or inside another block -- except a transaction ``BEGIN`` (``BEGIN;``, ``BEGIN
@@ -42,14 +52,16 @@ Rules, in short:
   opens too; ``END`` closes one level, ``END CASE`` closes the ``CASE``, and ``END IF``/
   ``END LOOP``/``END WHILE``/``END REPEAT``/``END FOR`` (which close constructs never
   counted) are skipped. A ``;`` splits only at depth 0.
-- ``DELIMITER xx`` on a line of its own at the start of a statement (mysql and generic
-  sections) switches the delimiter, as the mysql client does; blocks are then not tracked.
+- ``DELIMITER xx`` is supported, as the mysql client does it, on mysql/mariadb and generic
+  text: on a line of its own at the start of a statement it switches the delimiter; blocks
+  are then not tracked. Elsewhere (PostgreSQL, SQLite, SQL Server) it is plain text, which
+  those servers reject with a syntax error naming the statement's line.
 - On ``mssql``, a line holding only ``GO`` (any case) separates batches; when a section has
   such a line, it splits on ``GO`` only and each batch is one statement sent as written. A
   section without ``GO`` splits on ``;`` like every other dialect.
 - Statements keep their text verbatim (``%``, ``?``, ``:name`` are plain text) minus the
   delimiter, leading comments and surrounding whitespace; comment-only pieces are dropped.
-  MySQL ``/*! … */`` comments are code, not comments.
+  MySQL ``/*! … */`` and MariaDB ``/*M! … */`` comments are code, not comments.
 """
 
 from __future__ import annotations
@@ -57,12 +69,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from nexo_studio.core.lexer import BACKTICK_DIALECTS, MYSQL_DASHES, WORD_CHAR, token_regex
 from nexo_studio.core.model import Statement, canonical_dialect
 
 __all__ = ["split_sql"]
 
 _NON_SPACE = re.compile(r"\S")
-_WORD_CHAR = re.compile(r"[\w$]")
 # whitespace and comments, matched possessively: no backtracking into `-- ----` lines
 _SKIP = r"(?:\s|--[^\n]*+|/\*.*?\*/)*+"
 # after BEGIN: a transaction start, not a block
@@ -83,32 +95,6 @@ _ROUTINE_FIRST_WORDS = frozenset({"CREATE", "ALTER"})
 _GO_LINE = re.compile(r"^[ \t]*GO[ \t]*\r?$", re.I | re.M)
 
 
-@lru_cache(maxsize=256)
-def _token_regex(
-    dialect: str | None, delimiter: str, go: bool, keywords: bool, directive: bool
-) -> re.Pattern[str]:
-    """The regex that finds the next token that matters.
-
-    Branches start with a literal character and carry no named group, so that the regex
-    engine can skip to candidate characters quickly; the scanner dispatches on the first
-    character. Only the rare line-anchored branches (``GO``, ``DELIMITER``) are named."""
-    parts = ["'", '"', "`", r"/\*", r"--(?=\s|\Z)|\#" if dialect == "mysql" else "--"]
-    if dialect in (None, "sqlite", "mssql"):
-        parts.append(r"\[")
-    if go:
-        parts.append(r"(?P<go>^[ \t]*(?i:GO)[ \t]*\r?$)")
-    else:
-        parts.append(re.escape(delimiter))
-        if directive:
-            parts.append(r"(?P<directive>^[ \t]*(?i:DELIMITER)[ \t]+(?P<value>\S+)[ \t]*\r?$)")
-        if delimiter == ";":
-            if dialect in (None, "postgresql"):
-                parts.append(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
-            if keywords:
-                parts.append(r"\b(?i:BEGIN|END|CASE)\b")
-    return re.compile("|".join(parts), re.M)
-
-
 def split_sql(text: str, dialect: str | None, first_line: int = 1) -> list[Statement]:
     """Statements of ``text`` on ``dialect`` (None: a generic section), lines counted from
     ``first_line`` (the file line of ``text``'s first line)."""
@@ -125,7 +111,7 @@ def split_sql(text: str, dialect: str | None, first_line: int = 1) -> list[State
         if not ("'" in text or '"' in text or "`" in text or "--" in text):
             return _split_plain(text, first_line)
         if "\\" not in text:
-            return _split_chunks(text, first_line, dialect == "mysql")
+            return _split_chunks(text, first_line, dialect)
     return _scan(text, dialect, first_line, False, keywords, directive)[0]
 
 
@@ -149,19 +135,23 @@ def _split_plain(text: str, first_line: int) -> list[Statement]:
 # Fast path for the common case -- quotes and `--` comments, but no block comment, bracket,
 # dollar, backslash, `#` or BEGIN/END/CASE: one regex consumes a whole statement, quotes and
 # comments included. Same results as `_scan` on such text (a property test checks it).
-_CHUNK = re.compile(
-    r"""(?:[^;'"`-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|`[^`]*+(?:`|\Z)|--[^\n]*+|-)*+"""
-)
-_CHUNK_MYSQL = re.compile(  # on MySQL `--` starts a comment only when followed by a space
-    r"""(?:[^;'"`-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|`[^`]*+(?:`|\Z)|--(?=\s|\Z)[^\n]*+|-)*+"""
-)
-_LEAD = re.compile(r"(?:\s++|--[^\n]*+)*+")
-_LEAD_MYSQL = re.compile(r"(?:\s++|--(?=\s|\Z)[^\n]*+)*+")
+@lru_cache(maxsize=8)
+def _chunk_regexes(dialect: str | None) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """(one statement, leading blanks and comments) on ``dialect``: backticks quote only where
+    that dialect's lexer says so, and MySQL's ``--`` needs a space or control character after."""
+    dashes = MYSQL_DASHES if dialect == "mysql" else "--"
+    if dialect in BACKTICK_DIALECTS:
+        chunk = r"""(?:[^;'"`-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|`[^`]*+(?:`|\Z)|"""
+    else:
+        chunk = r"""(?:[^;'"-]++|'[^']*+(?:'|\Z)|"[^"]*+(?:"|\Z)|"""
+    return (
+        re.compile(chunk + dashes + r"[^\n]*+|-)*+"),
+        re.compile(r"(?:\s++|" + dashes + r"[^\n]*+)*+"),
+    )
 
 
-def _split_chunks(text: str, first_line: int, mysql: bool) -> list[Statement]:
-    chunk = _CHUNK_MYSQL if mysql else _CHUNK
-    lead = _LEAD_MYSQL if mysql else _LEAD
+def _split_chunks(text: str, first_line: int, dialect: str | None) -> list[Statement]:
+    chunk, lead = _chunk_regexes(dialect)
     statements = []
     end_of_text = len(text)
     pos, line, line_pos = 0, first_line, 0
@@ -183,9 +173,9 @@ def _scan(
     backslash = dialect == "mysql"
     e_strings = dialect in (None, "postgresql")
     nested_comments = dialect in ("postgresql", "mssql")
-    bang_is_code = dialect in (None, "mysql")
+    bang_is_code = dialect in (None, "mysql")  # `/*!…*/`, MariaDB `/*M!…*/`: code
     delimiter = ";"
-    regex = _token_regex(dialect, delimiter, go, keywords, directive)
+    regex = token_regex(dialect, delimiter, go, keywords, directive)
     end_of_text = len(text)
     pos = 0  # scanning position
     code = -1  # where the current statement's code starts (-1: nothing but comments yet)
@@ -221,14 +211,14 @@ def _scan(
                 pos = match.start("value")
                 continue
             delimiter = match.group("value")
-            regex = _token_regex(dialect, delimiter, go, keywords, directive)
+            regex = token_regex(dialect, delimiter, go, keywords, directive)
             depth = 0
         elif char == "'":
             if code < 0:
                 code = start
             escapes = backslash or (
                 e_strings and start > 0 and text[start - 1] in "eE"
-                and (start < 2 or not _WORD_CHAR.match(text, start - 2))
+                and (start < 2 or not WORD_CHAR.match(text, start - 2))
             )
             pos = _end_of_quoted(text, pos, "'", escapes)
         elif char == '"' or char == "`" or char == "[":
@@ -240,11 +230,13 @@ def _scan(
             newline = text.find("\n", pos)
             pos = end_of_text if newline < 0 else newline + 1
         elif char == "/":
-            if code < 0 and bang_is_code and text.startswith("!", pos):
+            if code < 0 and bang_is_code and (
+                text.startswith("!", pos) or text.startswith("M!", pos)
+            ):
                 code = start
             pos = _end_of_block_comment(text, pos, nested_comments)
         elif char == "$":
-            if start and _WORD_CHAR.match(text, start - 1):  # part of a name such as a$b$
+            if start and WORD_CHAR.match(text, start - 1):  # part of a name such as a$b$
                 pos = start + 1
                 continue
             if code < 0:

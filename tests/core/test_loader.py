@@ -33,7 +33,7 @@ FULL = f"""\
 -- tags: security, users
 -- tags: admin
 
--- A plain comment after the header; note: unknown keys here are just comments.
+-- A plain comment after the header; note: prose may hold colons after its first word.
 /* a block comment; also fine */
 -- +up
 CREATE TABLE roles (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL UNIQUE);
@@ -269,9 +269,12 @@ def test_unknown_header_key(tmp_path):
     assert_error(write(tmp_path, f"{V1}_x.sql", text), 2, "unknown header key 'author'", "depends")
 
 
-def test_unknown_key_after_the_header_block_is_a_comment(tmp_path):
+def test_unknown_key_after_the_header_block_is_an_error_too(tmp_path):
+    # (until 2026-12 a `-- word:` line after a blank line was prose, so typos went unseen)
     text = "-- description: x\n\n-- Note: this is prose\n-- +up\nSELECT 1;"
-    assert load_file(write(tmp_path, f"{V1}_x.sql", text)).description == "x"
+    assert_error(write(tmp_path, f"{V1}_x.sql", text), 3, "unknown header key 'Note'")
+    text = "-- description: x\n\n-- this is prose: fine\n-- +up\nSELECT 1;"
+    assert load_file(write(tmp_path, f"{V2}_x.sql", text)).description == "x"
 
 
 @pytest.mark.parametrize("value", ["always", "per_migration", "", "none please"])
@@ -589,3 +592,58 @@ def test_load_project_reports_permission_denied(tmp_path):
 def test_load_project_accepts_str(tmp_path):
     write(tmp_path, f"{V1}_ok.sql", SIMPLE)
     assert list(load_project(str(tmp_path)).migrations) == [f"{V1}_ok"]
+
+
+# --- marker-looking lines inside strings, comments and dollar bodies (issue item 13) ----------
+
+IN_STRING = """\
+-- +up
+CREATE TABLE docs (body TEXT);
+INSERT INTO docs VALUES ('A migration file:
+-- +down
+DROP TABLE docs;
+');
+-- +down
+DROP TABLE docs;
+"""
+
+
+def test_marker_inside_a_multi_line_string_is_text(tmp_path):
+    m = load_file(write(tmp_path, f"{V1}_x.sql", IN_STRING))
+    for dialect in ("sqlite", "postgresql", "mysql", "mssql", None):
+        up = m.statements("up", dialect)
+        assert [s.line for s in up] == [2, 3]
+        assert up[1].sql == "INSERT INTO docs VALUES ('A migration file:\n-- +down\nDROP TABLE docs;\n')"
+        assert m.statements("down", dialect) == (Statement("DROP TABLE docs", 8),)
+
+
+@pytest.mark.parametrize(
+    "text,down_line",
+    [
+        ("-- +up\nSELECT 1; /* disabled:\n-- +down\nSELECT 2; */\nSELECT 3;\n-- +down\nSELECT 4;\n", 7),
+        ("-- +up\nSELECT \"odd\n-- +down\nname\" FROM t;\n-- +down\nSELECT 4;\n", 6),
+        (
+            "-- +up postgresql\nCREATE FUNCTION f() RETURNS text AS $body$\n-- +down\nSELECT 1;\n"
+            "$body$ LANGUAGE sql;\n-- +up\nSELECT 1;\n-- +down\nSELECT 4;\n", 9,
+        ),
+        (
+            "-- +up postgresql\nSELECT 1 /* a /* b */\n-- +down\n*/;\n-- +up\nSELECT 1;\n-- +down\nSELECT 4;\n",
+            8,
+        ),
+        ("-- +up mysql\nSELECT 'it\\'s\n-- +down\n';\n-- +up\nSELECT 1;\n-- +down\nSELECT 4;\n", 8),
+    ],
+)
+def test_marker_inside_comments_identifiers_and_dollar_bodies_is_text(tmp_path, text, down_line):
+    m = load_file(write(tmp_path, f"{V1}_x.sql", text))
+    downs = [s for s in m.sections if s.kind == "down"]
+    assert len(downs) == 1 and downs[0].line == down_line
+
+
+def test_marker_inside_a_string_on_some_dialects_only_is_an_error(tmp_path):
+    # `'C:\'` is closed on PostgreSQL, SQLite, SQL Server; on MySQL the string runs on
+    text = "-- +up\nINSERT INTO t VALUES ('C:\\');\n-- +down\nDELETE FROM t;\n"
+    assert_error(write(tmp_path, f"{V1}_x.sql", text), 3, "inside a string on mysql", "sqlite")
+    # with a MySQL variant the generic section is not sent to MySQL: no ambiguity
+    text += "-- +up mysql\nINSERT INTO t VALUES ('C:\\\\');\n"
+    m = load_file(write(tmp_path, f"{V2}_x.sql", text))
+    assert m.statements("down", "mysql") == (Statement("DELETE FROM t", 4),)

@@ -36,12 +36,18 @@ def test_semicolons_in_double_quoted_identifiers(dialect):
     ]
 
 
-@pytest.mark.parametrize("dialect", ALL)
+@pytest.mark.parametrize("dialect", [None, "sqlite", "mysql"])
 def test_semicolons_in_backtick_identifiers(dialect):
     assert sqls("SELECT `a;b` FROM `t;1`; SELECT 2", dialect) == [
         "SELECT `a;b` FROM `t;1`",
         "SELECT 2",
     ]
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mssql"])
+def test_backticks_quote_nothing_where_the_dialect_has_none(dialect):
+    # psql and the server read a backtick as a stray character: the `;` after it ends the statement
+    assert sqls("SELECT `a; SELECT 2 -- x`\n", dialect) == ["SELECT `a", "SELECT 2 -- x`"]
 
 
 @pytest.mark.parametrize("dialect", [None, "sqlite", "mssql"])
@@ -463,10 +469,10 @@ def test_property_plain_fast_path_agrees_with_scanner(text, first_line):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet="ab ;'\"`-\n\t", max_size=60), st.sampled_from(ALL), st.integers(1, 5))
+@given(st.text(alphabet="ab ;'\"`-\n\t\x01", max_size=60), st.sampled_from(ALL), st.integers(1, 5))
 def test_property_chunk_fast_path_agrees_with_scanner(text, dialect, first_line):
     expected = _scan(text, dialect, first_line, False, False, False)[0]
-    assert _split_chunks(text, first_line, dialect == "mysql") == expected
+    assert _split_chunks(text, first_line, dialect) == expected
     assert split_sql(text, dialect, first_line) == expected
 
 
@@ -486,3 +492,99 @@ def test_property_never_fails_and_statements_come_from_the_text(text, dialect):
         assert statement.sql and statement.sql == statement.sql.strip()
         assert statement.sql in text
         assert 1 <= statement.line <= lines
+
+
+# --- a generic section is split by the TARGET dialect's rules (issue item 1) ------------------
+
+
+def _generic(text: str):
+    from nexo_studio.core.model import Migration, Section
+
+    section = Section(kind="up", dialect=None, text=text, line=2)
+    return Migration(id="x", version="v", name="x", path=None, kind="sql", sections=(section,))
+
+
+def test_generic_section_sent_to_mariadb_has_hash_comments():
+    m = _generic("# disabled for now: TRUNCATE notes; DELETE FROM customers;\nSELECT 1;")
+    assert [s.sql for s in m.statements("up", "mariadb")] == ["SELECT 1"]
+    assert [s.sql for s in m.statements("up", "mysql")] == ["SELECT 1"]
+    # elsewhere `#` is no comment: the server, not the splitter, rejects it
+    assert len(m.statements("up", "postgresql")) == 3
+
+
+def test_generic_section_sent_to_mariadb_has_backslash_escapes():
+    m = _generic("INSERT INTO t VALUES ('it\\'s; x');\nSELECT 2;")
+    assert [s.sql for s in m.statements("up", "mariadb")] == ["INSERT INTO t VALUES ('it\\'s; x')", "SELECT 2"]
+    assert len(m.statements("up", "sqlite")) == 2  # the string ends at `\'`
+
+
+def test_generic_section_sent_to_postgresql_nests_comments():
+    m = _generic("/* off: /* note */ DROP TABLE t; */\nSELECT 1;")
+    assert [s.sql for s in m.statements("up", "postgresql")] == ["SELECT 1"]
+    assert [s.sql for s in m.statements("up", "sqlite")] == ["DROP TABLE t", "*/\nSELECT 1"]
+
+
+def test_mysql_dashes_need_a_space_or_control_character():
+    m = _generic("SELECT 1--1;\nSELECT 2 --\tx; y\n;")
+    assert [s.sql for s in m.statements("up", "mariadb")] == ["SELECT 1--1", "SELECT 2 --\tx; y"]
+    assert [s.sql for s in m.statements("up", "postgresql")] == ["SELECT 1--1;\nSELECT 2 --\tx; y"]
+
+
+def test_split_is_cached_per_target_dialect():
+    m = _generic("SELECT 1; # x; y\n")
+    assert m.statements("up", "mysql") is m.statements("up", "mariadb")
+    assert m.statements("up", "sqlite") is m.statements("up", "sqlite")
+    assert m.statements("up", "sqlite") != m.statements("up", "mysql")
+    assert m.statements("up", None) == m.sections[0].statements  # generic rules
+
+
+def test_mariadb_executable_comments_are_code_and_a_section_of_them_is_not_empty():
+    from nexo_studio.core.model import has_code
+
+    text = "/*M!100100 SET @a = 1 */;\n/*!40101 SET @b = 2 */;\n/* plain */;"
+    assert sqls(text, "mysql") == ["/*M!100100 SET @a = 1 */", "/*!40101 SET @b = 2 */"]
+    assert has_code("/*!40000 INSERT INTO t VALUES (1) */;\n")
+    assert not has_code("/* plain */;\n")
+
+
+# --- what a text leaves open (section markers inside strings, issue item 13) -------------------
+
+from nexo_studio.core.lexer import _open_construct_scan, open_construct, open_constructs  # noqa: E402
+from nexo_studio.core.model import AGREED_AND_CLOSED  # noqa: E402
+
+_HAZARDS = st.lists(
+    st.sampled_from([*"ab ;'\"`[]$-/*#\\\nEq", "$$", "$q$", "/*", "*/", "--", "-- ", "E'"]),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(_HAZARDS, st.sampled_from(ALL))
+def test_property_open_construct_agrees_with_the_splitter(text, dialect):
+    """Closed at the end of the text exactly when a statement after it is split off alone."""
+    statements = split_sql(text + "\n;SELECT 99;", dialect)
+    closed = bool(statements) and statements[-1].sql == "SELECT 99"
+    assert (open_construct(text, dialect) is None) == closed
+    assert (_open_construct_scan(text, dialect) is None) == closed
+
+
+@settings(max_examples=600, deadline=None)
+@given(_HAZARDS)
+def test_property_agreed_and_closed_fast_path_is_closed_on_every_dialect(text):
+    found = open_constructs(text, ALL)
+    if AGREED_AND_CLOSED.fullmatch(text):
+        assert set(found.values()) == {None}
+    assert found == {d: _open_construct_scan(text, d) for d in ALL}
+
+
+def test_open_construct_names_what_is_open():
+    assert open_construct("SELECT 'a\n", None) == "string"
+    assert open_construct("SELECT 'it\\'s\n", "mysql") == "string"
+    assert open_construct("SELECT 'it\\'s\n", "postgresql") is None
+    assert open_construct("/* a /* b */\n", "postgresql") == "block comment"
+    assert open_construct("/* a /* b */\n", "sqlite") is None
+    assert open_construct("AS $body$ x\n", "postgresql") == "dollar-quoted body"
+    assert open_construct("AS $body$ x\n", "mysql") is None
+    assert open_construct("SELECT [a\n", "mssql") == "quoted identifier"
+    assert open_construct("SELECT 1 --x '\n", "mysql") == "string"
+    assert open_construct("SELECT 1 --x '\n", "sqlite") is None
