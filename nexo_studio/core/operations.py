@@ -223,7 +223,7 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         raise UnknownMigration(to)
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
-        if snap.tampered_tables:
+        if snap.tampered_tables or snap.chain_breaks:
             from .pipeline import refuse_blocked
 
             refuse_blocked(snap)

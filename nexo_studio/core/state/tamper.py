@@ -144,6 +144,11 @@ def tampering(store: "StateStore", conn: sa.Connection,
                           + (f" (it had {recorded[0]} rows)" if recorded and recorded[0] else ""))
     else:
         actual = store._load_tail(conn)
+        if recorded is None and actual[0] > 0 and t.meta.name in present:
+            # every writer records the tail with the rows: without it, rows cut from the end
+            # could not be told, so its loss is itself tampering
+            tables.append(f"the {TAIL_KEY} row of {t.meta.name} is missing (it records the last row of "
+                          f"{t.history.name}, now seq {actual[0]}; rows deleted from the end cannot be ruled out)")
         if recorded is not None and actual != recorded:
             tail_seq = min(actual[0], recorded[0]) + (0 if actual[0] == recorded[0] else 1)
             if actual[0] < recorded[0]:
