@@ -166,6 +166,8 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         version, name = parse_id(mid) or ("", mid)
         states.append(MigrationState(mid, version, name, "dirty", None, None))
     findings = project.findings(dialect) + state_findings(project.migrations, applied, dialect)
+    if tampered:  # an edited row is tampered (dirty), not a changed file: no drift finding for it
+        findings = [f for f in findings if not (f.code == "drift" and f.ids[0] in tampered)]
     findings += [Finding("warning", "tampered", (), f"state tables tampered with: {problem}")
                  for problem in (tampering.tables if tampering else ())]
     findings += [Finding("warning", "tampered", (mid,),
