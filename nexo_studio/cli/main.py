@@ -112,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--accept-history", action="store_true",
                    help="accept history rows that were edited or lost, or a lost state table (changed outside nexo), "
                         "recording the acceptance in the history")
+    p.add_argument("--override-healthy", action="store_true",
+                   help="with --mark: record a state for a row that needs no repair (applied or pending); recorded as such")
     yes(p)
     lock_timeout(p)
 
@@ -551,11 +553,15 @@ def cmd_repair(ctx: Context) -> int:
         return EXIT_OK
     if not mid:
         raise InvalidInput("repair needs a migration ID")
-    what = (f"mark {mid} as {a.mark}" if a.mark else
+    if a.override_healthy and not a.mark:
+        raise InvalidInput("--override-healthy goes with --mark")
+    what = (f"mark {mid} as {a.mark}" + (" even if it needs no repair (recorded as an override)"
+                                         if a.override_healthy else "") if a.mark else
             f"accept the changed checksum of {mid}" if a.accept_checksum else f"forget {mid}")
     confirm(a, f"Repair: {what}?", "repair")
     res = run_op(repair(ctx.project, ctx.target, mid, mark=a.mark, accept_checksum=a.accept_checksum,
-                        forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout()))
+                        forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout(),
+                        override_healthy=a.override_healthy))
     print(f"{res.migration_id}: {res.before} -> {res.after}")
     return EXIT_OK
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Generator
 from dataclasses import dataclass
 
-from ..errors import HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
+from ..errors import HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
 from .events import Event, Log
 from .model import VERSION_RE
 from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
@@ -117,13 +117,24 @@ def history_problems(target: Target) -> HistoryProblems:
         return _history_problems(target, conn)
 
 
+#: the statuses ``--mark`` resolves (SPEC: repair resolves a dirty or failed row); a tampered
+#: row is shown dirty. Marking a healthy (applied or pending) row needs ``override_healthy``.
+MARKABLE = ("dirty", "failed", "drifted")
+
+
 def repair(project: Project, target: Target, migration_id: str | None, *, mark: str | None = None,
            accept_checksum: bool = False, forget_missing: bool = False, accept_history: bool = False,
-           lock_timeout: float = 30.0, expect: HistoryProblems | None = None) -> Generator[Event, None, RepairResult]:
+           lock_timeout: float = 30.0, expect: HistoryProblems | None = None,
+           override_healthy: bool = False) -> Generator[Event, None, RepairResult]:
     """Resolve one dirty/failed/drifted/missing/tampered row, or (``accept_history``) accept
     that the history lost rows or a state table or has rows that break its hash chain; always
     recorded in history. ``expect``: the problems the user confirmed (from history_problems());
-    if the database now shows others, nothing is accepted (HistoryChanged)."""
+    if the database now shows others, nothing is accepted (HistoryChanged).
+
+    The state is read after the lock is acquired: a repair that waited for a deploy judges the
+    row as that deploy left it. ``--mark`` on a healthy row (applied or pending) is refused
+    (marking an applied row rolled back makes the next deploy apply it again) unless
+    ``override_healthy``, which is recorded in the history as such."""
     if sum([mark is not None, accept_checksum, forget_missing, accept_history]) != 1:
         raise InvalidInput("repair needs exactly one of --mark, --accept-checksum, --forget-missing, "
                            "--accept-history")
@@ -144,6 +155,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
                 raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
+            if state.status not in MARKABLE and not override_healthy:
+                raise HealthyRow(migration_id, state.status)
             after = "applied" if mark == "applied" else "rolled_back"
             action = f"mark-{mark}"
         elif accept_checksum:
@@ -170,6 +183,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 extra = {"checksum": m.checksum(target.dialect)} if after == "applied" else {}
                 store.set_status(conn, migration_id, after, **extra)
             details = {"repair": action, "before": state.status, "after": after}
+            if mark is not None and state.status not in MARKABLE:
+                details["override"] = "healthy"  # the explicit, confirmed override, on record
             if after == "applied":  # what the row now records, for the tamper check
                 details["checksum"] = m.checksum(target.dialect)
             recorded = store.append(conn, action="repair", status="ok", started_at=started,

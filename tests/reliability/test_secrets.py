@@ -96,7 +96,7 @@ def test_the_password_appears_nowhere(secret_url, dialect, tmp_path, figures):
     nexo("rollback", ids[2], "--yes")
     nexo("rollback", "--to", ids[0], "--yes", "--json")
     nexo("baseline", "--to", ids[1], "--yes")
-    nexo("repair", ids[2], "--mark", "rolled-back", "--yes")
+    nexo("repair", ids[2], "--mark", "rolled-back", "--override-healthy", "--yes")
     nexo("restore", str(work / "out" / "manual.bak"), "--yes")
     nexo("audit", "verify")
     for fmt in ("csv", "json", "html", "pdf"):
