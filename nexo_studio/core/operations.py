@@ -16,27 +16,46 @@ from .target import Target
 
 
 def status(project: Project, target: Target) -> Snapshot:
-    """Read-only: creates nothing (missing state tables mean nothing applied)."""
+    """Read-only: creates nothing (missing state tables mean nothing applied).
+
+    A ``running`` row is in progress while its deployer holds the lock (MySQL/MariaDB and
+    ``transaction: none`` commit the row before running the migration), and dirty once nobody
+    does. Deciding that by asking for the holder after the read raced with a deploy that
+    finished in between (its last row, read ``running``, then looked dirty). So: if someone
+    holds the lock, the rows are in progress; if nobody does, the state is read again while
+    the lock is kept free for a moment (``quiet``): a ``running`` row seen then is dirty."""
     if target.absent():
         from .project import snapshot
 
         return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
         snap = read_snapshot(project, target, conn)
-    # `running` rows are dirty only if nobody is applying them now (MySQL/MariaDB and
-    # `transaction: none` commit the row before running the migration)
-    running = [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
-               and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
-    # Likewise a state table seen missing while another operation holds the lock is being
-    # created (MySQL/MariaDB DDL is not transactional), not tampered with.
-    if running or snap.tampered_tables:
-        from .project import mark_in_progress
-        from .state.locks import held_by, lock_for
-
-        holder = held_by(lock_for(target.engine))
-        if holder:
-            snap = mark_in_progress(snap, running, holder)
+        if _running(snap) or snap.tampered_tables:
+            snap = _judge_running(project, target, conn, snap)
     return snap
+
+
+def _running(snap: Snapshot) -> list[str]:
+    """Rows recorded ``running`` (shown dirty), except those the history contradicts."""
+    return [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
+            and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
+
+
+def _judge_running(project: Project, target: Target, conn, snap: Snapshot) -> Snapshot:
+    """In progress or dirty (see status). State tables seen missing while another operation
+    holds the lock are being created (MySQL/MariaDB DDL is not transactional), likewise."""
+    from .project import mark_in_progress
+    from .state.locks import held_by, lock_for, quiet
+
+    lock = lock_for(target.engine)
+    holder = held_by(lock)
+    if holder is None:
+        with quiet(lock) as free:
+            snap = read_snapshot(project, target, conn)
+        if free or not (_running(snap) or snap.tampered_tables):
+            return snap
+        holder = held_by(lock) or "another process"
+    return mark_in_progress(snap, _running(snap), holder)
 
 
 def audit_verify(target: Target) -> ChainVerdict:
