@@ -146,6 +146,14 @@ class DatabaseNeedsRepair(NexoError):
 # --- the operation failed (exit 1) -------------------------------------------------------------
 
 
+class AuditFailed(NexoError):
+    """The history does not verify (``verdict``: what ``nexo audit verify`` prints)."""
+
+    def __init__(self, verdict: str) -> None:
+        self.verdict = verdict
+        super().__init__(f"the history does not verify; nothing anchored:\n{verdict}")
+
+
 class ConnectionFailed(NexoError):
     def __init__(self, host: str | None, port: int | None, reason: str) -> None:
         self.host = host

@@ -138,10 +138,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--py", action="store_true", help="create a Python migration")
 
     p = cmd("audit", "audit the history")
-    asub = p.add_subparsers(dest="audit_command", metavar="verify", required=True)
+    asub = p.add_subparsers(dest="audit_command", metavar="verify|anchor", required=True)
     av = asub.add_parser("verify", help="verify the history hash chain (or an exported JSON report)")
     _global_options(av, suppress=True)
     av.add_argument("report", nargs="?", type=Path, help="an exported JSON report to check instead")
+    av.add_argument("--anchor", type=Path, metavar="FILE",
+                    help="also check the history still holds, unchanged, the head recorded in FILE "
+                         "(from `nexo audit anchor`, or an exported JSON report)")
+    aa = asub.add_parser("anchor", help="write the history's head to FILE, to keep elsewhere (see --anchor)")
+    _global_options(aa, suppress=True)
+    aa.add_argument("--out", required=True, type=Path, metavar="FILE")
 
     cmd("graph", "print the dependency graph as Graphviz DOT")
     return parser
@@ -605,17 +611,9 @@ def cmd_new(ctx: Context) -> int:
 
 
 def cmd_audit(ctx: Context) -> int:
-    a = ctx.args
-    if a.report:
-        from ..core.reports import verify_report
+    from .audit_cmd import audit
 
-        verdict = verify_report(a.report)
-    else:
-        from ..core.operations import audit_verify
-
-        verdict = audit_verify(ctx.target)
-    print(verdict)
-    return EXIT_OK if verdict.ok else EXIT_FAILED
+    return audit(ctx)
 
 
 def cmd_graph(ctx: Context) -> int:

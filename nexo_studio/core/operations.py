@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..errors import HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
+from ..errors import (AuditFailed, HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration,
+                      ValidationFailed)
 from .events import Event, Log
 from .model import VERSION_RE
 from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
@@ -13,6 +15,9 @@ from .state.audit import audit_verdict
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
+
+if TYPE_CHECKING:
+    from .state.anchor import AnchorVerdict
 
 
 def status(project: Project, target: Target) -> Snapshot:
@@ -66,6 +71,33 @@ def audit_verify(target: Target) -> ChainVerdict:
         verdict = target.store.verify_chain(conn)
         tampering = target.store.tampering(conn)
     return audit_verdict(verdict, tampering)
+
+
+def audit_anchor(target: Target) -> dict:
+    """An anchor of the history as it is now (see state/anchor.py), to keep elsewhere. Refused
+    (AuditFailed) while the history does not verify: an anchor vouches for what it records."""
+    from .state.anchor import anchor_document, read_head
+
+    verdict = audit_verify(target)
+    if not verdict.ok:
+        raise AuditFailed(str(verdict))
+    if target.absent():
+        raise InvalidInput(f"{target.display_url}: no database, nothing to anchor")
+    with target.connect() as conn:
+        head = read_head(target.store, conn)
+    return anchor_document(head, target.display_url, target.dialect)
+
+
+def audit_verify_anchor(target: Target, path) -> "AnchorVerdict":
+    """Whether the history still holds, unchanged, the rows up to the head an anchor recorded."""
+    from .state.anchor import AnchorVerdict, Head, anchor_problems, load_anchor, read_head
+
+    anchor = load_anchor(path)
+    if target.absent():
+        return AnchorVerdict(anchor, tuple(anchor_problems(anchor, Head(0, 0, "", ""))))
+    with target.connect() as conn:
+        head = read_head(target.store, conn, upto=anchor.head_seq)
+    return AnchorVerdict(anchor, tuple(anchor_problems(anchor, head)))
 
 
 def refuse_invalid(project: Project, target: Target) -> None:
