@@ -122,7 +122,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=100_000)
     ap.add_argument("--postgres", default=os.environ.get("NEXO_TEST_POSTGRES_URL",
                                                          "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
-    ap.add_argument("--mysql", default=os.environ.get("NEXO_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test"))
+    ap.add_argument("--mysql", default=os.environ.get("NEXO_TEST_MYSQL_URL",
+                                                      "mysql+pymysql://root@127.0.0.1:3306/test"))
     ap.add_argument("--skip-servers", action="store_true")
     args = ap.parse_args()
     rows = history_rows(args.rows)

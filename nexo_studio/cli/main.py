@@ -113,7 +113,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="accept history rows that were edited or lost, or a lost state table (changed outside nexo), "
                         "recording the acceptance in the history")
     p.add_argument("--override-healthy", action="store_true",
-                   help="with --mark: record a state for a row that needs no repair (applied or pending); recorded as such")
+                   help="with --mark: record a state for a row that needs no repair (applied or pending); "
+                        "recorded as such")
     yes(p)
     lock_timeout(p)
 
