@@ -208,3 +208,12 @@ def test_a_config_file_url_with_a_password_in_its_query_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="password") as info:
         load_config(config)
     assert "Sx1" not in str(info.value) and "nexo.toml" in str(info.value)
+
+
+def test_the_gui_stores_urls_without_query_string_passwords(tmp_path):
+    """Connection profiles and the recent list keep URLs without any credential."""
+    from nexo_studio.qt.connections import url_without_password
+
+    kept = url_without_password("mysql+pymysql://root@h:3306/db?charset=utf8mb4&password=Sx1&sslpassword=Sx2")
+    assert "Sx" not in kept and "charset=utf8mb4" in kept and "root@h:3306/db" in kept, kept
+    assert "Sx" not in url_without_password("postgresql://u:Sx3@h/db?auth_token=Sx4")
