@@ -32,6 +32,8 @@ def test_an_edited_history_row_is_shown_and_blocks_deploy_and_rollback(db_url, t
     code, out, err = run_cli(*base, "validate", "--json")
     assert code == 0 and len(chain_findings(json.loads(out))) == 2, out + err
     refused(base, mdir, "history seq 3", "history seq 5")
+    code, out, err = run_cli(*base, "baseline", "--to", "2025.01.01.000009_later", "--yes")
+    assert code == 3 and "history seq 3" in err, out + err
     assert run_cli(*base, "repair", "--accept-history", "--yes")[0] == 0
     assert chain_findings(status_json(db_url, mdir)) == []
     healthy(base, mdir)
