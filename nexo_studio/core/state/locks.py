@@ -318,7 +318,14 @@ def quiet(lock: DatabaseLock) -> Iterator[bool]:
     if isinstance(lock, FileLock):
         import fcntl
 
-        fd = os.open(lock.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fd = os.open(lock.path, os.O_RDONLY)
+        except FileNotFoundError:  # never locked: a writer creates it first, so take its place
+            try:
+                fd = os.open(lock.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:  # a read-only folder: no writer can create it either
+                yield True
+                return
         try:
             try:
                 fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
