@@ -127,6 +127,19 @@ class HistoryChanged(InvalidInput):
                          + ("; ".join(found) or "nothing to accept"))
 
 
+class HealthyRow(InvalidInput):
+    """``repair --mark`` on a row that needs no repair (applied or pending): refused, since
+    marking an applied migration rolled back makes the next deploy apply it a second time."""
+
+    def __init__(self, migration_id: str, status: str) -> None:
+        self.migration_id = migration_id
+        self.status = status
+        super().__init__(
+            f"{migration_id} is {status}, not dirty, failed or drifted: nothing to repair. To undo it run "
+            f"`nexo rollback {migration_id}`; to record a state by hand anyway pass --override-healthy "
+            "(recorded in the history as an override)")
+
+
 class ConfirmationRequired(InvalidInput):
     def __init__(self, action: str) -> None:
         self.action = action
@@ -167,6 +180,14 @@ class DatabaseNeedsRepair(NexoError):
 
 
 # --- the operation failed (exit 1) -------------------------------------------------------------
+
+
+class AuditFailed(NexoError):
+    """The history does not verify (``verdict``: what ``nexo audit verify`` prints)."""
+
+    def __init__(self, verdict: str) -> None:
+        self.verdict = verdict
+        super().__init__(f"the history does not verify; nothing anchored:\n{verdict}")
 
 
 class ConnectionFailed(NexoError):

@@ -110,6 +110,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--accept-history", action="store_true",
                    help="accept history rows that were edited or lost, or a lost state table (changed outside nexo), "
                         "recording the acceptance in the history")
+    p.add_argument("--override-healthy", action="store_true",
+                   help="with --mark: record a state for a row that needs no repair (applied or pending); "
+                        "recorded as such")
     yes(p)
     lock_timeout(p)
 
@@ -134,11 +137,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--py", action="store_true", help="create a Python migration")
 
     p = cmd("audit", "audit the history", json_flag=False)
-    asub = p.add_subparsers(dest="audit_command", metavar="verify", required=True)
+    asub = p.add_subparsers(dest="audit_command", metavar="verify|anchor", required=True)
     av = asub.add_parser("verify", help="verify the history hash chain (or an exported JSON report)")
     _global_options(av, suppress=True)
     av.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
     av.add_argument("report", nargs="?", type=Path, help="an exported JSON report to check instead")
+    av.add_argument("--anchor", type=Path, metavar="FILE",
+                    help="also check the history still holds, unchanged, the head recorded in FILE "
+                         "(from `nexo audit anchor`, or an exported JSON report)")
+    aa = asub.add_parser("anchor", help="write the history's head to FILE, to keep elsewhere (see --anchor)")
+    _global_options(aa, suppress=True)
+    aa.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+    aa.add_argument("--out", required=True, type=Path, metavar="FILE")
 
     cmd("graph", "print the dependency graph as Graphviz DOT")
 

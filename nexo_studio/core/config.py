@@ -74,7 +74,9 @@ def load_config(path: Path | None = None, *, migrations: Path | None = None) -> 
     if not isinstance(db, dict) or set(db) - {"url", "schema"}:
         raise ConfigError(path, "[database] takes only `url` and `schema`")
     url = db.get("url")
-    if url and "@" in url and ":" in url.split("://", 1)[-1].split("@", 1)[0]:
+    from .db import redact
+
+    if url and ("@" in url and ":" in url.split("://", 1)[-1].split("@", 1)[0] or redact(url) != url):
         raise ConfigError(path, "[database] url must not contain a password (use the keyring or NEXO_DATABASE_URL)")
     dep = data.get("deploy", {})
     if not isinstance(dep, dict):

@@ -23,17 +23,44 @@ def parse_url(url: str | URL) -> URL:
         raise ConfigError(None, f"not a database URL: {redact(str(url))}") from exc
 
 
+#: query parameters that carry a credential (compared without case); a parameter whose name
+#: contains one of SECRET_WORDS counts too (``sslpassword``, ``auth_token``, ``client_secret``)
+SECRET_PARAMS = frozenset({"password", "passwd", "pwd", "pass", "sslpassword", "token", "secret",
+                           "apikey", "api_key", "access_key", "secret_key", "credentials"})
+SECRET_WORDS = ("password", "passwd", "pwd", "token", "secret", "credential")
+_QUERY_SECRET = re.compile(r"([?&;][^=&\s#?;]*(?:" + "|".join(sorted({*SECRET_PARAMS, *SECRET_WORDS}))
+                           + r")[^=&\s#?;]*=)[^&\s#;]*", re.IGNORECASE)
+
+
+def is_secret_param(name: str) -> bool:
+    """Whether a URL query parameter carries a credential (``?password=...`` is honoured by PyMySQL)."""
+    low = name.lower()
+    return low in SECRET_PARAMS or any(w in low for w in SECRET_WORDS)
+
+
 def redact(text: str | URL | None) -> str:
-    """A URL (or any text containing URLs) with every password replaced by ``***``."""
+    """A URL (or any text containing URLs) with every password replaced by ``***``: the one in
+    the user-info part and every credential-bearing query parameter."""
     if text is None:
         return ""
     if isinstance(text, URL):
-        return text.render_as_string(hide_password=True)
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*(@)", r"\1***\2", text)
+        return display_url(text)
+    text = re.sub(r"(://[^:/@\s]*:)[^@\s]*(@)", r"\1***\2", text)
+    return _QUERY_SECRET.sub(r"\1***", text)
 
 
 def display_url(url: URL) -> str:
-    return url.render_as_string(hide_password=True)
+    """The URL as shown and stored anywhere: password and credential query parameters hidden."""
+    return _QUERY_SECRET.sub(r"\1***", url.render_as_string(hide_password=True))
+
+
+def url_secrets(url: URL) -> list[str]:
+    """Every credential the URL carries (its password, secret query parameters' values)."""
+    out = [str(url.password)] if url.password else []
+    for key, value in url.query.items():
+        if is_secret_param(key):
+            out += [v for v in ((value,) if isinstance(value, str) else value) if v]
+    return out
 
 
 def dialect_of(url: URL) -> str:
@@ -90,8 +117,8 @@ def note_driver_error(conn: sa.Connection, exc: BaseException, cursor: Any = Non
 def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
     """Map a driver error at connect time to ConnectionFailed naming host and port only."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
-    if url.password:
-        reason = reason.replace(str(url.password), "***")
+    for secret in url_secrets(url):
+        reason = reason.replace(secret, "***")
     host = url.host or (url.database if url.get_backend_name() == "sqlite" else None)
     port = url.port
     if port is None and url.host:

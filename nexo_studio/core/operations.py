@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Generator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from ..errors import HistoryChanged, InvalidInput, NotApplied, UnknownMigration, ValidationFailed
+from ..errors import (AuditFailed, HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration,
+                      ValidationFailed)
 from .events import Event, Log
 from .model import VERSION_RE
 from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
@@ -14,32 +16,54 @@ from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
 
+if TYPE_CHECKING:
+    from .state.anchor import AnchorVerdict
+
 
 def status(project: Project, target: Target) -> Snapshot:
-    """Read-only: creates nothing (missing state tables mean nothing applied)."""
+    """Read-only: creates nothing (missing state tables mean nothing applied).
+
+    A ``running`` row is in progress while its deployer holds the lock (MySQL/MariaDB and
+    ``transaction: none`` commit the row before running the migration), and dirty once nobody
+    does. Deciding that by asking for the holder after the read raced with a deploy that
+    finished in between (its last row, read ``running``, then looked dirty). So: if someone
+    holds the lock, the rows are in progress; if nobody does, the state is read again while
+    the lock is kept free for a moment (``quiet``): a ``running`` row seen then is dirty."""
     if target.absent():
         from .project import snapshot
 
         return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
         snap = read_snapshot(project, target, conn)
+        if _running(snap) or snap.tampered_tables:
+            snap = _judge_running(project, target, conn, snap)
         from .preexisting import with_preexisting  # objects the next migration would create exist?
 
         snap = with_preexisting(snap, conn, target.dialect)
-    # `running` rows are dirty only if nobody is applying them now (MySQL/MariaDB and
-    # `transaction: none` commit the row before running the migration)
-    running = [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
-               and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
-    # Likewise a state table seen missing while another operation holds the lock is being
-    # created (MySQL/MariaDB DDL is not transactional), not tampered with.
-    if running or snap.tampered_tables:
-        from .project import mark_in_progress
-        from .state.locks import held_by, lock_for
-
-        holder = held_by(lock_for(target.engine))
-        if holder:
-            snap = mark_in_progress(snap, running, holder)
     return snap
+
+
+def _running(snap: Snapshot) -> list[str]:
+    """Rows recorded ``running`` (shown dirty), except those the history contradicts."""
+    return [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
+            and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
+
+
+def _judge_running(project: Project, target: Target, conn, snap: Snapshot) -> Snapshot:
+    """In progress or dirty (see status). State tables seen missing while another operation
+    holds the lock are being created (MySQL/MariaDB DDL is not transactional), likewise."""
+    from .project import mark_in_progress
+    from .state.locks import held_by, lock_for, quiet
+
+    lock = lock_for(target.engine)
+    holder = held_by(lock)
+    if holder is None:
+        with quiet(lock) as free:
+            snap = read_snapshot(project, target, conn)
+        if free or not (_running(snap) or snap.tampered_tables):
+            return snap
+        holder = held_by(lock) or "another process"
+    return mark_in_progress(snap, _running(snap), holder)
 
 
 def audit_verify(target: Target) -> ChainVerdict:
@@ -50,6 +74,33 @@ def audit_verify(target: Target) -> ChainVerdict:
         verdict = target.store.verify_chain(conn)
         tampering = target.store.tampering(conn)
     return audit_verdict(verdict, tampering)
+
+
+def audit_anchor(target: Target) -> dict:
+    """An anchor of the history as it is now (see state/anchor.py), to keep elsewhere. Refused
+    (AuditFailed) while the history does not verify: an anchor vouches for what it records."""
+    from .state.anchor import anchor_document, read_head
+
+    verdict = audit_verify(target)
+    if not verdict.ok:
+        raise AuditFailed(str(verdict))
+    if target.absent():
+        raise InvalidInput(f"{target.display_url}: no database, nothing to anchor")
+    with target.connect() as conn:
+        head = read_head(target.store, conn)
+    return anchor_document(head, target.display_url, target.dialect)
+
+
+def audit_verify_anchor(target: Target, path) -> "AnchorVerdict":
+    """Whether the history still holds, unchanged, the rows up to the head an anchor recorded."""
+    from .state.anchor import AnchorVerdict, Head, anchor_problems, load_anchor, read_head
+
+    anchor = load_anchor(path)
+    if target.absent():
+        return AnchorVerdict(anchor, tuple(anchor_problems(anchor, Head(0, 0, "", ""))))
+    with target.connect() as conn:
+        head = read_head(target.store, conn, upto=anchor.head_seq)
+    return AnchorVerdict(anchor, tuple(anchor_problems(anchor, head)))
 
 
 def refuse_invalid(project: Project, target: Target) -> None:
@@ -120,13 +171,24 @@ def history_problems(target: Target) -> HistoryProblems:
         return _history_problems(target, conn)
 
 
+#: the statuses ``--mark`` resolves (SPEC: repair resolves a dirty or failed row); a tampered
+#: row is shown dirty. Marking a healthy (applied or pending) row needs ``override_healthy``.
+MARKABLE = ("dirty", "failed", "drifted")
+
+
 def repair(project: Project, target: Target, migration_id: str | None, *, mark: str | None = None,
            accept_checksum: bool = False, forget_missing: bool = False, accept_history: bool = False,
-           lock_timeout: float = 30.0, expect: HistoryProblems | None = None) -> Generator[Event, None, RepairResult]:
+           lock_timeout: float = 30.0, expect: HistoryProblems | None = None,
+           override_healthy: bool = False) -> Generator[Event, None, RepairResult]:
     """Resolve one dirty/failed/drifted/missing/tampered row, or (``accept_history``) accept
     that the history lost rows or a state table or has rows that break its hash chain; always
     recorded in history. ``expect``: the problems the user confirmed (from history_problems());
-    if the database now shows others, nothing is accepted (HistoryChanged)."""
+    if the database now shows others, nothing is accepted (HistoryChanged).
+
+    The state is read after the lock is acquired: a repair that waited for a deploy judges the
+    row as that deploy left it. ``--mark`` on a healthy row (applied or pending) is refused
+    (marking an applied row rolled back makes the next deploy apply it again) unless
+    ``override_healthy``, which is recorded in the history as such."""
     if sum([mark is not None, accept_checksum, forget_missing, accept_history]) != 1:
         raise InvalidInput("repair needs exactly one of --mark, --accept-checksum, --forget-missing, "
                            "--accept-history")
@@ -147,6 +209,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
                 raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
+            if state.status not in MARKABLE and not override_healthy:
+                raise HealthyRow(migration_id, state.status)
             after = "applied" if mark == "applied" else "rolled_back"
             action = f"mark-{mark}"
         elif accept_checksum:
@@ -173,6 +237,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 extra = {"checksum": m.checksum(target.dialect)} if after == "applied" else {}
                 store.set_status(conn, migration_id, after, **extra)
             details = {"repair": action, "before": state.status, "after": after}
+            if mark is not None and state.status not in MARKABLE:
+                details["override"] = "healthy"  # the explicit, confirmed override, on record
             if after == "applied":  # what the row now records, for the tamper check
                 details["checksum"] = m.checksum(target.dialect)
             recorded = store.append(conn, action="repair", status="ok", started_at=started,
@@ -226,7 +292,7 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         raise UnknownMigration(to)
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
-        if snap.tampered_tables:
+        if snap.tampered_tables or snap.chain_breaks:
             from .pipeline import refuse_blocked
 
             refuse_blocked(snap)

@@ -279,6 +279,8 @@ def _stage(result: OperationResult, name: str, status: str, t0: float, detail: s
 def refuse_blocked(snap: Snapshot) -> None:
     blocked = [(s.id, s.status) for s in snap.states if s.status in BLOCKING]
     blocked += [(problem, "tampered: `nexo repair --accept-history`") for problem in snap.tampered_tables]
+    blocked += [(f"history seq {b.seq}", f"tampered: {b.reason}; `nexo repair --accept-history`")
+                for b in snap.chain_breaks]
     if blocked:
         raise DatabaseNeedsRepair(blocked)
 

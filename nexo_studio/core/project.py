@@ -98,6 +98,14 @@ class Snapshot:
     #: the state tables were tampered with as a whole (a table dropped, history rows deleted
     #: from its end): deploy and rollback refuse until `nexo repair --accept-history`
     tampered_tables: tuple[str, ...] = ()
+    #: the history's hash chain as read with the state (None: not checked, e.g. no database):
+    #: while it has breaks not accepted, deploy and rollback refuse (SPEC §7)
+    chain: ChainVerdict | None = None
+
+    @property
+    def chain_breaks(self) -> tuple:
+        """History rows that break the hash chain and were not accepted (ChainBreak, by seq)."""
+        return self.chain.breaks if self.chain is not None else ()
 
     @property
     def errors(self) -> list[Finding]:
@@ -129,9 +137,11 @@ def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> st
 
 
 def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
-             failed: frozenset[str] | set[str] = frozenset(), tampering=None) -> Snapshot:
+             failed: frozenset[str] | set[str] = frozenset(), tampering=None,
+             chain: ChainVerdict | None = None) -> Snapshot:
     """``tampering`` (a StateStore.tampering() result): migrations whose __Migrations row the
-    history contradicts are shown ``dirty`` (state unknown: check, then `nexo repair`)."""
+    history contradicts are shown ``dirty`` (state unknown: check, then `nexo repair`).
+    ``chain``: the history's hash-chain verdict; each break is a ``tampered`` finding."""
     tampered = dict(tampering.rows) if tampering else {}
     try:
         order = project.order()
@@ -156,6 +166,8 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         version, name = parse_id(mid) or ("", mid)
         states.append(MigrationState(mid, version, name, "dirty", None, None))
     findings = project.findings(dialect) + state_findings(project.migrations, applied, dialect)
+    if tampered:  # an edited row is tampered (dirty), not a changed file: no drift finding for it
+        findings = [f for f in findings if not (f.code == "drift" and f.ids[0] in tampered)]
     findings += [Finding("warning", "tampered", (), f"state tables tampered with: {problem}")
                  for problem in (tampering.tables if tampering else ())]
     findings += [Finding("warning", "tampered", (mid,),
@@ -163,8 +175,9 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
                          f"`nexo repair {mid} --mark applied|rolled-back`",
                          project.migrations[mid].path if mid in project.migrations else None)
                  for mid, (_seq, why) in sorted(tampered.items())]
+    findings += chain_findings(chain) if chain is not None else []
     snap = Snapshot(dialect, tuple(states), tuple(findings),
-                    tampered_tables=tuple(tampering.tables) if tampering else ())
+                    tampered_tables=tuple(tampering.tables) if tampering else (), chain=chain)
     snap.by_id.update({s.id: s for s in states})
     return snap
 
@@ -175,12 +188,15 @@ def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) 
     Lives here, not in the pipeline, so that `status` does not load deploy and rollback."""
     if conn is None:  # an SQLite file that does not exist yet
         return snapshot(project, {}, target.dialect)
+    from .state.chainscan import verify_history
+
     store = target.store
     for attempt in range(5):
         try:
             with _one_view(target, conn):  # __Migrations and the history as of one moment
                 applied = store.applied(conn)
                 failed = store.failed_attempts(conn)
+                chain = verify_history(store, conn)  # the whole chain, every time (SPEC §7)
                 tampering = store.tampering(conn, applied)
             break
         except sa.exc.OperationalError as exc:
@@ -191,7 +207,7 @@ def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) 
             if attempt == 4 or getattr(exc.orig, "args", (None,))[0] != 1412:
                 raise
             time.sleep(0.05 * (attempt + 1))
-    return snapshot(project, applied, target.dialect, failed, tampering)
+    return snapshot(project, applied, target.dialect, failed, tampering, chain)
 
 
 @contextlib.contextmanager
@@ -223,8 +239,9 @@ def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:
     busy = set(ids)
     states = tuple(replace(s, status="pending") if s.id in busy and s.status == "dirty" else s
                    for s in snap.states)
+    creating = {f"state tables tampered with: {problem}" for problem in snap.tampered_tables}
     findings = tuple(f for f in snap.findings if not (f.code == "dirty" and set(f.ids) & busy)
-                     and not (f.code == "tampered" and not f.ids))  # table-level: being created
+                     and not (f.code == "tampered" and f.message in creating))  # table-level: being created
     findings += tuple(Finding("warning", "in_progress", (mid,), f"{mid} is being applied right now by {holder}")
                       for mid in ids)
     if snap.tampered_tables:
@@ -236,8 +253,8 @@ def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:
 
 
 def chain_findings(verdict: ChainVerdict) -> list[Finding]:
-    """A finding per history row that breaks the hash chain. Status does not walk the chain (it
-    reads the whole history); the views that have the history at hand add these."""
+    """A finding per history row that breaks the hash chain (and was not accepted): status,
+    validate and every snapshot read from the database carry them."""
     return [Finding("warning", "tampered", (), f"history row seq {b.seq} breaks the hash chain: {b.reason}; restore a "
                                                "backup, or accept it on record (`nexo repair --accept-history`)")
             for b in verdict.breaks]

@@ -67,11 +67,14 @@ class ConnectionFields:
 
 
 def url_without_password(url: str | URL) -> str:
-    """The URL as text with no password in it (``URL.set(password=None)`` would keep it)."""
+    """The URL as text with no password in it (``URL.set(password=None)`` would keep it), nor a
+    credential-bearing query parameter (``?password=``, ``sslpassword``, ``token``…)."""
+    from ..core.db import is_secret_param
+
     u = make_url(url) if isinstance(url, str) else url
-    if u.password is not None:
+    if u.password is not None or any(is_secret_param(k) for k in u.query):
         u = URL.create(u.drivername, username=u.username, host=u.host, port=u.port, database=u.database,
-                       query=u.query)
+                       query={k: v for k, v in u.query.items() if not is_secret_param(k)})
     return u.render_as_string(hide_password=False)
 
 

@@ -148,7 +148,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         else:
             self.graph.update_statuses(snap)
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"))
-        self.findings.set_findings(snap.findings + loaded.extra.get("chain_findings", ()))
+        chain = tuple(f for f in loaded.extra.get("chain_findings", ()) if f not in snap.findings)  # status has them
+        self.findings.set_findings(snap.findings + chain)
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()

@@ -96,7 +96,7 @@ def test_the_password_appears_nowhere(secret_url, dialect, tmp_path, figures):
     nexo("rollback", ids[2], "--yes")
     nexo("rollback", "--to", ids[0], "--yes", "--json")
     nexo("baseline", "--to", ids[1], "--yes")
-    nexo("repair", ids[2], "--mark", "rolled-back", "--yes")
+    nexo("repair", ids[2], "--mark", "rolled-back", "--override-healthy", "--yes")
     nexo("restore", str(work / "out" / "manual.bak"), "--yes")
     nexo("audit", "verify")
     for fmt in ("csv", "json", "html", "pdf"):
@@ -157,3 +157,63 @@ def test_the_password_appears_nowhere(secret_url, dialect, tmp_path, figures):
     assert sidecars
     figures("secrets", f"{dialect} commands run with the marker password", len(outputs))
     figures("secrets", f"{dialect} files scanned", len(written))
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_a_password_in_the_query_string_is_redacted(secret_url, dialect, tmp_path):
+    """``?password=...`` (honoured by PyMySQL and libpq) and other credential-bearing query
+    parameters are hidden wherever the URL is shown: status text and ``--json`` ``database``,
+    reports, errors."""
+    url, marker = secret_url
+    u = make_url(url)
+    query = {"password": marker} if dialect == "mysql" else {"password": marker, "sslpassword": marker}
+    url = u.set(password=None).update_query_dict(query).render_as_string(hide_password=False)
+    mdir = tmp_path / "m"
+    table_project(mdir, 2)
+    base = ["--db", url, "--migrations", str(mdir)]
+    runs = []
+    for args in (["deploy", "--no-backup"], ["status"], ["status", "--json"], ["validate"], ["audit", "verify"],
+                 ["export", "--format", "json", "--out", str(tmp_path / "r.json")]):
+        p = ForkedCli([*base, *args])
+        p.go()
+        runs.append((args, p.wait(120), p.stdout, p.stderr))
+    bad_port = make_url(url).set(port=1).render_as_string(hide_password=False)
+    p = ForkedCli(["--db", bad_port, "--migrations", str(mdir), "status"])
+    p.go()
+    runs.append((["status, bad port"], p.wait(60), p.stdout, p.stderr))
+    for args, code, out, err in runs:
+        assert code == (1 if args == ["status, bad port"] else 0), f"{args}: {code}\n{out}{err}"
+        assert not leaks(out, marker) and not leaks(err, marker), f"{args} printed the password:\n{out}{err}"
+    doc = next(__import__("json").loads(out) for args, _c, out, _e in runs if args == ["status", "--json"])
+    assert all(f"{k}=***" in doc["database"] for k in query), doc["database"]
+    assert not leaks((tmp_path / "r.json").read_bytes(), marker)
+
+
+def test_redaction_of_urls_in_text():
+    from nexo_studio.core.db import display_url, parse_url, redact
+
+    for raw in ("mysql+pymysql://root@h:3306/db?charset=utf8mb4&password=Sx1&pwd=Sx2&PASSWD=Sx3",
+                "postgresql://u:Sx0@h/db?sslpassword=Sx4&auth_token=Sx5&client_secret=Sx6&application_name=app"):
+        for shown in (redact(raw), display_url(parse_url(raw)), redact(f"cannot use {raw}: boom")):
+            assert "Sx" not in shown, shown
+            assert "@h" in shown and ("charset=utf8mb4" in shown or "application_name=app" in shown), shown
+
+
+def test_a_config_file_url_with_a_password_in_its_query_is_refused(tmp_path):
+    from nexo_studio.core.config import load_config
+    from nexo_studio.errors import ConfigError
+
+    config = tmp_path / "nexo.toml"
+    config.write_text('[database]\nurl = "mysql+pymysql://root@127.0.0.1/db?password=Sx1"\n')
+    with pytest.raises(ConfigError, match="password") as info:
+        load_config(config)
+    assert "Sx1" not in str(info.value) and "nexo.toml" in str(info.value)
+
+
+def test_the_gui_stores_urls_without_query_string_passwords(tmp_path):
+    """Connection profiles and the recent list keep URLs without any credential."""
+    from nexo_studio.qt.connections import url_without_password
+
+    kept = url_without_password("mysql+pymysql://root@h:3306/db?charset=utf8mb4&password=Sx1&sslpassword=Sx2")
+    assert "Sx" not in kept and "charset=utf8mb4" in kept and "root@h:3306/db" in kept, kept
+    assert "Sx" not in url_without_password("postgresql://u:Sx3@h/db?auth_token=Sx4")

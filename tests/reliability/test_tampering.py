@@ -84,6 +84,10 @@ def test_an_edited_checksum_or_status(db_url, tmp_path, figures):
     execute(db_url, f"UPDATE {m} SET checksum = :c WHERE id = :i", params={"c": "0" * 64, "i": ids[0]})
     execute(db_url, f"UPDATE {m} SET status = 'rolled_back' WHERE id = :i", params={"i": ids[2]})
     st = tampered_status(db_url, mdir, ids[0])  # not "drifted": the file did not change
+    findings = status_json(db_url, mdir)["findings"]
+    assert not [f for f in findings if f["code"] == "drift"], findings  # dirty (tampered), not drifted
+    code, out, err = run_cli(*base, "status")
+    assert "changed after it was applied" not in out, out
     assert st[ids[2]] == "dirty"
     refused(base, mdir, ids[0], ids[2])
     audit_fails(base, ids[0], "checksum", ids[2])

@@ -12,11 +12,12 @@ import pytest
 import sqlalchemy as sa
 
 from nexo_studio.core.events import run
-from nexo_studio.core.operations import audit_verify
+from nexo_studio.core.operations import audit_verify, repair
 from nexo_studio.core.pipeline import DeployOptions, RollbackOptions, deploy, rollback
 from nexo_studio.core.project import Project
 from nexo_studio.core.state.store import TAIL_KEY
 from nexo_studio.core.target import Target
+from nexo_studio.errors import DatabaseNeedsRepair
 from tests.helpers.projects import table_project
 
 
@@ -50,8 +51,9 @@ def test_rows_written_on_the_driver_read_back_as_written(db_url):
 @pytest.mark.parametrize("same_process", [False, True], ids=["new process", "same process (GUI)"])
 def test_a_deleted_tail_row_is_written_again_by_the_next_rollback(db_url, tmp_path, same_process):
     """The hot path skips the "did the UPDATE hit a row?" check only when it knows the tail row
-    is there; a database whose tail row is gone (written by an older version, or deleted since
-    this process last looked) gets it back."""
+    is there. A tail row that is gone (deleted since this process last looked) is tampering in
+    itself: rollback refuses naming it; accepted on record, the tail row is back and the next
+    rollback keeps it current."""
     table_project(tmp_path, 3)
     project = Project.load(tmp_path)
     target = Target(db_url)
@@ -63,6 +65,9 @@ def test_a_deleted_tail_row_is_written_again_by_the_next_rollback(db_url, tmp_pa
         if not same_process:
             target.dispose()
             target = Target(db_url)  # it knows nothing
+        with pytest.raises(DatabaseNeedsRepair, match="history_tail"):
+            run(rollback(project, target, RollbackOptions(to="0")))
+        run(repair(project, target, None, accept_history=True))
         assert run(rollback(project, target, RollbackOptions(to="0"))).ok
         with target.connect() as conn:
             tail = conn.execute(sa.select(meta.c.value).where(meta.c.key == TAIL_KEY)).scalar()

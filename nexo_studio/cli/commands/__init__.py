@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..context import Context
-from .admin import cmd_audit, cmd_backup, cmd_baseline, cmd_export, cmd_new, cmd_repair, cmd_restore
+from .admin import cmd_backup, cmd_baseline, cmd_export, cmd_new, cmd_repair, cmd_restore
+from .audit import cmd_audit
 from .lint import cmd_lint
 from .operations import cmd_deploy, cmd_rollback
 from .query import cmd_graph, cmd_history, cmd_plan, cmd_status, cmd_validate

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ...errors import EXIT_FAILED, EXIT_OK
 from ..context import Context, confirm, emit_json, iso, run_op
-from ..json_shapes import backup_dict, new_dict, repair_dict, verdict_dict
+from ..json_shapes import backup_dict, new_dict, repair_dict
 
 
 def cmd_backup(ctx: Context) -> int:
@@ -73,11 +73,15 @@ def cmd_repair(ctx: Context) -> int:
         return EXIT_OK
     if not mid:
         raise InvalidInput("repair needs a migration ID")
-    what = (f"mark {mid} as {a.mark}" if a.mark else
+    if a.override_healthy and not a.mark:
+        raise InvalidInput("--override-healthy goes with --mark")
+    what = (f"mark {mid} as {a.mark}" + (" even if it needs no repair (recorded as an override)"
+                                         if a.override_healthy else "") if a.mark else
             f"accept the changed checksum of {mid}" if a.accept_checksum else f"forget {mid}")
     confirm(a, f"Repair: {what}?", "repair")
     res = run_op(repair(ctx.project, ctx.target, mid, mark=a.mark, accept_checksum=a.accept_checksum,
-                        forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout()))
+                        forget_missing=bool(a.forget_missing), lock_timeout=ctx.lock_timeout(),
+                        override_healthy=a.override_healthy))
     if a.json:
         emit_json({"ok": True, **repair_dict(res)})
         return EXIT_OK
@@ -130,20 +134,5 @@ def cmd_new(ctx: Context) -> int:
         return EXIT_OK
     print(path)
     return EXIT_OK
-
-
-def cmd_audit(ctx: Context) -> int:
-    a = ctx.args
-    if a.report:
-        from ...core.reports import verify_report
-
-        verdict = verify_report(a.report)
-    else:
-        from ...core.operations import audit_verify
-
-        verdict = audit_verify(ctx.target)
-    if a.json:
-        emit_json({"ok": verdict.ok, "verdict": verdict_dict(verdict)})
-        return EXIT_OK if verdict.ok else EXIT_FAILED
     print(verdict)
     return EXIT_OK if verdict.ok else EXIT_FAILED

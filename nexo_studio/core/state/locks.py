@@ -9,6 +9,7 @@ the dialect can tell.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import hashlib
 import json
@@ -16,6 +17,7 @@ import os
 import socket
 import time
 from datetime import datetime, timezone
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -184,7 +186,7 @@ class PostgresLock(_ConnectionLock):
             "SELECT a.pid, a.usename, a.application_name, a.client_addr, a.backend_start "
             "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
             "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = :hi AND l.objid = :lo "
-            "AND l.objsubid = 1"
+            "AND l.objsubid = 1 AND l.mode = 'ExclusiveLock'"  # not a status's shared look (quiet())
         )
         try:
             with self.engine.connect() as conn:
@@ -303,3 +305,60 @@ def lock_for(engine: sa.Engine) -> DatabaseLock:
     if backend == "mssql":
         return MssqlLock(engine, url.database or "")
     return NoLock()
+
+
+@contextlib.contextmanager
+def quiet(lock: DatabaseLock) -> Iterator[bool]:
+    """Keep changing operations out for a moment, without waiting for anyone: yields True when
+    nobody held the lock (and nobody can take it until the block ends; a deploy starting now
+    waits), False when someone holds it. What is read inside a True block is no operation's
+    work in progress: a ``running`` row seen there is left over from a process that died.
+    Shared where the dialect allows it (SQLite ``flock``, PostgreSQL advisory), so two
+    read-only callers do not exclude each other."""
+    if isinstance(lock, FileLock):
+        import fcntl
+
+        try:
+            fd = os.open(lock.path, os.O_RDONLY)
+        except FileNotFoundError:  # never locked: a writer creates it first, so take its place
+            try:
+                fd = os.open(lock.path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError:  # a read-only folder: no writer can create it either
+                yield True
+                return
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+        return
+    if isinstance(lock, PostgresLock):
+        key = lock_key(lock.database)
+        with lock.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            if not conn.execute(sa.text("SELECT pg_try_advisory_lock_shared(:k)"), {"k": key}).scalar():
+                yield False
+                return
+            try:
+                yield True
+            finally:
+                conn.execute(sa.text("SELECT pg_advisory_unlock_shared(:k)"), {"k": key})
+        return
+    if isinstance(lock, NoLock):
+        yield True
+        return
+    try:
+        lock.acquire(0)
+    except LockTimeout:
+        yield False
+        return
+    try:
+        yield True
+    finally:
+        lock.release()

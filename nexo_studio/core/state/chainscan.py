@@ -1,0 +1,222 @@
+"""The whole history's hash chain, checked fast enough to run before every deploy and rollback
+and in every status (SPEC §7: 100,000 rows in ≤ 0.5 s; benchmarks/chain.py measures it).
+
+Rows are read by position straight from the driver (no SQLAlchemy row objects, no type
+processors); each row's canonical JSON is one format string over values escaped by the C JSON
+string encoder (timestamps formatted by the server on PostgreSQL and MySQL/MariaDB), hashed with
+hashlib. On SQLite an intact history is first confirmed from canonical text that SQLite's
+json_object makes (half the CPU); any row that does not match sends it to the Python walk. The
+verdict is always the one ``chain.verify_chain`` (the reference, over mappings) gives: breaks
+are judged with its ``_misfit`` and accept-history rules.
+
+No checkpoint: every row is read and hashed on every check. A checkpoint stored in the database
+would be as easy to rewrite as the rows it vouches for (see anchor.py for what a copy kept
+elsewhere can prove).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from json.encoder import encode_basestring
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .chain import GENESIS, ChainBreak, ChainVerdict, _misfit, accepted_by, utc_text
+
+if TYPE_CHECKING:
+    from .store import StateStore
+
+#: the history's columns in the order they are read; ``hash`` last (it is not hashed)
+COLUMNS = ("seq", "deployment_id", "migration_id", "action", "status", "started_at", "finished_at",
+           "duration_ms", "operator", "host", "tool_version", "details", "error", "prev_hash", "hash")
+_HASHED = COLUMNS[:-1]
+#: for a row holding a value of a type the tool never writes (a BLOB edited in): some text, so
+#: the row is reported as not matching its hash instead of the check failing
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                           default=lambda o: f"!{type(o).__name__}:{o!r}").encode
+_BATCH = 5000
+
+
+def _timestamp(value: Any) -> Any:
+    """A timestamp as the canonical JSON writes it. SQLite hands back SQLAlchemy's stored text
+    (``YYYY-MM-DD HH:MM:SS.ffffff``), the servers a naive datetime."""
+    if isinstance(value, str):
+        if len(value) == 26 and value[10] == " " and value[19] == ".":
+            return value[:10] + "T" + value[11:] + "Z"
+        try:  # any other text (an edited row): read as SQLAlchemy would
+            return utc_text(datetime.fromisoformat(value))
+        except ValueError:
+            return value  # hashed as found: it cannot match
+    if isinstance(value, datetime):
+        return utc_text(value)
+    return value  # None
+
+
+#: the canonical JSON of a row (chain.canonical_json: keys sorted) as one format string over
+#: values already encoded; about twice as fast as the JSON encoder on a dict
+_TEMPLATE = ('{"action":%s,"deployment_id":%s,"details":%s,"duration_ms":%s,"error":%s,"finished_at":%s,'
+             '"host":%s,"migration_id":%s,"operator":%s,"prev_hash":%s,"seq":%s,"started_at":%s,"status":%s,'
+             '"tool_version":%s}')
+
+
+def _canonical(r: tuple, ts: Callable[[Any], Any]) -> str:
+    """chain.canonical_json of a row read by position; ``ts`` makes a timestamp as read into
+    the canonical text."""
+    es = encode_basestring
+    try:
+        if type(r[0]) is not int or not (r[7] is None or type(r[7]) is int):
+            raise TypeError  # numbers edited into something else: the general encoder says how
+        return _TEMPLATE % (
+            es(r[3]), "null" if r[1] is None else es(r[1]), "null" if r[11] is None else es(r[11]),
+            "null" if r[7] is None else r[7], "null" if r[12] is None else es(r[12]),
+            "null" if r[6] is None else es(ts(r[6])), "null" if r[9] is None else es(r[9]),
+            "null" if r[2] is None else es(r[2]), "null" if r[8] is None else es(r[8]), es(r[13]), r[0],
+            es(ts(r[5])), es(r[4]), "null" if r[10] is None else es(r[10]))
+    except TypeError:  # a value of another type than the tool writes (an edited row)
+        d = dict(zip(_HASHED, r))
+        d["started_at"], d["finished_at"] = ts(r[5]), ts(r[6])
+        return _encode(d)
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def scan(rows: Iterable[tuple], ts: Callable[[Any], Any] = _timestamp) -> ChainVerdict:
+    """Walk history rows (tuples in COLUMNS order, by seq) and report every one that does not
+    fit the chain, and every break a later accept-history row accepted (see chain.verify_chain).
+    ``ts``: how a timestamp as read becomes its canonical text (the servers format it in SQL)."""
+    prev_hash, prev_seq, count = GENESIS, 0, 0
+    open_breaks: dict[int, ChainBreak] = {}
+    accepted: list[ChainBreak] = []
+    sha, canonical = hashlib.sha256, _canonical
+    for r in rows:
+        count += 1
+        seq, prev, stored = r[0], r[13], r[14]
+        found = sha((prev + canonical(r, ts)).encode("utf-8")).hexdigest() if type(prev) is str else ""
+        if seq != prev_seq + 1 or prev != prev_hash or found != stored:
+            d = dict(zip(COLUMNS, r))
+            why = _misfit(d, prev_seq, prev_hash, found) or "row does not fit the chain"
+            open_breaks[seq] = ChainBreak(seq, why, found)
+        elif open_breaks and r[3] == "repair":
+            for s, pinned in accepted_by(dict(zip(COLUMNS, r))).items():
+                b = open_breaks.get(s)
+                if b is not None and b.row_hash == pinned:
+                    accepted.append(ChainBreak(b.seq, b.reason, b.row_hash, seq))
+                    del open_breaks[s]
+        prev_hash, prev_seq = stored, seq
+    breaks = tuple(sorted(open_breaks.values(), key=lambda b: b.seq))
+    if breaks:
+        return ChainVerdict(False, count, breaks[0].seq, breaks[0].reason, breaks=breaks, accepted=tuple(accepted))
+    return ChainVerdict(True, count, accepted=tuple(accepted))
+
+
+def _cursor(raw: Any, dialect: str) -> Any:
+    """A cursor that streams: server-side on PostgreSQL and MySQL/MariaDB (100,000 rows are not
+    held in memory twice), the plain one elsewhere."""
+    if dialect == "postgresql" and type(raw).__module__.startswith("psycopg"):
+        return raw.cursor(name="nexo_chain_scan")
+    if dialect in ("mysql", "mariadb") and type(raw).__module__.startswith("pymysql"):
+        import pymysql.cursors
+
+        return raw.cursor(pymysql.cursors.SSCursor)
+    return raw.cursor()
+
+
+#: the canonical timestamp text (chain.utc_text), made by the server: cheaper than a datetime
+#: object per value. The columns hold naive UTC with microseconds (tables.Timestamp).
+_SERVER_TS = {
+    "postgresql": "to_char({c}, 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')",
+    "mysql": "DATE_FORMAT({c}, '%Y-%m-%dT%H:%i:%s.%fZ')",
+    "mariadb": "DATE_FORMAT({c}, '%Y-%m-%dT%H:%i:%s.%fZ')",
+}
+
+
+def history_tuples(store: "StateStore", conn: sa.Connection, select: list[str] | None = None) -> Iterator[tuple]:
+    """Every history row as a tuple in COLUMNS order (or ``select``, SQL expressions), by seq, in
+    batches from the driver, inside the caller's transaction when it has one (one view with
+    what else it read). On PostgreSQL and MySQL/MariaDB the timestamps come as their canonical
+    text already."""
+    prep = conn.dialect.identifier_preparer
+    if select is None:
+        fmt = _SERVER_TS.get(conn.dialect.name)
+        select = [fmt.format(c=prep.quote(c)) if fmt and c in ("started_at", "finished_at") else prep.quote(c)
+                  for c in COLUMNS]
+    sql = f"SELECT {', '.join(select)} FROM {prep.format_table(store.t.history)} ORDER BY {prep.quote('seq')}"
+    own = not conn.in_transaction()
+    raw = conn.connection.dbapi_connection
+    cur = _cursor(raw, conn.dialect.name)
+    try:
+        cur.execute(sql)
+        while True:
+            batch = cur.fetchmany(_BATCH)
+            if not batch:
+                return
+            yield from batch
+    finally:
+        cur.close()
+        if own:
+            raw.rollback()  # end the read transaction the driver began on its own
+
+
+def _sql_canonical(dialect: str, quote: Callable[[str], str]) -> str | None:
+    """An SQL expression for a row's canonical JSON (chain.canonical_json) made by the database,
+    or None where the Python walk is as fast: SQLite's json_object (C, in-process; it escapes
+    text as Python's json does, and keeps the keys in the order given: sorted) halves the CPU
+    of the check. On PostgreSQL the same text built in SQL (to_json and concatenation) cost the
+    server more than the Python walk costs the client (benchmarks/chain.py).
+
+    Used only to confirm an intact row: when the hash of this text matches the stored hash, the
+    text is the JSON the writer hashed, and as JSON decodes one way, the row's values are the
+    ones written. Anything else (a timestamp in an unexpected form, a mismatch) goes to the
+    Python walk, which alone decides what is broken."""
+    if dialect != "sqlite":
+        return None
+
+    def ts(c: str) -> str:  # SQLAlchemy's stored text, 'YYYY-MM-DD HH:MM:SS.ffffff'
+        # any other form: a text no writer made (not null, not a canonical time): no match
+        return (f"(CASE WHEN substr({c}, 11, 1) = ' ' THEN substr({c}, 1, 10) || 'T' || substr({c}, 12) || 'Z' "
+                f"ELSE '!' || {c} END)")
+
+    return "json_object(" + ", ".join(
+        f"'{k}', " + (ts(quote(k)) if k in ("started_at", "finished_at") else quote(k)) for k in sorted(_HASHED)) + ")"
+
+
+def _verify_intact(store: "StateStore", conn: sa.Connection, canonical_sql: str) -> ChainVerdict | None:
+    """The common case in one light pass: every row fits the chain, judged from the canonical
+    text the database made. None as soon as one row does not (or cannot be judged so): the
+    caller then walks the history in Python, which names each break."""
+    prep = conn.dialect.identifier_preparer
+    select = [prep.quote("seq"), prep.quote("prev_hash"), prep.quote("hash"), canonical_sql]
+    prev_hash, prev_seq, count = GENESIS, 0, 0
+    sha = hashlib.sha256
+    rows = history_tuples(store, conn, select)
+    try:
+        for seq, prev, stored, canon in rows:
+            if (canon is None or seq != prev_seq + 1 or prev != prev_hash
+                    or sha((prev + canon).encode("utf-8")).hexdigest() != stored):
+                return None
+            prev_hash, prev_seq, count = stored, seq, count + 1
+    finally:
+        rows.close()
+    return ChainVerdict(True, count)
+
+
+def verify_history(store: "StateStore", conn: sa.Connection) -> ChainVerdict:
+    """The hash chain of the whole history as stored now (read-only)."""
+    if not store.exists(conn) and store.t.history.name not in store.present(conn):
+        return ChainVerdict(True, 0)
+    dialect = conn.dialect.name
+    canonical_sql = _sql_canonical(dialect, conn.dialect.identifier_preparer.quote)
+    if canonical_sql is not None:
+        try:
+            verdict = _verify_intact(store, conn, canonical_sql)
+        except conn.dialect.loaded_dbapi.Error:  # an SQLite without JSON functions, a BLOB edited in
+            verdict = None
+        if verdict is not None:
+            return verdict
+    return scan(history_tuples(store, conn), _as_is if dialect in _SERVER_TS else _timestamp)
