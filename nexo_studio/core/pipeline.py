@@ -230,12 +230,18 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                     error=None if result.ok else str(failure))
 
 
+def _dirty_why(exc: StepFailed) -> str:
+    if exc.path is not None and exc.path.suffix == ".py":
+        return "what it did before it failed, or committed itself, may stay applied"
+    return "this database does not roll back DDL, so the statements before the failing one stay applied"
+
+
 def _dirty_message(exc: StepFailed, result: OperationResult) -> str:
     where = f" ({exc.path.name}, line {exc.line})" if exc.path and exc.line else ""
     restore = f" A backup was taken: {result.backup}." if result.backup else ""
     return (
-        f"{exc.migration_id} failed part-way and is now DIRTY: this database does not roll back DDL, "
-        f"so the statements before the failing one stay applied.\nFailing statement{where}:\n  {exc.statement}\n"
+        f"{exc.migration_id} failed part-way and is now DIRTY: {_dirty_why(exc)}"
+        f".\nFailing statement{where}:\n  {exc.statement}\n"
         f"Error: {exc.error}\n"
         f"Check which of its objects exist, then either finish it by hand and run "
         f"`nexo repair {exc.migration_id} --mark applied`, or undo its partial changes and run "

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Generator
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -21,26 +21,17 @@ from .target import Target
 def _reset_session(target: Target, conn: sa.Connection) -> None:
     """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
 
-    Called inside the migration's transaction after its statements (RESET is transactional,
-    so it costs no extra commit), and again outside after a failure or a non-transactional run.
+    Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
+    functions can change a setting no text check sees): inside the migration's transaction in
+    the same round trip as its state writes (RESET is transactional), or on its own outside one.
     """
-    if target.dialect == "postgresql":
-        if conn.in_transaction():
-            target.store.execute_plain(conn, "RESET ALL")
-        else:
-            with conn.begin():
-                conn.exec_driver_sql("RESET ALL")
-
-
-#: SQL that may change a session setting; UPDATE … SET matches too (a needless RESET is cheap)
-_SESSION_SQL = re.compile(r"\b(?:set|reset|discard)\b|set_config", re.IGNORECASE)
-
-
-def _may_change_session(m: Migration, kind: str, dialect: str) -> bool:
-    """Whether ``_reset_session`` is needed after this section: Python may do anything."""
-    if m.kind == "py":
-        return True
-    return any(_SESSION_SQL.search(st.sql) for st in m.statements(kind, dialect))
+    if target.dialect != "postgresql" or conn.invalidated:
+        return
+    if conn.in_transaction():
+        target.store.execute_plain(conn, "RESET ALL")
+    else:
+        with conn.begin():
+            conn.exec_driver_sql("RESET ALL")
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -73,18 +64,32 @@ def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_i
 
 
 class _Tally:
-    """Counts the statements a section ran and the rows they reported, passing events on."""
+    """Counts the statements a section ran and the rows they reported, passing events on, and
+    times the migration: the time its events spend with the consumer (a terminal, a window) is
+    not the migration's, so one figure goes to the table, ``__Migrations`` and the history."""
 
     def __init__(self) -> None:
         self.statements = 0
         self.rows: int | None = None
+        self.t0 = time.perf_counter()
+        self.paused = 0.0
 
     def count(self, gen: Generator[StatementExecuted, None, int]) -> Generator[Event, None, None]:
         for ev in gen:
             self.statements += 1
             if ev.rowcount is not None:
                 self.rows = (self.rows or 0) + ev.rowcount
+            t = time.perf_counter()
             yield ev
+            self.paused += time.perf_counter() - t
+
+    def ms(self) -> int:
+        return int((time.perf_counter() - self.t0 - self.paused) * 1000)
+
+
+def finished_at(started: datetime, ms: int) -> datetime:
+    """The history's ``finished_at`` for a step that took ``ms``: its ``duration_ms`` is ``ms``."""
+    return started + timedelta(milliseconds=ms, microseconds=500)
 
 
 def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deployment_id: str,
@@ -94,42 +99,49 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
 
     Transactional (SQLite, PostgreSQL, SQL Server): statements, state row and history row
     commit together. Otherwise (MySQL/MariaDB DDL, ``transaction: none``) the row is marked
-    ``running`` first and committed, so a crash leaves a visible dirty row.
+    ``running`` first and committed, so a crash leaves a visible dirty row. Whatever the
+    migration's code raises, and any driver error on the way, ends as a recorded failure.
     """
     action = "apply" if kind == "up" else "rollback"
-    done_status = "applied" if kind == "up" else "rolled_back"
     store = target.store
     yield MigrationStarted(m.id, action, index, total)
     started = utcnow()
-    t0 = time.perf_counter()
     tally = _Tally()
 
-    def record_done(row_exists: bool | None) -> None:
-        ms = int((time.perf_counter() - t0) * 1000)
+    def record_done(row_exists: bool | None, ms: int) -> None:
         if kind == "up":
             store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
         else:
-            store.set_status(conn, m.id, done_status)
+            store.set_status(conn, m.id, "rolled_back")
         details = {"statements": tally.statements, "rows": tally.rows}
         if kind == "up":
             details["checksum"] = m.checksum(target.dialect)
-        store.append(conn, action=action, status="ok", started_at=started, deployment_id=deployment_id,
-                     migration_id=m.id, details=details)
+        store.append(conn, action=action, status="ok", started_at=started, finished_at=finished_at(started, ms),
+                     deployment_id=deployment_id, migration_id=m.id, details=details)
 
     if _transactional(target, m):
+        tx = conn.begin()
         try:
-            with conn.begin():
-                yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-                with store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
-                    if _may_change_session(m, kind, target.dialect):
-                        _reset_session(target, conn)
-                    record_done(has_row)
+            yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+            ms = tally.ms()
+            with store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+                _reset_session(target, conn)
+                record_done(has_row, ms)
+            tx.commit()
             store.committed()
-        except (StepFailed, Cancelled) as exc:
+        except BaseException as exc:
+            abandon(conn)
             store.rolled_back()
-            _reset_session(target, conn)
-            yield from _record_failure(target, conn, m, action, started, t0, deployment_id, exc, dirty=False)
-            raise
+            failure = as_failure(exc, m, action)
+            if failure is None:
+                raise
+            if isinstance(failure, StepFailed) and failure.dirty:
+                _reset_quietly(target, conn)  # what it committed may include a setting
+            yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure,
+                                       dirty=isinstance(failure, StepFailed) and failure.dirty)
+            if failure is exc:
+                raise
+            raise failure from exc
     else:
         with conn.begin():
             if kind == "up":
@@ -138,61 +150,118 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
                 store.set_status(conn, m.id, "running")
         try:
             if m.transaction == "none":
-                with target.engine.connect() as ac:
-                    ac = ac.execution_options(isolation_level="AUTOCOMMIT")
-                    # Cancel must interrupt the statement on this connection, not the main one
-                    unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
-                    try:
-                        yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
-                    finally:
-                        unwire()
+                yield from _run_autocommit(target, m, kind, cancel, tally)
             else:
-                with conn.begin():
-                    yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-        except (StepFailed, Cancelled) as exc:
+                conn.begin()
+                yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+                conn.commit()
+        except BaseException as exc:
+            abandon(conn)
+            failure = as_failure(exc, m, action)
+            if failure is None:
+                raise
             # Nothing ran before the failing statement of a SQL migration: nothing to be dirty.
-            dirty = tally.statements > 0 or m.kind == "py"
-            if isinstance(exc, StepFailed):
-                exc.dirty = dirty
-            yield from _record_failure(target, conn, m, action, started, t0, deployment_id, exc, dirty=dirty)
-            raise
-        finally:
-            _reset_session(target, conn)
+            # A Python migration that started may have done anything; one that failed to load did nothing.
+            loaded = not (isinstance(failure, StepFailed) and failure.action == "load")
+            dirty = tally.statements > 0 or (m.kind == "py" and loaded) or getattr(failure, "dirty", False)
+            if isinstance(failure, StepFailed):
+                failure.dirty = dirty
+            _reset_quietly(target, conn)
+            yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty)
+            if failure is exc:
+                raise
+            raise failure from exc
+        ms = tally.ms()
+        _reset_session(target, conn)
         with conn.begin(), store.batch(conn):
-            record_done(True)  # the `running` row written above
+            record_done(True, ms)  # the `running` row written above
         store.committed()
-    ms = int((time.perf_counter() - t0) * 1000)
     yield MigrationFinished(m.id, action, "ok", ms, statements=tally.statements, rows=tally.rows)
     return ms
 
 
-def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started, t0,
-                    deployment_id: str | None, exc: NexoError, dirty: bool) -> Generator[Event, None, None]:
-    """Write the failed/cancelled history row in a transaction of its own, so it survives."""
+def _run_autocommit(target: Target, m: Migration, kind: str, cancel: CancelToken | None,
+                    tally: _Tally) -> Generator[Event, None, None]:
+    """``transaction: none``: statements on a connection of their own in autocommit mode (closed
+    after it: server engines do not pool, so its settings end with it)."""
+    with target.engine.connect() as ac:
+        ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+        # Cancel must interrupt the statement on this connection, not the main one
+        unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
+        try:
+            yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+        finally:
+            unwire()
+
+
+def _reset_quietly(target: Target, conn: sa.Connection) -> None:
+    try:
+        _reset_session(target, conn)
+    except sa.exc.SQLAlchemyError as exc:
+        conn.invalidate(exc)  # a fresh session has no settings to leak
+        abandon(conn)
+
+
+def abandon(conn: sa.Connection) -> None:
+    """Roll back whatever is open on ``conn``. A connection that cannot roll back (e.g. left in
+    ``COPY … FROM STDIN`` mode, or gone) is invalidated: its next use reconnects."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        return
+    except Exception as exc:  # the driver's error, as SQLAlchemy raises it
+        if not conn.invalidated:
+            conn.invalidate(exc)
+    try:
+        conn.rollback()  # clears the Connection's transaction after the invalidation
+    except Exception:
+        pass
+
+
+def as_failure(exc: BaseException, m: Migration, action: str) -> NexoError | None:
+    """The failure to record for ``exc``: StepFailed/Cancelled as they are, a driver error as a
+    StepFailed of this migration; None for what is not this migration's failure (the consumer
+    closing the generator, an interrupt of the engine itself, a bug)."""
+    if isinstance(exc, (StepFailed, Cancelled)):
+        return exc
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return StepFailed(m.id, action, None, f"{type(getattr(exc, 'orig', None) or exc).__name__}: {text}", m.path)
+    return None
+
+
+def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started: datetime,
+                    tally: _Tally, deployment_id: str | None, exc: NexoError,
+                    dirty: bool) -> Generator[Event, None, None]:
+    """Write the failed/cancelled history row in a transaction of its own, so it survives.
+    A transactional migration that committed part of itself (a Python migration that called
+    ``conn.commit()``) is recorded dirty like a non-transactional one."""
     store = target.store
     status = "cancelled" if isinstance(exc, Cancelled) else "failed"
+    ms = tally.ms()
     details: dict = {"dirty": dirty}
     statement = line = None
     if isinstance(exc, StepFailed):
         statement, line = exc.statement, exc.line
         details.update(statement=statement, line=line, file=m.path.name)
-    if conn.in_transaction():
-        conn.rollback()
+    abandon(conn)
     with conn.begin():
-        if not _transactional(target, m):
-            if dirty:
-                store.set_status(conn, m.id, "failed" if status == "failed" else "running",
-                                 metadata={"error": str(exc), "statement": statement, "line": line,
-                                           "deployment_id": deployment_id})
-            elif action == "apply":
+        meta = {"error": str(exc), "statement": statement, "line": line, "deployment_id": deployment_id}
+        if dirty and _transactional(target, m) and action == "apply":
+            row = _row_for(m, target, "failed", started, ms, str(deployment_id))
+            store.put_migration(conn, **{**row, "metadata": {**row["metadata"], **meta}})
+        elif dirty:
+            store.set_status(conn, m.id, "failed" if status == "failed" else "running", metadata=meta)
+        elif not _transactional(target, m):
+            if action == "apply":
                 store.delete_migration(conn, m.id)  # nothing of it ran: no row, not dirty
             else:
                 store.set_status(conn, m.id, "applied")  # its down did not start: still applied
-        store.append(conn, action=action, status=status, started_at=started, deployment_id=deployment_id,
-                     migration_id=m.id, details=details, error=str(exc) if status == "failed" else None)
+        store.append(conn, action=action, status=status, started_at=started, finished_at=finished_at(started, ms),
+                     deployment_id=deployment_id, migration_id=m.id, details=details,
+                     error=str(exc) if status == "failed" else None)
     store.committed()
-    yield MigrationFinished(m.id, action, status, int((time.perf_counter() - t0) * 1000),
-                            error=str(exc), statement=statement, line=line)
+    yield MigrationFinished(m.id, action, status, ms, error=str(exc), statement=statement, line=line)
 
 
 def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):

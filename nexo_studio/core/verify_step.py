@@ -11,9 +11,10 @@ from ..errors import Cancelled, StepFailed, VerifyFailed
 from .config import Check
 from .events import CancelToken, Event, MigrationFinished, MigrationStarted, StageStarted
 from .executor import run_section
+from .model import Migration
 from .project import Project
 from .results import OperationResult, stage as _stage
-from .run_one import _Tally
+from .run_one import _Tally, abandon, as_failure, finished_at
 from .state.store import utcnow
 from .target import Target
 
@@ -29,27 +30,11 @@ def verify_step(project: Project, target: Target, conn: sa.Connection, result: O
             if not m.has("verify", target.dialect):
                 continue
             cancel.check("verify")
-            started = utcnow()
-            tm = time.perf_counter()
-            tally = _Tally()
-            yield MigrationStarted(mid, "verify")
             try:
-                with conn.begin() as tx:
-                    yield from tally.count(run_section(conn, m, "verify", target.dialect, cancel))
-                    tx.rollback()  # verify never changes anything
-            except StepFailed as exc:
-                with conn.begin():
-                    store.append(conn, action="verify", status="failed", started_at=started,
-                                 deployment_id=deployment_id, migration_id=mid,
-                                 details={"statement": exc.statement, "line": exc.line}, error=exc.error)
-                store.committed()
-                raise VerifyFailed(mid, f"{exc.error} (line {exc.line})") from exc
-            with conn.begin():
-                store.append(conn, action="verify", status="ok", started_at=started,
-                             deployment_id=deployment_id, migration_id=mid)
-            store.committed()
-            yield MigrationFinished(mid, "verify", "ok", int((time.perf_counter() - tm) * 1000),
-                                    statements=tally.statements)
+                yield from _verify_one(target, conn, m, deployment_id, cancel)
+            except VerifyFailed:
+                result.failed = mid
+                raise
         # every planned migration recorded applied
         rows = store.applied(conn)
         if conn.in_transaction():
@@ -85,3 +70,39 @@ def verify_step(project: Project, target: Target, conn: sa.Connection, result: O
         yield _stage(result, "verify", "failed", t0, str(exc))
         raise
     yield _stage(result, "verify", "ok", t0)
+
+
+def _verify_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+                cancel: CancelToken) -> Generator[Event, None, None]:
+    """Run one migration's verify in a transaction that is rolled back; record it, and on failure
+    a ``failed`` row in the result naming the statement, its line and file."""
+    store = target.store
+    started = utcnow()
+    tally = _Tally()
+    yield MigrationStarted(m.id, "verify")
+    tx = conn.begin()
+    try:
+        yield from tally.count(run_section(conn, m, "verify", target.dialect, cancel))
+        tx.rollback()  # verify never changes anything
+    except BaseException as exc:
+        abandon(conn)
+        failure = as_failure(exc, m, "verify")
+        if not isinstance(failure, StepFailed):
+            raise
+        ms = tally.ms()
+        with conn.begin():
+            store.append(conn, action="verify", status="failed", started_at=started,
+                         finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
+                         details={"statement": failure.statement, "line": failure.line, "file": m.path.name},
+                         error=failure.error)
+        store.committed()
+        yield MigrationFinished(m.id, "verify", "failed", ms, error=failure.error, statement=failure.statement,
+                                line=failure.line, statements=tally.statements)
+        raise VerifyFailed(m.id, f"{failure.error} (line {failure.line})", migration_id=m.id,
+                           statement=failure.statement, line=failure.line, path=m.path) from exc
+    ms = tally.ms()
+    with conn.begin():
+        store.append(conn, action="verify", status="ok", started_at=started, finished_at=finished_at(started, ms),
+                     deployment_id=deployment_id, migration_id=m.id)
+    store.committed()
+    yield MigrationFinished(m.id, "verify", "ok", ms, statements=tally.statements)
