@@ -41,14 +41,14 @@ def test_a_failed_verify_is_in_the_result_and_the_json(db_url, tmp_path, capsys)
 
 def test_one_duration_everywhere_even_when_the_consumer_is_slow(db_url, tmp_path):
     """The table said 54 ms where status and history said 3: the time events spend with the
-    consumer (a terminal, a window) was counted. Here each event takes the consumer 30 ms."""
+    consumer (a terminal, a window) was counted. Here each statement event takes the consumer 250 ms."""
     table_project(tmp_path, 3)
     project = Project.load(tmp_path)
     target = Target(db_url)
 
     def slow_consumer(ev) -> None:
         if isinstance(ev, StatementExecuted):
-            time.sleep(0.03)
+            time.sleep(0.25)
 
     try:
         result = run(deploy(project, target, DeployOptions(backup=False)), slow_consumer)
@@ -65,6 +65,6 @@ def test_one_duration_everywhere_even_when_the_consumer_is_slow(db_url, tmp_path
     assert set(shown) == set(hist) and len(shown) == 6  # 3 applies, 3 verifies
     assert shown == hist
     for (action, mid), ms in shown.items():
-        assert ms < 30, (action, mid, ms)  # the consumer's 30 ms are not the migration's
+        assert ms < 250, (action, mid, ms)  # the consumer's 250 ms are not the migration's
         if action == "apply":
             assert snap.by_id[mid].row.execution_ms == ms
