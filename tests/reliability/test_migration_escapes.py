@@ -227,3 +227,34 @@ def _running(url: str, dialect: str) -> bool:
     except Exception:
         return False
     return got[0][0] >= 1
+
+
+def test_cancel_interrupts_a_statement_a_python_migration_is_running(db_url, dialect, tmp_path):
+    """Where the driver can, Cancel interrupts the statement a Python migration runs on ``conn``
+    (it does not wait for a 20 s statement to end)."""
+    import threading
+
+    from nexo_studio.core.events import CancelToken, run
+    from nexo_studio.core.pipeline import DeployOptions, deploy
+    from nexo_studio.core.project import Project
+    from nexo_studio.core.target import Target
+    from tests.reliability.harness import slow_sql
+
+    first_migration(tmp_path)
+    write_py(tmp_path, SECOND, f"def up(conn):\n    conn.exec_driver_sql({slow_sql(dialect, 20)!r})\n"
+                               "\ndef down(conn):\n    pass\n")
+    cancel = CancelToken()
+    target = Target(db_url)
+
+    def on_event(ev) -> None:
+        if getattr(ev, "migration_id", None) == SECOND and type(ev).__name__ == "MigrationStarted":
+            threading.Timer(1.0, cancel.cancel).start()
+
+    t0 = time.monotonic()
+    try:
+        result = run(deploy(Project.load(tmp_path), target, DeployOptions(backup=False), cancel), on_event)
+    finally:
+        target.dispose()
+    assert time.monotonic() - t0 < 15
+    assert result.status == "cancelled" and result.failed == SECOND, result.message
+    assert ("apply", "cancelled", SECOND) in rows(history(db_url), "apply")
