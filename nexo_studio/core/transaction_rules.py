@@ -12,8 +12,8 @@
   client, which a migration file cannot supply or receive.
 
 Statements are judged by their leading keywords after the dialect's splitter has split them
-(comments skipped), never by a pattern over the whole text. A section is only split when its
-text mentions one of the keywords at all, so `status` of thousands of migrations stays cheap.
+(comments skipped), never by a pattern over the whole text. A section is only split when one of
+the keywords may start a statement in it, so `status` of thousands of migrations stays cheap.
 """
 
 from __future__ import annotations
@@ -24,7 +24,19 @@ from collections.abc import Iterable, Iterator
 from . import validate  # Finding; validate imports this module (the hook in static_findings)
 from .model import SECTION_KINDS, Migration, Section, Statement, canonical_dialect
 
-_MENTIONS = re.compile(r"\b(?:begin|start|commit|end|rollback|abort|copy)\b", re.IGNORECASE)
+_COMMENTS = r"\s*(?:(?:--[^\n]*(?:\n|\Z)|/\*.*?\*/)\s*)*"
+_KEYWORD = r"(?:begin|start|commit|end|rollback|abort|copy)\b"
+#: a keyword where a statement can start: the section's start, or after a `;`. A cheap test
+#: (the `;` lets the regex engine skip ahead) that decides whether a section is split at all.
+_AT_START = re.compile(_COMMENTS + _KEYWORD, re.IGNORECASE | re.DOTALL)
+_AFTER_SEMICOLON = re.compile(";" + _COMMENTS + _KEYWORD, re.IGNORECASE | re.DOTALL)
+
+
+def _mentions(text: str, dialect: str | None) -> bool:
+    """Whether a statement of ``text`` may start with one of the keywords (SQL Server batches
+    are not ended by `;`: always split)."""
+    return dialect == "mssql" or bool(_AT_START.match(text) or _AFTER_SEMICOLON.search(text))
+
 
 #: words, quoted text and comments; only words and parentheses matter
 _TOKEN = re.compile(
@@ -101,7 +113,7 @@ def _used_sections(m: Migration, dialect: str | None) -> Iterator[tuple[Section,
     else:
         chosen = [s for s in (m.section(k, dialect) for k in SECTION_KINDS) if s is not None]
     for section in chosen:
-        if not _MENTIONS.search(section.text):
+        if not _mentions(section.text, dialect or section.dialect):
             continue
         yield section, (m.statements(section.kind, dialect) if dialect else section.statements)
 
