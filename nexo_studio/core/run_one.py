@@ -103,81 +103,99 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
     migration's code raises, and any driver error on the way, ends as a recorded failure.
     """
     action = "apply" if kind == "up" else "rollback"
-    store = target.store
     yield MigrationStarted(m.id, action, index, total)
     started = utcnow()
     tally = _Tally()
 
-    def record_done(row_exists: bool | None, ms: int) -> None:
-        if kind == "up":
-            store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
-        else:
-            store.set_status(conn, m.id, "rolled_back")
-        details = {"statements": tally.statements, "rows": tally.rows}
-        if kind == "up":
-            details["checksum"] = m.checksum(target.dialect)
-        store.append(conn, action=action, status="ok", started_at=started, finished_at=finished_at(started, ms),
-                     deployment_id=deployment_id, migration_id=m.id, details=details)
+    def record_done(ms: int, row_exists: bool | None) -> None:
+        _record_done(target, conn, m, kind, started, ms, deployment_id, tally, row_exists)
 
-    if _transactional(target, m):
-        tx = conn.begin()
-        try:
-            yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-            ms = tally.ms()
-            with store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
-                _reset_session(target, conn)
-                record_done(has_row, ms)
-            tx.commit()
-            store.committed()
-        except BaseException as exc:
-            abandon(conn)
-            store.rolled_back()
-            failure = as_failure(exc, m, action)
-            if failure is None:
-                raise
-            if isinstance(failure, StepFailed) and failure.dirty:
-                _reset_quietly(target, conn)  # what it committed may include a setting
-            yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure,
-                                       dirty=isinstance(failure, StepFailed) and failure.dirty)
-            if failure is exc:
-                raise
-            raise failure from exc
-    else:
-        with conn.begin():
-            if kind == "up":
-                store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
-            else:
-                store.set_status(conn, m.id, "running")
-        try:
-            if m.transaction == "none":
-                yield from _run_autocommit(target, m, kind, cancel, tally)
-            else:
-                conn.begin()
-                yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-                conn.commit()
-        except BaseException as exc:
-            abandon(conn)
-            failure = as_failure(exc, m, action)
-            if failure is None:
-                raise
-            # Nothing ran before the failing statement of a SQL migration: nothing to be dirty.
-            # A Python migration that started may have done anything; one that failed to load did nothing.
-            loaded = not (isinstance(failure, StepFailed) and failure.action == "load")
-            dirty = tally.statements > 0 or (m.kind == "py" and loaded) or getattr(failure, "dirty", False)
-            if isinstance(failure, StepFailed):
-                failure.dirty = dirty
-            _reset_quietly(target, conn)
-            yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty)
-            if failure is exc:
-                raise
-            raise failure from exc
-        ms = tally.ms()
-        _reset_session(target, conn)
-        with conn.begin(), store.batch(conn):
-            record_done(True, ms)  # the `running` row written above
-        store.committed()
+    run = _run_transactional if _transactional(target, m) else _run_tracked
+    try:
+        ms = yield from run(target, conn, m, kind, cancel, tally, record_done, started, deployment_id, has_row)
+    except BaseException as exc:
+        abandon(conn)
+        target.store.rolled_back()
+        failure = as_failure(exc, m, action)
+        if failure is None:
+            raise
+        dirty = _dirty(target, m, failure, tally)
+        if isinstance(failure, StepFailed):
+            failure.dirty = dirty
+        if dirty or not _transactional(target, m):
+            _reset_quietly(target, conn)  # what it committed may include a setting
+        yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty)
+        if failure is exc:
+            raise
+        raise failure from exc
     yield MigrationFinished(m.id, action, "ok", ms, statements=tally.statements, rows=tally.rows)
     return ms
+
+
+def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, started: datetime, ms: int,
+                 deployment_id: str, tally: _Tally, row_exists: bool | None) -> None:
+    store = target.store
+    if kind == "up":
+        store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
+    else:
+        store.set_status(conn, m.id, "rolled_back")
+    details = {"statements": tally.statements, "rows": tally.rows}
+    if kind == "up":
+        details["checksum"] = m.checksum(target.dialect)
+    store.append(conn, action="apply" if kind == "up" else "rollback", status="ok", started_at=started,
+                 finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
+                 details=details)
+
+
+def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+                       tally: _Tally, record_done, started: datetime, deployment_id: str,
+                       has_row: bool | None) -> Generator[Event, None, int]:
+    """SQLite, PostgreSQL, SQL Server: statements, state row and history row commit together."""
+    tx = conn.begin()
+    yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+    ms = tally.ms()
+    with target.store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+        _reset_session(target, conn)
+        record_done(ms, has_row)
+    tx.commit()
+    target.store.committed()
+    return ms
+
+
+def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+                 tally: _Tally, record_done, started: datetime, deployment_id: str,
+                 has_row: bool | None) -> Generator[Event, None, int]:
+    """MySQL/MariaDB DDL, ``transaction: none``: the row is marked ``running`` first and
+    committed, so a crash leaves a visible dirty row."""
+    store = target.store
+    with conn.begin():
+        if kind == "up":
+            store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
+        else:
+            store.set_status(conn, m.id, "running")
+    if m.transaction == "none":
+        yield from _run_autocommit(target, m, kind, cancel, tally)
+    else:
+        conn.begin()
+        yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+        conn.commit()
+    ms = tally.ms()
+    _reset_session(target, conn)
+    with conn.begin(), store.batch(conn):
+        record_done(ms, True)  # the `running` row written above
+    store.committed()
+    return ms
+
+
+def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> bool:
+    """Whether part of a failed migration may be in the database. Transactional: only when it
+    committed itself. Otherwise: once a statement ran (a SQL migration's failing first statement
+    leaves nothing), or a Python migration started (one that failed to load did nothing)."""
+    own = isinstance(failure, StepFailed) and failure.dirty
+    if _transactional(target, m):
+        return own
+    loaded = not (isinstance(failure, StepFailed) and failure.action == "load")
+    return own or tally.statements > 0 or (m.kind == "py" and loaded)
 
 
 def _run_autocommit(target: Target, m: Migration, kind: str, cancel: CancelToken | None,
