@@ -112,9 +112,9 @@ def _run_python(conn: sa.Connection, m: Migration, kind: SectionKind, action: st
     except Cancelled:
         raise
     except BaseException as exc:
-        if cancel and cancel.cancelled:
+        ended = watch.ended()  # part of it committed: dirty, even when cancelled
+        if cancel and cancel.cancelled and not ended:
             raise Cancelled(m.id) from exc
-        ended = watch.ended()
         raise StepFailed(m.id, action, where, _error_text(exc) + (f"; {ended}" if ended else ""),
                          m.path, line, dirty=bool(ended)) from exc
     ended = watch.ended()
