@@ -235,9 +235,16 @@ class StepFailed(NexoError):
 
 
 class VerifyFailed(NexoError):
-    def __init__(self, check: str, reason: str) -> None:
+    """A migration's verify or a post-deploy check failed; a migration's names its statement."""
+
+    def __init__(self, check: str, reason: str, *, migration_id: str | None = None,
+                 statement: str | None = None, line: int | None = None, path: Path | None = None) -> None:
         self.check = check
         self.reason = reason
+        self.migration_id = migration_id
+        self.statement = statement
+        self.line = line
+        self.path = path
         super().__init__(f"verify failed: {check}: {reason}")
 
 

@@ -19,6 +19,7 @@ from ..errors import Cancelled, StepFailed
 from .db import note_driver_error
 from .events import CancelToken, StatementExecuted
 from .model import Migration, SectionKind, Statement
+from .txwatch import TransactionWatch
 
 _MODULES: dict[str, ModuleType] = {}
 
@@ -35,8 +36,8 @@ def load_module(m: Migration) -> ModuleType:
         mod = importlib.util.module_from_spec(spec)
         try:
             spec.loader.exec_module(mod)
-        except Exception as exc:
-            raise StepFailed(m.id, "load", None, f"{type(exc).__name__}: {exc}", m.path) from exc
+        except BaseException as exc:  # sys.exit() at import too: a failure of this migration
+            raise StepFailed(m.id, "load", None, _error_text(exc), m.path) from exc
         _MODULES[key] = mod
         sys.modules.pop(name, None)
     return mod
@@ -47,6 +48,8 @@ def statements(m: Migration, kind: SectionKind, dialect: str) -> tuple[Statement
 
 
 def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, SystemExit):
+        return f"SystemExit({exc.code!r}): the migration called sys.exit()"
     orig = getattr(exc, "orig", None)
     text = str(orig if orig is not None else exc).strip()
     return f"{type(orig or exc).__name__}: {text}"
@@ -63,24 +66,7 @@ def run_section(
     """Execute ``kind`` of ``m``; return the number of statements run."""
     action = action or {"up": "apply", "down": "rollback", "verify": "verify"}[kind]
     if m.kind == "py":
-        fn = getattr(load_module(m), kind, None)
-        if fn is None:
-            return 0
-        if cancel:
-            cancel.check(m.id)
-        t0 = time.perf_counter()
-        try:
-            fn(conn)
-        except Cancelled:
-            raise
-        except Exception as exc:
-            if cancel and cancel.cancelled:
-                raise Cancelled(m.id) from exc
-            raise StepFailed(m.id, action, f"{kind}(conn)", _error_text(exc), m.path,
-                             _function_line(m, kind)) from exc
-        yield StatementExecuted(m.id, action, _function_line(m, kind) or 0, f"{kind}(conn)",
-                                (time.perf_counter() - t0) * 1000)
-        return 1
+        return (yield from _run_python(conn, m, kind, action, cancel))
     # The statements go straight to the driver's cursor, as `exec_driver_sql` would send them
     # (verbatim, no parameters) without its per-statement bookkeeping, which costs as much as
     # a small DDL statement. The caller's transaction is the connection's.
@@ -105,6 +91,39 @@ def run_section(
         if not conn.invalidated:
             cursor.close()
     return count
+
+
+def _run_python(conn: sa.Connection, m: Migration, kind: SectionKind, action: str,
+                cancel: CancelToken | None) -> Generator[StatementExecuted, None, int]:
+    """Call ``up``/``down``/``verify`` of a Python migration. Anything it raises, ``SystemExit``
+    and ``KeyboardInterrupt`` included, is a failure of this migration; a cancel requested while
+    it ran rolls it back when it returns; a transaction it ended itself makes it dirty."""
+    fn = getattr(load_module(m), kind, None)
+    if fn is None:
+        return 0
+    if cancel:
+        cancel.check(m.id)
+    where = f"{kind}(conn)"
+    line = _function_line(m, kind)
+    watch = TransactionWatch(conn)
+    t0 = time.perf_counter()
+    try:
+        fn(conn)
+    except Cancelled:
+        raise
+    except BaseException as exc:
+        ended = watch.ended()  # part of it committed: dirty, even when cancelled
+        if cancel and cancel.cancelled and not ended:
+            raise Cancelled(m.id) from exc
+        raise StepFailed(m.id, action, where, _error_text(exc) + (f"; {ended}" if ended else ""),
+                         m.path, line, dirty=bool(ended)) from exc
+    ended = watch.ended()
+    if ended:
+        raise StepFailed(m.id, action, where, ended, m.path, line, dirty=True)
+    if cancel:
+        cancel.check(m.id)  # it ran to its end: its transaction rolls back all the same
+    yield StatementExecuted(m.id, action, line or 0, where, (time.perf_counter() - t0) * 1000)
+    return 1
 
 
 def _function_line(m: Migration, name: str) -> int | None:

@@ -9,6 +9,7 @@ from typing import Literal
 
 from .graph import MigrationGraph
 from .model import Migration
+from .transaction_rules import transaction_findings
 
 Level = Literal["error", "warning"]
 
@@ -66,6 +67,7 @@ def static_findings(
         if not m.reversible(dialect):
             out.append(Finding("warning", "irreversible", (m.id,),
                                f"{m.id} has no down section: it cannot be rolled back", m.path))
+    out += transaction_findings(migrations.values(), dialect)
     return out
 
 

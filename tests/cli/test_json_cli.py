@@ -34,7 +34,11 @@ def test_json_on_every_command(tmp_path, make_db, dialect):
     assert Path(backup).is_file() and doc["size"] == Path(backup).stat().st_size
     doc = one_doc(nexo(*base, "backup", "--list", "--json", env=env))
     assert [b["path"] for b in doc["backups"]] == [backup] and doc["backups"][0]["exists"] is True
-    doc = one_doc(nexo(*base, "repair", new_id, "--mark", "rolled-back", "--yes", "--json", env=env))
+    # a healthy row is refused (exit 2, one document); the explicit override is recorded
+    doc = one_doc(nexo(*base, "repair", new_id, "--mark", "rolled-back", "--yes", "--json", env=env), 2)
+    assert doc["error"]["type"] == "HealthyRow"
+    doc = one_doc(nexo(*base, "repair", new_id, "--mark", "rolled-back", "--override-healthy", "--yes", "--json",
+                       env=env))
     assert (doc["migration_id"], doc["before"], doc["after"]) == (new_id, "applied", "rolled_back")
     assert isinstance(doc["seq"], int)
     doc = one_doc(nexo(*base, "restore", backup, "--yes", "--json", env=env))

@@ -1,0 +1,302 @@
+"""Running one migration (its ``up``, ``down``) with its state row and history row (SPEC §3)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from ..errors import Cancelled, NexoError, StepFailed
+from .events import CancelToken, Event, MigrationFinished, MigrationStarted, StatementExecuted
+from .executor import run_section
+from .model import Migration
+from .state.store import utcnow
+from .target import Target
+
+
+
+
+def _reset_session(target: Target, conn: sa.Connection) -> None:
+    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
+
+    Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
+    functions can change a setting no text check sees): inside the migration's transaction in
+    the same round trip as its state writes (RESET is transactional), or on its own outside one.
+    """
+    if target.dialect != "postgresql" or conn.invalidated:
+        return
+    if conn.in_transaction():
+        target.store.execute_plain(conn, "RESET ALL")
+    else:
+        with conn.begin():
+            conn.exec_driver_sql("RESET ALL")
+
+
+def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
+    from .state.store import operator_and_host
+
+    return dict(
+        id=m.id, version=m.version, name=m.name, description=m.description,
+        checksum=m.checksum(target.dialect), status=status, depends=list(m.depends),
+        applied_at=started, applied_by=operator_and_host()[0], execution_ms=ms,
+        metadata={"deployment_id": deployment_id, "kind": m.kind, "transaction": m.transaction,
+                  "tags": list(m.tags)},
+    )
+
+
+def _transactional(target: Target, m: Migration) -> bool:
+    return target.transactional_ddl and m.transaction != "none"
+
+
+def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+              cancel: CancelToken | None, index: int = 0, total: int = 0,
+              has_row: bool | None = None) -> Generator[Event, None, int]:
+    """Apply one migration and record it; raises StepFailed/Cancelled after recording the failure."""
+    return (yield from _run_one(target, conn, m, "up", deployment_id, cancel, index, total, has_row))
+
+
+def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
+                 cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
+    """Roll back one migration (its ``down``) and record it; raises like apply_one."""
+    return (yield from _run_one(target, conn, m, "down", deployment_id, cancel, index, total, True))
+
+
+class _Tally:
+    """Counts the statements a section ran and the rows they reported, passing events on, and
+    times the migration: the time its events spend with the consumer (a terminal, a window) is
+    not the migration's, so one figure goes to the table, ``__Migrations`` and the history."""
+
+    def __init__(self) -> None:
+        self.statements = 0
+        self.rows: int | None = None
+        self.t0 = time.perf_counter()
+        self.paused = 0.0
+
+    def count(self, gen: Generator[StatementExecuted, None, int]) -> Generator[Event, None, None]:
+        for ev in gen:
+            self.statements += 1
+            if ev.rowcount is not None:
+                self.rows = (self.rows or 0) + ev.rowcount
+            t = time.perf_counter()
+            yield ev
+            self.paused += time.perf_counter() - t
+
+    def ms(self) -> int:
+        return int((time.perf_counter() - self.t0 - self.paused) * 1000)
+
+
+def finished_at(started: datetime, ms: int) -> datetime:
+    """The history's ``finished_at`` for a step that took ``ms``: its ``duration_ms`` is ``ms``."""
+    return started + timedelta(milliseconds=ms, microseconds=500)
+
+
+def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deployment_id: str,
+             cancel: CancelToken | None, index: int, total: int,
+             has_row: bool | None) -> Generator[Event, None, int]:
+    """Run ``up`` or ``down`` of one migration with its state row and history row.
+
+    Transactional (SQLite, PostgreSQL, SQL Server): statements, state row and history row
+    commit together. Otherwise (MySQL/MariaDB DDL, ``transaction: none``) the row is marked
+    ``running`` first and committed, so a crash leaves a visible dirty row. Whatever the
+    migration's code raises, and any driver error on the way, ends as a recorded failure.
+    """
+    action = "apply" if kind == "up" else "rollback"
+    yield MigrationStarted(m.id, action, index, total)
+    started = utcnow()
+    tally = _Tally()
+
+    def record_done(ms: int, row_exists: bool | None) -> None:
+        _record_done(target, conn, m, kind, started, ms, deployment_id, tally, row_exists)
+
+    run = _run_transactional if _transactional(target, m) else _run_tracked
+    try:
+        ms = yield from run(target, conn, m, kind, cancel, tally, record_done, started, deployment_id, has_row)
+    except BaseException as exc:
+        abandon(conn)
+        target.store.rolled_back()
+        failure = as_failure(exc, m, action)
+        if failure is None:
+            raise
+        dirty = _dirty(target, m, failure, tally)
+        if isinstance(failure, StepFailed):
+            failure.dirty = dirty
+        if dirty or not _transactional(target, m):
+            _reset_quietly(target, conn)  # what it committed may include a setting
+        yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty)
+        if failure is exc:
+            raise
+        raise failure from exc
+    yield MigrationFinished(m.id, action, "ok", ms, statements=tally.statements, rows=tally.rows)
+    return ms
+
+
+def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, started: datetime, ms: int,
+                 deployment_id: str, tally: _Tally, row_exists: bool | None) -> None:
+    store = target.store
+    if kind == "up":
+        store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
+    else:
+        store.set_status(conn, m.id, "rolled_back")
+    details = {"statements": tally.statements, "rows": tally.rows}
+    if kind == "up":
+        details["checksum"] = m.checksum(target.dialect)
+    store.append(conn, action="apply" if kind == "up" else "rollback", status="ok", started_at=started,
+                 finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
+                 details=details)
+
+
+def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+                       tally: _Tally, record_done, started: datetime, deployment_id: str,
+                       has_row: bool | None) -> Generator[Event, None, int]:
+    """SQLite, PostgreSQL, SQL Server: statements, state row and history row commit together."""
+    tx = conn.begin()
+    yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+    ms = tally.ms()
+    with target.store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+        _reset_session(target, conn)
+        record_done(ms, has_row)
+    tx.commit()
+    target.store.committed()
+    return ms
+
+
+def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+                 tally: _Tally, record_done, started: datetime, deployment_id: str,
+                 has_row: bool | None) -> Generator[Event, None, int]:
+    """MySQL/MariaDB DDL, ``transaction: none``: the row is marked ``running`` first and
+    committed, so a crash leaves a visible dirty row."""
+    store = target.store
+    with conn.begin():
+        if kind == "up":
+            store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
+        else:
+            store.set_status(conn, m.id, "running")
+    if m.transaction == "none":
+        yield from _run_autocommit(target, m, kind, cancel, tally)
+    else:
+        conn.begin()
+        yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+        conn.commit()
+    ms = tally.ms()
+    _reset_session(target, conn)
+    with conn.begin(), store.batch(conn):
+        record_done(ms, True)  # the `running` row written above
+    store.committed()
+    return ms
+
+
+def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> bool:
+    """Whether part of a failed migration may be in the database. Transactional: only when it
+    committed itself. Otherwise: once a statement ran (a SQL migration's failing first statement
+    leaves nothing), or a Python migration started (one that failed to load did nothing)."""
+    own = isinstance(failure, StepFailed) and failure.dirty
+    if _transactional(target, m):
+        return own
+    loaded = not (isinstance(failure, StepFailed) and failure.action == "load")
+    return own or tally.statements > 0 or (m.kind == "py" and loaded)
+
+
+def _run_autocommit(target: Target, m: Migration, kind: str, cancel: CancelToken | None,
+                    tally: _Tally) -> Generator[Event, None, None]:
+    """``transaction: none``: statements on a connection of their own in autocommit mode (closed
+    after it: server engines do not pool, so its settings end with it)."""
+    with target.engine.connect() as ac:
+        ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+        # Cancel must interrupt the statement on this connection, not the main one
+        unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
+        try:
+            yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+        finally:
+            unwire()
+
+
+def _reset_quietly(target: Target, conn: sa.Connection) -> None:
+    try:
+        _reset_session(target, conn)
+    except sa.exc.SQLAlchemyError as exc:
+        conn.invalidate(exc)  # a fresh session has no settings to leak
+        abandon(conn)
+
+
+def abandon(conn: sa.Connection) -> None:
+    """Roll back whatever is open on ``conn``. A connection that cannot roll back (e.g. left in
+    ``COPY … FROM STDIN`` mode, or gone) is invalidated: its next use reconnects."""
+    try:
+        if conn.in_transaction():
+            conn.rollback()
+        return
+    except Exception as exc:  # the driver's error, as SQLAlchemy raises it
+        if not conn.invalidated:
+            conn.invalidate(exc)
+    try:
+        conn.rollback()  # clears the Connection's transaction after the invalidation
+    except Exception:
+        pass
+
+
+def as_failure(exc: BaseException, m: Migration, action: str) -> NexoError | None:
+    """The failure to record for ``exc``: StepFailed/Cancelled as they are, a driver error as a
+    StepFailed of this migration; None for what is not this migration's failure (the consumer
+    closing the generator, an interrupt of the engine itself, a bug)."""
+    if isinstance(exc, (StepFailed, Cancelled)):
+        return exc
+    if isinstance(exc, sa.exc.SQLAlchemyError):
+        text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        return StepFailed(m.id, action, None, f"{type(getattr(exc, 'orig', None) or exc).__name__}: {text}", m.path)
+    return None
+
+
+def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started: datetime,
+                    tally: _Tally, deployment_id: str | None, exc: NexoError,
+                    dirty: bool) -> Generator[Event, None, None]:
+    """Write the failed/cancelled history row in a transaction of its own, so it survives.
+    A transactional migration that committed part of itself (a Python migration that called
+    ``conn.commit()``) is recorded dirty like a non-transactional one."""
+    store = target.store
+    status = "cancelled" if isinstance(exc, Cancelled) else "failed"
+    ms = tally.ms()
+    details: dict = {"dirty": dirty}
+    statement = line = None
+    if isinstance(exc, StepFailed):
+        statement, line = exc.statement, exc.line
+        details.update(statement=statement, line=line, file=m.path.name)
+    abandon(conn)
+    with conn.begin():
+        meta = {"error": str(exc), "statement": statement, "line": line, "deployment_id": deployment_id}
+        if dirty and _transactional(target, m) and action == "apply":
+            row = _row_for(m, target, "failed", started, ms, str(deployment_id))
+            store.put_migration(conn, **{**row, "metadata": {**row["metadata"], **meta}})
+        elif dirty:
+            store.set_status(conn, m.id, "failed" if status == "failed" else "running", metadata=meta)
+        elif not _transactional(target, m):
+            if action == "apply":
+                store.delete_migration(conn, m.id)  # nothing of it ran: no row, not dirty
+            else:
+                store.set_status(conn, m.id, "applied")  # its down did not start: still applied
+        store.append(conn, action=action, status=status, started_at=started, finished_at=finished_at(started, ms),
+                     deployment_id=deployment_id, migration_id=m.id, details=details,
+                     error=str(exc) if status == "failed" else None)
+    store.committed()
+    yield MigrationFinished(m.id, action, status, ms, error=str(exc), statement=statement, line=line)
+
+
+def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):
+    """Wire Cancel to interrupting the statement that is running on ``conn`` (from any thread):
+    psycopg's cancel() on PostgreSQL, sqlite3's interrupt() on SQLite, ``KILL QUERY`` from a
+    second connection on MySQL/MariaDB. Returns the function that unwires it."""
+    raw = conn.connection.driver_connection
+    if target.dialect == "postgresql" and hasattr(raw, "cancel"):
+        return cancel.on_cancel(raw.cancel)
+    if target.dialect == "sqlite" and hasattr(raw, "interrupt"):
+        return cancel.on_cancel(raw.interrupt)
+    if target.dialect == "mysql" and hasattr(raw, "thread_id"):
+        thread_id = raw.thread_id()
+
+        def kill_query() -> None:
+            with target.engine.connect() as other:
+                other.exec_driver_sql(f"KILL QUERY {int(thread_id)}")
+
+        return cancel.on_cancel(kill_query)
+    return lambda: None
