@@ -1,0 +1,28 @@
+"""``reflect(conn, dialect, schema)``: the live schema of the user's objects as a canonical document.
+
+One small module per dialect does the catalog work; objects whose name starts with ``__`` (the
+tool's own tables, restore leftovers ``__nexo_restore_old_*``) are never part of the document.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..model import canonical_dialect
+
+
+def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None = None) -> dict[str, Any]:
+    name = canonical_dialect(dialect or conn.dialect.name)
+    if name == "sqlite":
+        from . import sqlite as mod
+    elif name == "postgresql":
+        from . import postgresql as mod  # type: ignore[no-redef]
+    elif name == "mysql":
+        from . import mysql as mod  # type: ignore[no-redef]
+    elif name == "mssql":
+        from . import mssql as mod  # type: ignore[no-redef]
+    else:
+        raise ValueError(f"no schema reflector for dialect {name!r}")
+    return mod.reflect(conn, schema)
