@@ -100,6 +100,15 @@ def _foreign_keys(rows, tables: dict) -> None:
         fk["ref_columns"].append(ref_col)
 
 
+def _sequence(conn: sa.Connection, database: str, name: str) -> dict:
+    """MariaDB sequences: their definition (not next_not_cached_value, which is state)."""
+    quote = conn.dialect.identifier_preparer.quote
+    row = conn.exec_driver_sql(
+        "SELECT start_value, minimum_value, maximum_value, increment, cache_size, cycle_option "
+        f"FROM {quote(database)}.{quote(name)}").one()
+    return dict(zip(("start", "min", "max", "increment", "cache", "cycle"), (int(v) for v in row)))
+
+
 def _strip_database(text: str | None, database: str) -> str | None:
     if text is None:
         return None
@@ -120,7 +129,7 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
         if kind == "BASE TABLE":
             tables[name] = table()
         elif kind == "SEQUENCE":
-            doc["sequences"][name] = {}
+            doc["sequences"][name] = _sequence(conn, s, name)
     _columns(q(COLUMNS), tables)
     _indexes(q(INDEXES), tables)
     _foreign_keys(q(FOREIGN_KEYS), tables)
