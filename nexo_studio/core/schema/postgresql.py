@@ -11,7 +11,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from .model import column, empty_document, is_internal, normalise_sql, table
+from .model import column, empty_document, is_internal, table
+from .pgtext import normalise_expr as normalise_sql
 
 _NOT_EXT = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
 
@@ -101,7 +102,7 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
     for tname, name, ctype, notnull, default, identity, generated in q(COLUMNS):
         if tname in tables:
             gen = f"{_GENERATED[generated]}: {normalise_sql(default)}" if generated else None
-            tables[tname]["columns"][name] = column(ctype, not notnull, None if generated else default,
+            tables[tname]["columns"][name] = column(ctype, not notnull, None if generated else normalise_sql(default),
                                                     identity=_IDENTITY.get(identity), generated=gen)
     _constraints(q(CONSTRAINTS), tables)
     for tname, name, unique, method, definition, cols, where in q(INDEXES):
