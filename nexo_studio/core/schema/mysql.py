@@ -143,7 +143,7 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
         if not is_internal(name) and not is_internal(tname):
             doc["triggers"][f"{tname}.{name}"] = {
                 "table": tname, "order": order,
-                "definition": normalise_sql(f"{timing} {event} ON {tname} FOR EACH ROW {_strip_database(statement, s)}")}
+                "definition": normalise_sql(f"CREATE TRIGGER {name} {timing} {event} ON {tname} FOR EACH ROW {_strip_database(statement, s)}")}
     _routines(q(ROUTINES), q(PARAMETERS), doc, s)
     return doc
 
