@@ -14,12 +14,14 @@ import sqlalchemy as sa
 from .model import column, empty_document, is_internal, table
 from .pgtext import normalise_expr as normalise_sql
 
-_NOT_EXT = "NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = {oid} AND d.deptype = 'e')"
+#: not owned by an extension; classid first so pg_depend's (classid, objid) index is used
+_NOT_EXT = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass AND d.objid = {oid} "
+            "AND d.deptype = 'e')")
 
 TABLES = f"""
 SELECT c.relname FROM pg_class c
 WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
-  AND {_NOT_EXT.format(oid='c.oid')}"""
+  AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
 
 COLUMNS = f"""
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
@@ -27,7 +29,7 @@ SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
-  AND a.attnum > 0 AND NOT a.attisdropped AND {_NOT_EXT.format(oid='c.oid')}
+  AND a.attnum > 0 AND NOT a.attisdropped AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
 ORDER BY c.relname, a.attnum"""
 
 CONSTRAINTS = """
@@ -49,21 +51,22 @@ SELECT t.relname, i.relname, x.indisunique, am.amname, pg_get_indexdef(x.indexre
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_am am ON am.oid = i.relam
 WHERE t.relnamespace = CAST(:s AS regnamespace) AND t.relkind IN ('r', 'p', 'm')
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x'))"""
+  AND x.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.contype IN ('p', 'u', 'x'))"""
 
 VIEWS = f"""
 SELECT c.relname, c.relkind, pg_get_viewdef(c.oid, true) FROM pg_class c
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('v', 'm') AND {_NOT_EXT.format(oid='c.oid')}"""
+WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('v', 'm') AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
 
 SEQUENCES = f"""
 SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
        s.seqcache, s.seqcycle,
        (SELECT t.relname || '.' || a.attname FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid
         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
-        WHERE d.objid = c.oid AND d.deptype = 'a' AND d.classid = 'pg_class'::regclass LIMIT 1)
+        WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a' LIMIT 1)
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND {_NOT_EXT.format(oid='c.oid')}
-  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = c.oid AND d.deptype = 'i')"""
+WHERE c.relnamespace = CAST(:s AS regnamespace) AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
+  AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                  AND d.deptype = 'i')"""
 
 TRIGGERS = """
 SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true)
@@ -74,12 +77,12 @@ FUNCTIONS = f"""
 SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, pg_get_functiondef(p.oid)
 FROM pg_proc p
 WHERE p.pronamespace = CAST(:s AS regnamespace) AND p.prokind IN ('f', 'p')
-  AND {_NOT_EXT.format(oid='p.oid')}"""
+  AND {_NOT_EXT.format(cat='pg_proc', oid='p.oid')}"""
 
 ENUMS = f"""
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
 FROM pg_type t WHERE t.typnamespace = CAST(:s AS regnamespace) AND t.typtype = 'e'
-  AND {_NOT_EXT.format(oid='t.oid')}"""
+  AND {_NOT_EXT.format(cat='pg_type', oid='t.oid')}"""
 
 EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extnamespace = CAST(:s AS regnamespace)"
 
