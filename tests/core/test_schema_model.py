@@ -8,7 +8,7 @@ import copy
 from nexo_studio.core.schema import canonical_json, diff, sha256
 from nexo_studio.core.schema.model import column, empty_document, is_internal, normalise_sql, table
 from nexo_studio.core.schema.pgtext import normalise_expr
-from nexo_studio.core.schema.sqlite import _generated, _index_parts
+from nexo_studio.core.schema.sqlite import _index_parts, _table_text
 
 
 def doc_with_users() -> dict:
@@ -57,9 +57,13 @@ def test_postgresql_array_casts_from_a_dump_round_trip_compare_equal():
 
 
 def test_sqlite_text_parsing_of_generated_columns_and_index_parts():
-    sql = ("CREATE TABLE t (id INTEGER PRIMARY KEY, a TEXT, b TEXT GENERATED ALWAYS AS (upper(a)) STORED, "
-           "c INT AS (length(a) + 1), CONSTRAINT ck CHECK (length(a) > 0))")
-    assert _generated(sql) == {"b": ("stored", "upper(a)"), "c": ("virtual", "length(a) + 1")}
+    sql = ("CREATE TABLE t (id INTEGER PRIMARY KEY AUTOINCREMENT, a TEXT COLLATE nocase, "
+           "b TEXT GENERATED ALWAYS AS (upper(a)) STORED, c INT AS (length(a) + 1), "
+           "CONSTRAINT ck CHECK (length(a) > 0)) STRICT")
+    columns, options = _table_text(sql)
+    assert {n: c["generated"] for n, c in columns.items()} == {
+        "id": None, "a": None, "b": "stored: upper(a)", "c": "virtual: length(a) + 1"}
+    assert columns["a"]["collation"] == "NOCASE" and options == ["AUTOINCREMENT", "STRICT"]
     assert _index_parts('CREATE INDEX "ix" ON "t" ("a", lower(b) DESC) WHERE a IS NOT NULL') == \
         (["a", "lower(b) DESC"], "a IS NOT NULL")
 

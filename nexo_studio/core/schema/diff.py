@@ -37,6 +37,8 @@ def column_text(table: str, name: str, c: dict) -> str:
     if c.get("identity"):
         parts.append("AUTO_INCREMENT" if c["identity"] == "auto_increment"
                      else f"GENERATED {c['identity'].upper()} AS IDENTITY")
+    if c.get("collation"):
+        parts.append(f"COLLATE {c['collation']}")
     parts.append("NULL" if c["nullable"] else "NOT NULL")
     if c.get("default") is not None:
         parts.append(f"DEFAULT {c['default']}")
@@ -82,7 +84,7 @@ def pk_text(table: str, pk: dict | None) -> str | None:
 
 def table_text(name: str, t: dict) -> str:
     cols = ", ".join(column_text(name, c, d).split(".", 1)[1] for c, d in t["columns"].items())
-    return f"TABLE {name} ({cols})"
+    return f"TABLE {name} ({cols})" + "".join(f" {o}" for o in t.get("options") or ())
 
 
 _PARTS = (("unique", "unique", unique_text), ("indexes", "index", index_text),
@@ -124,7 +126,13 @@ def _safe(text):
     return lambda *args: None if args[-1] is None else text(*args)
 
 
+def _options_text(name: str, t: dict) -> str:
+    return f"TABLE {name} " + (" ".join(t.get("options") or ()) or "(no options)")
+
+
 def _table_changes(out: list[Change], name: str, b: dict, a: dict) -> None:
+    if b.get("options") != a.get("options"):
+        out.append(Change("changed", "table", name, _options_text(name, b), _options_text(name, a)))
     _named(out, "column", name, b["columns"], a["columns"], _safe(column_text))
     if b["primary_key"] != a["primary_key"]:
         kind = "added" if b["primary_key"] is None else "removed" if a["primary_key"] is None else "changed"

@@ -14,10 +14,12 @@ import sqlalchemy as sa
 
 from .model import column, empty_document, is_internal, normalise_sql, table
 
-TABLES = """SELECT TABLE_NAME, TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = :s"""
+TABLES = """
+SELECT TABLE_NAME, TABLE_TYPE, ENGINE, TABLE_COLLATION FROM information_schema.TABLES WHERE TABLE_SCHEMA = :s"""
 
 COLUMNS = """
-SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION
+SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, GENERATION_EXPRESSION,
+       COLLATION_NAME
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = :s ORDER BY TABLE_NAME, ORDINAL_POSITION"""
 
 INDEXES = """
@@ -60,7 +62,7 @@ def _default(value: str | None, generated: bool) -> str | None:
 
 
 def _columns(rows, tables: dict) -> None:
-    for tname, name, ctype, nullable, default, extra, gen_expr in rows:
+    for tname, name, ctype, nullable, default, extra, gen_expr, collation in rows:
         if tname not in tables:
             continue
         extra = extra or ""
@@ -68,6 +70,8 @@ def _columns(rows, tables: dict) -> None:
         gen = f"{kind}: {normalise_sql(gen_expr)}" if gen_expr else None
         col = column(ctype, nullable == "YES", _default(default, bool(gen_expr)),
                      identity="auto_increment" if "auto_increment" in extra.lower() else None, generated=gen)
+        if collation and collation != tables[tname]["options"][1].split("=", 1)[1]:
+            col["collation"] = collation  # only where it differs from the table's
         rest = normalise_sql(_EXTRA_DROP.sub("", extra))
         if rest:
             col["extra"] = rest.upper()
@@ -123,11 +127,12 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
         return conn.execute(sa.text(sql), {"s": s}).all()
 
     tables = doc["tables"]
-    for name, kind in q(TABLES):
+    for name, kind, engine, collation in q(TABLES):
         if is_internal(name):
             continue
         if kind == "BASE TABLE":
             tables[name] = table()
+            tables[name]["options"] = [f"ENGINE={engine}", f"COLLATE={collation}"]
         elif kind == "SEQUENCE":
             doc["sequences"][name] = _sequence(conn, s, name)
     _columns(q(COLUMNS), tables)

@@ -19,14 +19,20 @@ _NOT_EXT = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::re
             "AND d.deptype = 'e')")
 
 TABLES = f"""
-SELECT c.relname FROM pg_class c
+SELECT c.relname, c.relpersistence = 'u', pg_get_partkeydef(c.oid),
+       (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid
+        AND c.relispartition), pg_get_expr(c.relpartbound, c.oid)
+FROM pg_class c
 WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
   AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
 
 COLUMNS = f"""
 SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
-       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated
+       pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+       CASE WHEN a.attcollation <> ty.typcollation THEN co.collname END
 FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
+JOIN pg_type ty ON ty.oid = a.atttypid
+LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
 WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
   AND a.attnum > 0 AND NOT a.attisdropped AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
@@ -99,14 +105,22 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
         return conn.execute(sa.text(sql), {"s": s}).all()
 
     tables = doc["tables"]
-    for (name,) in q(TABLES):
+    for name, unlogged, partition_key, parent, bound in q(TABLES):
         if not is_internal(name):
             tables[name] = table()
-    for tname, name, ctype, notnull, default, identity, generated in q(COLUMNS):
+            options = ["UNLOGGED"] if unlogged else []
+            options += [f"PARTITION OF {parent} {bound}"] if parent else []
+            options += [f"PARTITION BY {partition_key}"] if partition_key else []
+            if options:
+                tables[name]["options"] = options
+    for tname, name, ctype, notnull, default, identity, generated, collation in q(COLUMNS):
         if tname in tables:
             gen = f"{_GENERATED[generated]}: {normalise_sql(default)}" if generated else None
-            tables[tname]["columns"][name] = column(ctype, not notnull, None if generated else normalise_sql(default),
-                                                    identity=_IDENTITY.get(identity), generated=gen)
+            col = column(ctype, not notnull, None if generated else normalise_sql(default),
+                         identity=_IDENTITY.get(identity), generated=gen)
+            if collation:
+                col["collation"] = collation
+            tables[tname]["columns"][name] = col
     _constraints(q(CONSTRAINTS), tables)
     for tname, name, unique, method, definition, cols, where in q(INDEXES):
         if tname in tables and not is_internal(name):

@@ -57,20 +57,37 @@ def _unquote(name: str) -> str:
     return name
 
 
-def _generated(sql: str | None) -> dict[str, tuple[str, str]]:
-    """Column name -> (kind, expression) for generated columns in a CREATE TABLE text."""
+_CONSTRAINT_WORDS = ("CONSTRAINT", "CHECK", "PRIMARY", "UNIQUE", "FOREIGN")
+_COLLATE = re.compile(r"\bCOLLATE\s+(\"[^\"]+\"|\w+)", re.I)
+_OPTIONS = re.compile(r"\b(WITHOUT\s+ROWID|STRICT)\b", re.I)
+
+
+def _generated(part: str) -> tuple[str, str] | None:
+    m = _GENERATED.search(part)
+    if not m:
+        return None
+    expr, end = _balanced(part, m.end() - 1)
+    return ("stored" if _STORED.match(part[end:]) else "virtual"), expr
+
+
+def _table_text(sql: str | None) -> tuple[dict[str, dict], list[str]]:
+    """From a CREATE TABLE text: per column its generated expression and collation (no PRAGMA
+    gives them), and the table options (WITHOUT ROWID, STRICT, AUTOINCREMENT)."""
     if not sql or "(" not in sql:
-        return {}
-    body, _ = _balanced(sql, sql.index("("))
-    out = {}
+        return {}, []
+    body, end = _balanced(sql, sql.index("("))
+    columns, options = {}, [normalise_sql(o).upper() for o in _OPTIONS.findall(sql[end:])]
     for part in _split_top(body):
-        m = _GENERATED.search(part)
-        if not m or part.split()[0].upper() in ("CONSTRAINT", "CHECK", "PRIMARY", "UNIQUE", "FOREIGN"):
+        if part.split()[0].upper() in _CONSTRAINT_WORDS:
             continue
-        expr, end = _balanced(part, m.end() - 1)
-        kind = "stored" if _STORED.match(part[end:]) else "virtual"
-        out[_unquote(part.split()[0])] = (kind, expr)
-    return out
+        gen = _generated(part)
+        collate = _COLLATE.search(part)
+        columns[_unquote(part.split()[0])] = {
+            "generated": f"{gen[0]}: {normalise_sql(gen[1])}" if gen else None,
+            "collation": _unquote(collate.group(1)).upper() if collate else None}
+        if re.search(r"\bAUTOINCREMENT\b", part, re.I):
+            options.append("AUTOINCREMENT")
+    return columns, sorted(options)
 
 
 def _index_parts(sql: str) -> tuple[list[str], str | None]:
@@ -91,15 +108,23 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
     objects = conn.exec_driver_sql(f"SELECT type, name, tbl_name, sql FROM {master}").all()
     tables = {n: sql for t, n, _, sql in objects if t == "table" and not n.startswith("sqlite_") and not is_internal(n)}
     arg = f", '{schema}'" if schema else ""
+    parsed: dict[str, dict] = {}
     for tname, name, ctype, notnull, dflt, pk, hidden in conn.exec_driver_sql(
             f"SELECT m.name, p.name, p.type, p.\"notnull\", p.dflt_value, p.pk, p.hidden FROM {master} m "
             f"JOIN pragma_table_xinfo(m.name{arg}) p WHERE m.type = 'table' ORDER BY m.name, p.cid"):
         if tname not in tables:
             continue
-        t = doc["tables"].setdefault(tname, table())
-        gen = _generated(tables[tname]).get(name) if hidden in (2, 3) else None
+        if tname not in doc["tables"]:
+            doc["tables"][tname] = table()
+            parsed[tname], options = _table_text(tables[tname])
+            if options:
+                doc["tables"][tname]["options"] = options
+        t = doc["tables"][tname]
+        text = parsed[tname].get(name, {})
         t["columns"][name] = column(ctype or "", not notnull and not pk, dflt,
-                                    generated=f"{gen[0]}: {normalise_sql(gen[1])}" if gen else None)
+                                    generated=text.get("generated") if hidden in (2, 3) else None)
+        if text.get("collation"):
+            t["columns"][name]["collation"] = text["collation"]
         if pk:
             t["primary_key"] = t["primary_key"] or {"name": None, "columns": []}
             t["primary_key"]["columns"].append((pk, name))
