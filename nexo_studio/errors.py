@@ -126,6 +126,14 @@ class HistoryChanged(InvalidInput):
                          + ("; ".join(found) or "nothing to accept"))
 
 
+class SchemaReflectionUnsupported(InvalidInput):
+    """No schema reflector for this database's dialect (drift and snapshots cannot run)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        super().__init__(f"no schema reflector for dialect {dialect!r} (known: sqlite, postgresql, mysql, mssql)")
+
+
 class ConfirmationRequired(InvalidInput):
     def __init__(self, action: str) -> None:
         self.action = action

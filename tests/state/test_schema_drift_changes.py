@@ -57,6 +57,11 @@ CHANGES = {
                                 "mysql": ["ALTER TABLE items ALTER COLUMN price SET DEFAULT 1"],
                                 "sqlite": sqlite_rebuild_items(SQLITE_COLS.replace("DEFAULT 0", "DEFAULT 1"))},
                                ("changed", "column", "items.price"), "DEFAULT 1"),
+    "column_collation_changed": ({"postgresql": ['ALTER TABLE items ALTER COLUMN name TYPE VARCHAR(50) COLLATE "C"'],
+                                  "mysql": ["ALTER TABLE items MODIFY name VARCHAR(50) NOT NULL COLLATE utf8mb4_bin"],
+                                  "sqlite": sqlite_rebuild_items(SQLITE_COLS.replace(
+                                      "VARCHAR(50) NOT NULL", "VARCHAR(50) NOT NULL COLLATE NOCASE"))},
+                                 ("changed", "column", "items.name"), "COLLATE"),
     "index_added": ({"*": ["CREATE INDEX ix_items_price ON items (price)"]},
                     ("added", "index", "items.ix_items_price"), "price"),
     "index_dropped": ({"*": ["DROP INDEX ix_items_name"], "mysql": ["DROP INDEX ix_items_name ON items"]},

@@ -25,3 +25,13 @@ def test_catalog_query_parses_as_tsql_and_compiles(name):
 def test_every_query_filters_on_the_schema():
     for name, sql in mssql.QUERIES.items():
         assert "SCHEMA_ID(:s)" in sql, name
+
+
+def test_a_dialect_without_a_reflector_is_a_typed_error():
+    from nexo_studio.core.schema.reflect import reflect
+    from nexo_studio.errors import SchemaReflectionUnsupported
+
+    engine = sa.create_engine("sqlite://")
+    with engine.connect() as conn, pytest.raises(SchemaReflectionUnsupported) as info:
+        reflect(conn, "oracle")
+    assert info.value.dialect == "oracle" and info.value.exit_code == 2

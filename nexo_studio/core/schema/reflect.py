@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...errors import SchemaReflectionUnsupported
 from ..model import canonical_dialect
 
 
@@ -24,5 +25,5 @@ def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None 
     elif name == "mssql":
         from . import mssql as mod  # type: ignore[no-redef]
     else:
-        raise ValueError(f"no schema reflector for dialect {name!r}")
+        raise SchemaReflectionUnsupported(name)
     return mod.reflect(conn, schema)
