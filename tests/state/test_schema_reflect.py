@@ -191,3 +191,19 @@ def test_sample_project_snapshot_is_within_budget(make_db, dialect, sample_dir):
     finally:
         target.dispose()
     assert best <= 0.1, f"{best:.3f} s"
+
+
+def test_postgresql_named_schema_with_mixed_case_and_materialized_view_indexes(make_db):
+    url = make_db("postgresql")
+    run_sql(url, 'CREATE SCHEMA "Sales"', 'CREATE TABLE "Sales".orders (id INTEGER PRIMARY KEY, total NUMERIC)',
+            'CREATE MATERIALIZED VIEW "Sales".mv AS SELECT count(*) AS n FROM "Sales".orders',
+            'CREATE INDEX ix_mv_n ON "Sales".mv (n)', "CREATE TABLE public.elsewhere (id INTEGER)")
+    target = Target(url)
+    try:
+        with target.connect() as conn:
+            doc = reflect(conn, schema="Sales")
+    finally:
+        target.dispose()
+    assert list(doc["tables"]) == ["orders"]
+    assert doc["views"]["mv"]["materialized"] is True
+    assert doc["views"]["mv"]["indexes"]["ix_mv_n"]["columns"] == ["n"]

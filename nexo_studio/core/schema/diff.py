@@ -102,7 +102,8 @@ def object_text(kind: str, name: str, obj: Any) -> str:
         definition = obj["definition"]
         if definition.upper().startswith("CREATE"):
             return definition
-        return f"{'MATERIALIZED ' if obj.get('materialized') else ''}VIEW {name} AS {definition}"
+        text = f"{'MATERIALIZED ' if obj.get('materialized') else ''}VIEW {name} AS {definition}"
+        return text + "".join(f"; {index_text(name, n, ix)}" for n, ix in sorted((obj.get("indexes") or {}).items()))
     return normalise_sql(obj["definition"]) or ""
 
 

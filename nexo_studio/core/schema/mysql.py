@@ -23,7 +23,7 @@ SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA,
 FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = :s ORDER BY TABLE_NAME, ORDINAL_POSITION"""
 
 INDEXES = """
-SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE
+SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, INDEX_TYPE, COLLATION
 FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = :s ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX"""
 
 FOREIGN_KEYS = """
@@ -79,11 +79,11 @@ def _columns(rows, tables: dict) -> None:
 
 
 def _indexes(rows, tables: dict) -> None:
-    for tname, name, non_unique, col, sub_part, method in rows:
+    for tname, name, non_unique, col, sub_part, method, order in rows:
         t = tables.get(tname)
         if t is None or is_internal(name):
             continue
-        part = f"{col}({sub_part})" if sub_part else col
+        part = (f"{col}({sub_part})" if sub_part else col) + (" DESC" if order == "D" else "")
         if name == "PRIMARY":
             t["primary_key"] = t["primary_key"] or {"name": "PRIMARY", "columns": []}
             t["primary_key"]["columns"].append(part)

@@ -18,12 +18,15 @@ from .pgtext import normalise_expr as normalise_sql
 _NOT_EXT = ("NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '{cat}'::regclass AND d.objid = {oid} "
             "AND d.deptype = 'e')")
 
+#: the schema by name (a regnamespace cast would fold an unquoted mixed-case name)
+_NS = "(SELECT n.oid FROM pg_namespace n WHERE n.nspname = :s)"
+
 TABLES = f"""
 SELECT c.relname, c.relpersistence = 'u', pg_get_partkeydef(c.oid),
        (SELECT p.relname FROM pg_inherits i JOIN pg_class p ON p.oid = i.inhparent WHERE i.inhrelid = c.oid
         AND c.relispartition), pg_get_expr(c.relpartbound, c.oid)
 FROM pg_class c
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
+WHERE c.relnamespace = {_NS} AND c.relkind IN ('r', 'p')
   AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
 
 COLUMNS = f"""
@@ -34,11 +37,11 @@ FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid
 JOIN pg_type ty ON ty.oid = a.atttypid
 LEFT JOIN pg_collation co ON co.oid = a.attcollation
 LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('r', 'p')
+WHERE c.relnamespace = {_NS} AND c.relkind IN ('r', 'p')
   AND a.attnum > 0 AND NOT a.attisdropped AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
 ORDER BY c.relname, a.attnum"""
 
-CONSTRAINTS = """
+CONSTRAINTS = f"""
 SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid, true),
        ARRAY(SELECT a.attname FROM unnest(k.conkey) WITH ORDINALITY u(n, o)
              JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.n ORDER BY u.o),
@@ -48,20 +51,20 @@ SELECT c.relname, k.conname, k.contype, pg_get_constraintdef(k.oid, true),
        k.confdeltype, k.confupdtype
 FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
 LEFT JOIN pg_class f ON f.oid = k.confrelid
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND k.contype IN ('p', 'u', 'f', 'c', 'x')"""
+WHERE c.relnamespace = {_NS} AND k.contype IN ('p', 'u', 'f', 'c', 'x')"""
 
-INDEXES = """
+INDEXES = f"""
 SELECT t.relname, i.relname, x.indisunique, am.amname, pg_get_indexdef(x.indexrelid),
        ARRAY(SELECT pg_get_indexdef(x.indexrelid, k, true) FROM generate_series(1, x.indnkeyatts) k ORDER BY k),
        pg_get_expr(x.indpred, x.indrelid, true)
 FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 JOIN pg_am am ON am.oid = i.relam
-WHERE t.relnamespace = CAST(:s AS regnamespace) AND t.relkind IN ('r', 'p', 'm')
+WHERE t.relnamespace = {_NS} AND t.relkind IN ('r', 'p', 'm')
   AND x.indexrelid NOT IN (SELECT k.conindid FROM pg_constraint k WHERE k.contype IN ('p', 'u', 'x'))"""
 
 VIEWS = f"""
 SELECT c.relname, c.relkind, pg_get_viewdef(c.oid, true) FROM pg_class c
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND c.relkind IN ('v', 'm') AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
+WHERE c.relnamespace = {_NS} AND c.relkind IN ('v', 'm') AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}"""
 
 SEQUENCES = f"""
 SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax,
@@ -70,27 +73,27 @@ SELECT c.relname, format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.s
         JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid
         WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'a' LIMIT 1)
 FROM pg_sequence s JOIN pg_class c ON c.oid = s.seqrelid
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
+WHERE c.relnamespace = {_NS} AND {_NOT_EXT.format(cat='pg_class', oid='c.oid')}
   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
                   AND d.deptype = 'i')"""
 
-TRIGGERS = """
+TRIGGERS = f"""
 SELECT c.relname, g.tgname, pg_get_triggerdef(g.oid, true)
 FROM pg_trigger g JOIN pg_class c ON c.oid = g.tgrelid
-WHERE c.relnamespace = CAST(:s AS regnamespace) AND NOT g.tgisinternal"""
+WHERE c.relnamespace = {_NS} AND NOT g.tgisinternal"""
 
 FUNCTIONS = f"""
 SELECT p.proname, pg_get_function_identity_arguments(p.oid), p.prokind, pg_get_functiondef(p.oid)
 FROM pg_proc p
-WHERE p.pronamespace = CAST(:s AS regnamespace) AND p.prokind IN ('f', 'p')
+WHERE p.pronamespace = {_NS} AND p.prokind IN ('f', 'p')
   AND {_NOT_EXT.format(cat='pg_proc', oid='p.oid')}"""
 
 ENUMS = f"""
 SELECT t.typname, ARRAY(SELECT e.enumlabel FROM pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder)
-FROM pg_type t WHERE t.typnamespace = CAST(:s AS regnamespace) AND t.typtype = 'e'
+FROM pg_type t WHERE t.typnamespace = {_NS} AND t.typtype = 'e'
   AND {_NOT_EXT.format(cat='pg_type', oid='t.oid')}"""
 
-EXTENSIONS = "SELECT extname, extversion FROM pg_extension WHERE extnamespace = CAST(:s AS regnamespace)"
+EXTENSIONS = f"SELECT extname, extversion FROM pg_extension WHERE extnamespace = {_NS}"
 
 _ACTIONS = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d": "SET DEFAULT"}
 _IDENTITY = {"a": "always", "d": "by default"}
@@ -122,12 +125,13 @@ def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
                 col["collation"] = collation
             tables[tname]["columns"][name] = col
     _constraints(q(CONSTRAINTS), tables)
-    for tname, name, unique, method, definition, cols, where in q(INDEXES):
-        if tname in tables and not is_internal(name):
-            tables[tname]["indexes"][name] = {"columns": [normalise_sql(c) for c in cols], "unique": unique,
-                                              "where": normalise_sql(where), "method": method,
-                                              "definition": normalise_sql(definition)}
     _objects(q, doc)
+    for tname, name, unique, method, definition, cols, where in q(INDEXES):
+        owner = tables.get(tname) or doc["views"].get(tname)  # materialized views have indexes too
+        if owner is not None and not is_internal(name):
+            owner.setdefault("indexes", {})[name] = {
+                "columns": [normalise_sql(c) for c in cols], "unique": unique, "where": normalise_sql(where),
+                "method": method, "definition": normalise_sql(definition)}
     return doc
 
 
