@@ -77,7 +77,7 @@ _MODULE_KIND = {"V": "views", "TR": "triggers", "P": "functions", "FN": "functio
 
 
 def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
-    s = schema or conn.exec_driver_sql("SELECT SCHEMA_NAME()").scalar()
+    s: str = schema or str(conn.exec_driver_sql("SELECT SCHEMA_NAME()").scalar())
     doc = empty_document("mssql")
 
     def q(sql: str):

@@ -120,7 +120,7 @@ def _strip_database(text: str | None, database: str) -> str | None:
 
 
 def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
-    s = schema or conn.exec_driver_sql("SELECT DATABASE()").scalar()
+    s: str = schema or str(conn.exec_driver_sql("SELECT DATABASE()").scalar())
     doc = empty_document("mysql")
 
     def q(sql: str):

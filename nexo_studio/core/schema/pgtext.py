@@ -34,7 +34,9 @@ def _close(text: str, start: int) -> int:
 
 
 def _elements(body: str) -> list[str]:
-    parts, depth, quote, cur = [], 0, False, []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, False
     for ch in body:
         if ch == "'":
             quote = not quote

@@ -101,7 +101,7 @@ _GENERATED = {"s": "stored", "v": "virtual"}
 
 
 def reflect(conn: sa.Connection, schema: str | None = None) -> dict[str, Any]:
-    s = schema or conn.exec_driver_sql("SELECT current_schema()").scalar()
+    s: str = schema or str(conn.exec_driver_sql("SELECT current_schema()").scalar())
     doc = empty_document("postgresql")
 
     def q(sql: str):

@@ -18,7 +18,9 @@ _STORED = re.compile(r"^\s*STORED\b", re.I)
 
 def _split_top(text: str) -> list[str]:
     """Split on commas outside parentheses and quotes."""
-    parts, depth, quote, cur = [], 0, "", []
+    parts: list[str] = []
+    cur: list[str] = []
+    depth, quote = 0, ""
     for ch in text:
         if quote:
             quote = "" if ch == quote else quote
@@ -76,7 +78,7 @@ def _table_text(sql: str | None) -> tuple[dict[str, dict], list[str]]:
     if not sql or "(" not in sql:
         return {}, []
     body, end = _balanced(sql, sql.index("("))
-    columns, options = {}, [normalise_sql(o).upper() for o in _OPTIONS.findall(sql[end:])]
+    columns, options = {}, [(normalise_sql(o) or "").upper() for o in _OPTIONS.findall(sql[end:])]
     for part in _split_top(body):
         if part.split()[0].upper() in _CONSTRAINT_WORDS:
             continue
@@ -164,12 +166,12 @@ def _constraints(conn: sa.Connection, doc: dict, schema: str | None) -> None:
                 key = uq.get("name") or "(" + ", ".join(uq["column_names"]) + ")"
                 t["unique"][key] = {"columns": list(uq["column_names"])}
             for ck in insp.get_check_constraints(tname, schema=schema):
-                key = ck.get("name") or normalise_sql(ck["sqltext"])
+                key = ck.get("name") or str(normalise_sql(ck["sqltext"]))
                 t["checks"][key] = normalise_sql(ck["sqltext"])
             _foreign_keys(conn, t, tname, insp.get_foreign_keys(tname, schema=schema), schema)
 
 
-def _foreign_keys(conn: sa.Connection, t: dict, tname: str, parsed: list[dict], schema: str | None) -> None:
+def _foreign_keys(conn: sa.Connection, t: dict, tname: str, parsed: list[Any], schema: str | None) -> None:
     """Actions from PRAGMA foreign_key_list (exact), names from the parsed CREATE TABLE text."""
     arg = f", '{schema}'" if schema else ""
     rows: dict[int, list] = {}
@@ -179,7 +181,7 @@ def _foreign_keys(conn: sa.Connection, t: dict, tname: str, parsed: list[dict], 
         rows.setdefault(fid, []).append((ref, frm, to, on_update, on_delete))
     for cols in rows.values():
         ref, frm = cols[0][0], [c[1] for c in cols]
-        match = next((f for f in parsed if f["referred_table"] == ref and list(f["constrained_columns"]) == frm), {})
+        match: Any = next((f for f in parsed if f["referred_table"] == ref and list(f["constrained_columns"]) == frm), {})
         to = [c[2] for c in cols] if all(c[2] for c in cols) else list(match.get("referred_columns") or [])
         key = match.get("name") or "(" + ", ".join(frm) + ") -> " + ref
         t["foreign_keys"][key] = {"columns": frm, "ref_table": ref, "ref_columns": to,
