@@ -16,6 +16,7 @@ from nexo_studio.core.events import run
 from nexo_studio.core.pipeline import DeployOptions, RollbackOptions, deploy, rollback
 from nexo_studio.core.project import Project
 from nexo_studio.core.schema import canonical_json, diff, reflect, sha256
+from nexo_studio.core.schema import snapshot as take_snapshot
 from nexo_studio.core.target import Target
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
@@ -133,6 +134,13 @@ def test_same_schema_same_bytes_and_sha256(make_db, dialect, sample_dir):
     assert canonical_json(da) == canonical_json(db)  # a different database name changes nothing
     assert sha256(da) == sha256(db) and len(sha256(da)) == 64
     assert diff(da, db) == []
+    target = Target(a)
+    try:
+        with target.connect() as conn:
+            snap = take_snapshot(conn, target.dialect, target.store.schema)
+    finally:
+        target.dispose()
+    assert snap.canonical == canonical_json(da) and snap.sha256 == sha256(da) and snap.document == da
 
 
 def _pg_url_with_extension(make_db) -> str:

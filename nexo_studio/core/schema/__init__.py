@@ -2,6 +2,6 @@
 
 from .diff import Change, diff
 from .model import canonical_json, sha256
-from .reflect import reflect
+from .reflect import SchemaSnapshot, reflect, snapshot
 
-__all__ = ["Change", "canonical_json", "diff", "reflect", "sha256"]
+__all__ = ["Change", "SchemaSnapshot", "canonical_json", "diff", "reflect", "sha256", "snapshot"]

@@ -6,12 +6,15 @@ tool's own tables, restore leftovers ``__nexo_restore_old_*``) are never part of
 
 from __future__ import annotations
 
+import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from ...errors import SchemaReflectionUnsupported
 from ..model import canonical_dialect
+from .model import canonical_json
 
 
 def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None = None) -> dict[str, Any]:
@@ -27,3 +30,18 @@ def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None 
     else:
         raise SchemaReflectionUnsupported(name)
     return mod.reflect(conn, schema)
+
+
+@dataclass(frozen=True)
+class SchemaSnapshot:
+    """What a snapshot stores: the document, its canonical JSON text and that text's SHA-256."""
+
+    document: dict[str, Any]
+    canonical: str
+    sha256: str
+
+
+def snapshot(conn: sa.Connection, dialect: str | None = None, schema: str | None = None) -> SchemaSnapshot:
+    doc = reflect(conn, dialect, schema)
+    text = canonical_json(doc)
+    return SchemaSnapshot(doc, text, hashlib.sha256(text.encode("utf-8")).hexdigest())
