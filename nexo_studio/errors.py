@@ -140,6 +140,14 @@ class HealthyRow(InvalidInput):
             "(recorded in the history as an override)")
 
 
+class SchemaReflectionUnsupported(InvalidInput):
+    """No schema reflector for this database's dialect (drift and snapshots cannot run)."""
+
+    def __init__(self, dialect: str) -> None:
+        self.dialect = dialect
+        super().__init__(f"no schema reflector for dialect {dialect!r} (known: sqlite, postgresql, mysql, mssql)")
+
+
 class ConfirmationRequired(InvalidInput):
     def __init__(self, action: str) -> None:
         self.action = action
