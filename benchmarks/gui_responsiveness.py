@@ -101,7 +101,7 @@ def measure_deploy(app, root: Path, n: int, loops: int) -> dict:
     window.operation_finished.connect(outcomes.append)
     meter.start()
     t0 = time.perf_counter()
-    window.deploy(DeployOptions(backup=False))
+    window.spawn(window.run_deploy(DeployOptions(backup=False)))
     wait(app, lambda: bool(outcomes))
     seconds = time.perf_counter() - t0
     result = meter.stop()

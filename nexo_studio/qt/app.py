@@ -145,9 +145,9 @@ def main(argv: list[str] | None = None) -> int:
     except NexoError as exc:
         print(f"nexo-studio: {exc}", file=sys.stderr)
         return 2
-    window = MainWindow(migrations, url)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    window = MainWindow(migrations, url)  # its first refresh is a coroutine on this loop
     with loop:
         if args.screenshot:
             size = SCREENSHOT_SIZE

@@ -3,14 +3,14 @@
 Layout: a toolbar; in the centre a splitter with the migrations table above a tab area (Graph,
 History, SQL); docks for the log, the validation findings (bottom) and details (right). The
 dock layout and splitters are saved per user (QSettings) and View → Reset layout restores the
-defaults. Every database call is a :class:`~nexo_studio.qt.worker.Job`; when one finishes, the
-worker has already re-read status and history and the window replaces every view's snapshot.
+defaults. Every database call is a :class:`~nexo_studio.qt.worker.Job` awaited by the user
+action's coroutine (window/operations.py); when one finishes, the worker has already re-read
+status and history and the window replaces every view's snapshot.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
@@ -27,7 +27,7 @@ from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
-from .worker import Job, JobOutcome, Loaded, Worker
+from .worker import Loaded, Worker
 
 #: above this many migrations the graph scene is built in slices (GraphView.set_data_async)
 ASYNC_GRAPH_NODES = 300
@@ -43,7 +43,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
     def __init__(self, migrations_dir: Path | None = None, url: str | None = None) -> None:
         super().__init__()
-        self._after: dict[str, Callable[[JobOutcome], None]] = {}
         self.quiet = False  # no message boxes (screenshots)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -75,6 +74,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_views()
+        self._graph_font = self.graph.font()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
         self.restore_layout()
@@ -119,18 +119,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
-
-    def refresh(self) -> bool:
-        if not self.url or not self.migrations_dir:
-            return False
-        self._graph_font = self.graph.font()
-        return self._submit(Job("refresh", lambda ctx: None, label="Refreshing"))
-
-    async def refresh_async(self) -> JobOutcome:
-        """``await window.refresh_async()`` (qasync): the views are up to date when it returns."""
-        self._graph_font = self.graph.font()
-        outcome = await self.worker.run(Job("refresh", lambda ctx: None, label="Refreshing"))
-        return outcome
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -244,17 +232,17 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         busy = self.worker.busy
         applied = bool(st and st.is_applied)
         a = menu.addAction(icon("rollback"), "Roll back to here…",
-                           lambda: self.open_rollback_dialog(migration_id, False))
+                           lambda: self.spawn(self.rollback(migration_id, False)))
         a.setObjectName("menu_rollback_to")
         a.setEnabled(applied and not busy)
         b = menu.addAction(icon("rollback-dependents"), "Roll back this and its dependents…",
-                           lambda: self.open_rollback_dialog(migration_id, True))
+                           lambda: self.spawn(self.rollback(migration_id, True)))
         b.setObjectName("menu_rollback_with_dependents")
         b.setEnabled(applied and not busy)
-        c = menu.addAction(icon("deploy"), "Deploy up to here…", lambda: self.open_deploy_dialog(migration_id))
+        c = menu.addAction(icon("deploy"), "Deploy up to here…", lambda: self.spawn(self.deploy(migration_id)))
         c.setObjectName("menu_deploy_to")
         c.setEnabled(bool(st and st.status in ("pending", "failed")) and not busy)
-        d = menu.addAction(icon("repair"), "Repair…", lambda: self.open_repair_dialog(migration_id))
+        d = menu.addAction(icon("repair"), "Repair…", lambda: self.spawn(self.repair(migration_id)))
         d.setObjectName("menu_repair")
         d.setEnabled(bool(st and st.status in REPAIRS) and not busy)
         menu.addSeparator()

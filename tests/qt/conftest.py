@@ -124,7 +124,31 @@ def db_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot, db_file):
+def qt_loop(qapp) -> Iterator[object]:
+    """A qasync loop on the running Qt loop (the window's actions are coroutines on it), torn
+    down as ENVIRONMENT.md says so later tests can still use asyncio.run."""
+    import asyncio
+
+    import qasync
+
+    from nexo_studio.qt.aio import TASKS
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in list(TASKS):
+        task.cancel()
+    for _ in range(5):
+        qapp.processEvents()
+    # not loop.stop(): that calls QApplication.exit(), after which the next test's timers stall
+    loop._QEventLoop__is_running = False
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def make_window(qtbot, db_file, qt_loop):
     """Factory: a shown MainWindow on ``migrations`` (default: the sample) and a temp SQLite db,
     with its first load done."""
     from nexo_studio.qt.main_window import MainWindow

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from nexo_studio.core.config import KEYRING_SERVICE
 from nexo_studio.qt.connections import ConnectionFields, Passwords, ProfileStore
-from tests.qt.qt_helpers import SAMPLE, click_action
+from tests.qt.qt_helpers import SAMPLE, click_action, wait_dialog
 
 
 def open_dialog(qtbot, window):
     click_action(qtbot, window, "open")
-    dialog = window.active_dialog
+    dialog = wait_dialog(qtbot, window)
     qtbot.waitUntil(dialog.isVisible)
     return dialog
 

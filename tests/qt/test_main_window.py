@@ -19,6 +19,7 @@ from tests.qt.qt_helpers import (
     slow_project,
     statuses,
     tables,
+    wait_dialog,
 )
 
 SAMPLE_IDS = sorted(p.stem for p in SAMPLE.iterdir() if p.suffix in (".sql", ".py"))
@@ -57,7 +58,7 @@ def test_deploy_by_clicking_applies_everything(qtbot, make_window, db_file):
 def test_deploy_dialog_preview_is_a_dry_run(qtbot, make_window, db_file):
     w = make_window()
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.plan_view.count() == len(SAMPLE_IDS)
     with qtbot.waitSignal(w.worker.job_finished, timeout=20000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
@@ -74,7 +75,7 @@ def test_right_click_node_roll_back_to_here(qtbot, make_window, db_file):
     target = "2025.02.04.110000_audit_columns"
     menu = right_click_node(qtbot, w, target)
     click_menu_item(qtbot, menu, "menu_rollback_to")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
     # exactly what rollback_plan says: everything newer than the target that it does not need,
     # plus their dependents, dependents first
@@ -111,7 +112,7 @@ def test_table_row_roll_back_with_dependents(qtbot, make_window, db_file):
     qtbot.waitUntil(menu.isVisible)
     assert w.selected_id == target
     click_menu_item(qtbot, menu, "menu_rollback_with_dependents")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     listed = [dialog.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.list.count())]
     assert listed[-1] == target  # dependents first
     assert "2025.03.04.120000_backfill_member_role" in listed
@@ -132,7 +133,7 @@ def test_rollback_dialog_blocks_irreversible_by_name(qtbot, make_window, tmp_pat
     assert deploy_by_clicking(qtbot, w).ok
     w.select_migration("2025.01.01.000001_a", "test")
     click_action(qtbot, w, "rollback_to")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.blocked == ["2025.01.01.000002_b"]
     assert "2025.01.01.000002_b" in dialog.blocked_label.text()
     assert not dialog.ok_button.isEnabled()
@@ -144,7 +145,7 @@ def test_cancel_a_long_deploy(qtbot, make_window, tmp_path, db_file):
     ids = slow_project(d, 200)
     w = make_window(d)
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     dialog.backup_box.setChecked(False)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.progress.isVisible() and w.progress.maximum() == 200 and w.progress.value() >= 3,
@@ -217,7 +218,7 @@ def test_validate_findings_open_the_file_at_the_line(qtbot, make_window, sample_
         assert w.sql.code.current_marked_line() == finding.line
     # deploy is blocked by the validation error
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     with qtbot.waitSignal(w.operation_finished, timeout=20000) as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not blocker.args[0].ok and "validation failed" in str(blocker.args[0].error)
@@ -235,7 +236,7 @@ def test_repair_a_drifted_migration(qtbot, make_window, sample_copy):
     assert w.migrations.model.record(w.migrations.model.row_of("2025.01.26.094500_user_roles")).checksum == "changed"
     w.select_migration("2025.01.26.094500_user_roles", "test")
     click_action(qtbot, w, "repair")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.which.currentData() == "2025.01.26.094500_user_roles"
     assert dialog.action_group.checkedButton().property("repair") == "accept-checksum"
     with qtbot.waitSignal(w.operation_finished, timeout=20000) as blocker:
@@ -254,9 +255,8 @@ def test_backup_then_restore_from_the_list(qtbot, make_window, db_file, data_dir
     assert backup_path.is_file() and data_dir in backup_path.parents
     assert deploy_by_clicking(qtbot, w).ok
     assert "organizations" in tables(db_file)
-    with qtbot.waitSignal(w.operation_finished, timeout=20000):
-        click_action(qtbot, w, "restore")
-    dialog = w.active_dialog
+    click_action(qtbot, w, "restore")  # lists the backups on the worker, then opens the dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog is not None and dialog.table.rowCount() >= 2  # the manual and the deploy backups
     for r in range(dialog.table.rowCount()):
         if dialog.backups[r]["path"] == str(backup_path):
@@ -277,7 +277,7 @@ def test_export_dialog_preview_and_export(qtbot, make_window, tmp_path):
     w = make_window()
     assert deploy_by_clicking(qtbot, w).ok
     click_action(qtbot, w, "export")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     with qtbot.waitSignal(w.worker.job_finished, timeout=30000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
     text = dialog.preview_text
@@ -377,7 +377,7 @@ def test_closing_during_a_deploy_cancels_it_cleanly(qtbot, make_window, tmp_path
     d = tmp_path / "slow"
     ids = slow_project(d, 50)
     w = make_window(d)
-    assert w.deploy(DeployOptions(backup=False))
+    w.spawn(w.run_deploy(DeployOptions(backup=False)))
     qtbot.waitUntil(lambda: w.progress.maximum() == 50 and w.progress.value() >= 1, timeout=60000)
     w.close()  # cancels and waits for the worker
     assert not running_threads()
