@@ -94,10 +94,26 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)} — {APP_NAME}")
         self.conn_label.setText(f"● {redact(url)}")
         self.conn_label.setToolTip(f"Project: {self.migrations_dir}\nDatabase: {redact(url)}")
-        self.selected_id = None
-        self._graph_key = None
+        self.forget_state()
         self.log_message("info", f"opened {self.migrations_dir} on {redact(url)}")
         self.refresh()
+
+    def forget_state(self) -> None:
+        """Another project or database: every view starts empty and is rebuilt from the next
+        snapshot; nothing (selection, filters, details, SQL, chain verdict) is carried over."""
+        self.loaded = self.project = self.snapshot = None
+        self.selected_id = None
+        self._graph_key = None
+        self.migrations.reset()
+        self.history.reset()
+        self.graph.select(None)
+        self.sql.set_context(None, None)
+        self.sql.show_migration(None)
+        self.details.show_hint()
+        self.findings.set_findings(())
+        for label in (self.dialect_label, self.version_label, self.pending_label):
+            label.clear()
+        self._update_actions()
 
     def _decorate(self, loaded: Loaded) -> None:
         """Worker thread: graph layout, hash-chain verdict, project config (no Qt widgets here)."""

@@ -105,6 +105,19 @@ class HistoryPane(QWidget):
             self.timeline.set_events(rows)
         self._update_count()
 
+    def reset(self) -> None:
+        """Another database: no events, no selection, no filters."""
+        self._silent = True
+        try:
+            for box in (self.action_box, self.status_box):
+                box.setCurrentIndex(0)
+            self.migration_edit.clear()
+            self.in_view_box.setChecked(False)
+            self.view.selectionModel().clear()
+        finally:
+            self._silent = False
+        self.set_rows(())
+
     def _range_changed(self, *_args) -> None:
         if self.in_view_box.isChecked():
             self._filter_changed()

@@ -105,6 +105,18 @@ class MigrationsPane(QWidget):
         if current:
             self.select(current)
 
+    def reset(self) -> None:
+        """Another project or database: no rows, no selection, no search text, all statuses."""
+        self._silent = True
+        try:
+            self.search.clear()
+            self.status_filter.setCurrentIndex(0)
+            self.view.selectionModel().clear()
+            self.model.set_snapshot(None)
+        finally:
+            self._silent = False
+        self.count_label.clear()
+
     def current_id(self) -> str | None:
         idx = self.view.currentIndex()
         return idx.data(ID_ROLE) if idx.isValid() else None

@@ -1,0 +1,93 @@
+"""The window a DBA trusts, by real clicks and keys: nothing stale after opening another
+database, an unreachable database never looks empty, Esc and closing ask before aborting a
+deploy, the context-menu key acts on the selected row."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from tests.helpers.projects import write_sql
+from tests.qt.qt_helpers import SAMPLE, click_action, deploy_by_clicking, wait_dialog
+
+REPO = Path(__file__).resolve().parents[2]
+EXTRA = "2025.04.01.000000_only_in_a"
+SECOND = "2025.01.26.094500_user_roles"
+
+
+def cli(db: Path, migrations: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "NEXO_NO_KEYRING": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "nexo_studio.cli.main", "--db", f"sqlite:///{db}",
+                           "--migrations", str(migrations), *args], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def click_row(qtbot, pane_view, model_row: int, proxy=None) -> None:
+    idx = pane_view.model().index(model_row, 1) if proxy is None else proxy.mapFromSource(proxy.sourceModel().index(model_row, 1))
+    rect = pane_view.visualRect(idx)
+    qtbot.mouseClick(pane_view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def press_shortcut(qtbot, w, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    """A key press where the user's focus is (shortcuts are matched from the focus widget)."""
+    from PySide6.QtWidgets import QApplication
+
+    w.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w)
+    qtbot.keyClick(QApplication.focusWidget() or w, key, modifier)
+
+
+def open_by_keyboard(qtbot, w, migrations: Path, db: Path) -> None:
+    """Ctrl+O, fill the SQLite file, click Open; returns when the new snapshot is in the views."""
+    press_shortcut(qtbot, w, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    dialog = wait_dialog(qtbot, w)
+    dialog.dir_edit.setText(str(migrations))
+    dialog.dialect_box.setCurrentIndex(dialog.dialect_box.findData("sqlite"))
+    dialog.file_edit.setText(str(db))
+    with qtbot.waitSignal(w.refreshed, timeout=20000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+
+
+def test_nothing_stale_after_opening_another_database(qtbot, make_window, sample_copy, db_file, tmp_path):
+    import sqlite3
+
+    # database A: the sample plus a migration only project A has, deployed; history row 5 edited
+    write_sql(sample_copy, EXTRA, "CREATE TABLE only_in_a (id INTEGER);", "DROP TABLE only_in_a;")
+    w = make_window(sample_copy)
+    assert deploy_by_clicking(qtbot, w).ok
+    with sqlite3.connect(db_file) as conn:
+        conn.execute('UPDATE "__MigrationHistory" SET operator = ? WHERE seq = 5', ("mallory",))
+    with qtbot.waitSignal(w.operation_finished, timeout=20000, check_params_cb=lambda o: o.name == "refresh"):
+        click_action(qtbot, w, "refresh")
+    # database B: the sample on another file, two migrations applied
+    other = tmp_path / "other.db"
+    cli(other, SAMPLE, "deploy", "--to", SECOND, "--no-backup")
+
+    w.history.view.selectRow(w.history.model.row_of_seq(5))
+    assert "breaks the chain" in w.details.toPlainText()
+    click_row(qtbot, w.migrations.view, w.migrations.model.row_of(EXTRA), w.migrations.proxy)
+    assert w.selected_id == EXTRA and "Applied at" in w.details.toPlainText()
+    qtbot.keyClicks(w.migrations.search, "only")
+    w.migrations.status_filter.setCurrentIndex(w.migrations.status_filter.findText("Applied"))
+
+    open_by_keyboard(qtbot, w, SAMPLE, other)
+
+    assert w.loaded.display_url.endswith("other.db")
+    text = w.details.toPlainText()
+    assert EXTRA not in text and "chain" not in text and "Applied at" not in text
+    assert w.selected_id is None and w.sql.migration_id is None
+    assert "gone" not in w.sql.code.toPlainText()
+    assert w.migrations.search.text() == "" and w.migrations.status_filter.currentIndex() == 0
+    assert w.migrations.proxy.rowCount() == 9 and "7 pending" in w.pending_label.text()
+    assert not w.history.view.selectionModel().hasSelection()
+    # an applied row of B: selecting it enables Roll back to here
+    click_row(qtbot, w.migrations.view, w.migrations.model.row_of(SECOND), w.migrations.proxy)
+    assert w.selected_id == SECOND
+    assert w.actions_by_name["rollback_to"].isEnabled()
