@@ -27,13 +27,14 @@ from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
+from .window.unreachable import WindowUnreachable, unknown_snapshot
 from .worker import Loaded, Worker
 
 #: above this many migrations the graph scene is built in slices (GraphView.set_data_async)
 ASYNC_GRAPH_NODES = 300
 
 
-class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, QMainWindow):
+class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -74,6 +75,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_views()
+        self._build_unreachable()
         self._graph_font = self.graph.font()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
@@ -138,8 +140,10 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
-        self.project, self.snapshot = loaded.project, loaded.snapshot
-        snap = loaded.snapshot
+        # not read from the database: every status is unknown, never "pending"
+        snap = loaded.snapshot if loaded.connected else unknown_snapshot(loaded.snapshot)
+        self.project, self.snapshot = loaded.project, snap
+        self._show_reachability()
         self.migrations.set_snapshot(snap)
         key = loaded.extra.get("graph_key")
         if key is None or key != self._graph_key:
@@ -179,6 +183,12 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
             self.conn_label.setText(f"<span style='color:{STATUS_COLOURS['failed']}'>●</span> "
                                     f"{html.escape(loaded.display_url)} — not connected: {html.escape(loaded.error or '')}")
             self.dialect_label.setText(loaded.dialect)
+        if not loaded.connected:
+            self.version_label.setText("Schema ?")
+            self.pending_label.setText(f"<span style='color:{STATUS_COLOURS['failed']}'>cannot connect</span>")
+            if not self.worker.busy:
+                self._set_idle_label()
+            return
         self.version_label.setText(f"Schema {snap.schema_version or '—'}")
         pending = len(snap.with_status("pending", "failed"))
         problems = len(snap.with_status(*BLOCKING, "missing"))
@@ -245,7 +255,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         st = self.snapshot.by_id.get(migration_id) if self.snapshot else None
         menu = QMenu(self)
         menu.setObjectName("migration_menu")
-        busy = self.worker.busy
+        busy = self.worker.busy or not self.connected
         applied = bool(st and st.is_applied)
         a = menu.addAction(icon("rollback"), "Roll back to here…",
                            lambda: self.spawn(self.rollback(migration_id, False)))

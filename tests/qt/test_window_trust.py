@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
@@ -91,3 +92,36 @@ def test_nothing_stale_after_opening_another_database(qtbot, make_window, sample
     click_row(qtbot, w.migrations.view, w.migrations.model.row_of(SECOND), w.migrations.proxy)
     assert w.selected_id == SECOND
     assert w.actions_by_name["rollback_to"].isEnabled()
+
+
+UNREACHABLE = {
+    "postgresql-port-closed": "postgresql+psycopg://nexo@127.0.0.1:1/x",
+    "postgresql-no-database": "postgresql+psycopg://postgres@127.0.0.1:5432/nexo_gui_no_such_db",
+    "mariadb-no-database": "mysql+pymysql://root@127.0.0.1:3306/nexo_gui_no_such_db",
+}
+
+
+@pytest.mark.parametrize("url", UNREACHABLE.values(), ids=UNREACHABLE.keys())
+def test_an_unreachable_database_never_looks_empty(qtbot, make_window, url):
+    from nexo_studio.qt.models import StateTableModel
+
+    w = make_window(SAMPLE, url)
+    assert not w.loaded.connected
+    # said across the views, not only by a red dot
+    assert w.connection_banner.isVisible() and "cannot connect" in w.connection_banner.text().lower()
+    model = w.migrations.model
+    shown = {model.index(r, StateTableModel.STATUS).data() for r in range(model.rowCount())}
+    assert shown == {"Unknown"}, shown
+    assert "pending" not in w.pending_label.text().lower() and "cannot connect" in w.pending_label.text().lower()
+    assert {n.status for n in w.graph.nodes.values()} == {"unknown"}
+    click_row(qtbot, w.migrations.view, 0, w.migrations.proxy)
+    assert "Unknown" in w.details.toPlainText() and "Pending" not in w.details.toPlainText()
+    # every operation is off until it answers; Refresh stays on to retry
+    for name in ("deploy", "rollback_to", "repair", "backup", "restore", "export"):
+        assert not w.actions_by_name[name].isEnabled(), name
+    assert w.actions_by_name["refresh"].isEnabled()
+    button = w.toolbar.widgetForAction(w.actions_by_name["deploy"])
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    press_shortcut(qtbot, w, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
+    qtbot.wait(100)
+    assert w.active_dialog is None

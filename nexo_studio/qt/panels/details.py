@@ -41,6 +41,8 @@ class DetailsPane(QTextBrowser):
         colour = status_colour(st.status).name()
         rows = [("Status", f"<b style='color:{colour}'>● {STATUS_LABELS.get(st.status, st.status)}</b>"),
                 ("Version", st.version), ("Name", html.escape(st.name))]
+        if st.status == "unknown":
+            rows.append(("Database", "cannot connect: the status is unknown until the database answers"))
         if st.description:
             rows.append(("Description", html.escape(st.description)))
         if m is not None:

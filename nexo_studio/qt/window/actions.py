@@ -146,13 +146,13 @@ class WindowActions:
         self.findings.finding_activated.connect(self.open_finding)
         self.history.event_selected.connect(self._event_selected)
     def _update_actions(self, *_args) -> None:
-        busy = self.worker.busy
+        busy = self.worker.busy or not self.connected  # nothing to operate on until it answers
         has = self.snapshot is not None
         st = self.snapshot.by_id.get(self.selected_id) if (has and self.selected_id) else None
         a = self.actions_by_name
         pending = bool(has and self.snapshot.with_status("pending", "failed"))
-        a["refresh"].setEnabled(not busy and bool(self.url))
-        a["validate"].setEnabled(not busy and bool(self.url))
+        a["refresh"].setEnabled(not self.worker.busy and bool(self.url))
+        a["validate"].setEnabled(not self.worker.busy and bool(self.url))
         a["deploy"].setEnabled(not busy and pending)
         a["rollback_to"].setEnabled(not busy and bool(st and st.is_applied))
         a["rollback_with_dependents"].setEnabled(not busy and bool(st and st.is_applied))
@@ -163,8 +163,8 @@ class WindowActions:
         a["backup"].setEnabled(not busy and has)
         a["restore"].setEnabled(not busy and has)
         a["export"].setEnabled(not busy and has)
-        a["open"].setEnabled(not busy)
-        a["cancel"].setEnabled(busy)
+        a["open"].setEnabled(not self.worker.busy)
+        a["cancel"].setEnabled(self.worker.busy)
 
 
 def _separator() -> QWidget:

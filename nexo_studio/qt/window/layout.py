@@ -5,7 +5,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..graph import GraphView
 from ..panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
@@ -38,7 +38,16 @@ class WindowLayout:
         self.splitter.setSizes([260, 400])
         self.migrations.setMinimumHeight(130)
         self.tabs.setMinimumHeight(200)
-        self.setCentralWidget(self.splitter)
+        from .unreachable import connection_banner
+
+        self.connection_banner = connection_banner()
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.connection_banner)
+        box.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
