@@ -14,8 +14,8 @@ import html
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from ..core.project import BLOCKING, Project, Snapshot, chain_findings
 from ..core.state.store import HistoryRow
@@ -23,6 +23,7 @@ from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
 from .window import APP_NAME, LAYOUT_VERSION, TAB_GRAPH, TAB_HISTORY, TAB_SQL, VIEWS, settings  # noqa: F401 (re-exported)
+from .window.abort import WindowAbort
 from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
@@ -34,7 +35,8 @@ from .worker import Loaded, Worker
 ASYNC_GRAPH_NODES = 300
 
 
-class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable, QMainWindow):
+class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable,
+                 WindowAbort, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -68,6 +70,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self.worker.job_finished.connect(self._on_job_finished)
         self.worker.progress_changed.connect(self._on_progress)
         self.worker.busy_changed.connect(self._update_actions)
+        self._init_abort()
+        self.worker.job_started.connect(self._reset_run)
+        self.worker.event_emitted.connect(self._track_run)
 
         self._build_central()
         self._build_docks()
@@ -290,15 +295,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
                           f"<p>Qt {qt_version()} · Python {_python_version()}</p>")
 
     # ------------------------------------------------------------------------------------------
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.worker.busy:
-            self.worker.cancel()
-            self.worker.wait_idle(60000)
-            QApplication.processEvents()
-        self.save_layout()
-        super().closeEvent(event)
-
 
 
 def qt_version() -> str:

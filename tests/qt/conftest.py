@@ -169,4 +169,5 @@ def make_window(qtbot, db_file, qt_loop):
     for w in windows:
         if w.last_message is not None:
             w.last_message.close()
+        w.ask_before_abort = False  # teardown: cancel a running job without asking
         w.close()

@@ -88,3 +88,14 @@ def wait_dialog(qtbot, window, timeout: int = 20000):
     """The dialog a user action opened (actions are coroutines: it opens on the next loop turn)."""
     qtbot.waitUntil(lambda: window.active_dialog is not None and window.active_dialog.isVisible(), timeout=timeout)
     return window.active_dialog
+
+
+def answer_stop_question(qtbot, window, button: str):
+    """Click ``stop_button`` or ``keep_button`` in the "Stop the operation?" question; returns its text."""
+    from PySide6.QtWidgets import QPushButton
+
+    qtbot.waitUntil(lambda: window.active_question is not None and window.active_question.isVisible(), timeout=10000)
+    box = window.active_question
+    text = box.text()
+    qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
+    return text

@@ -18,6 +18,7 @@ from tests.qt.qt_helpers import (
     right_click_node,
     slow_project,
     statuses,
+    answer_stop_question,
     tables,
     wait_dialog,
 )
@@ -151,8 +152,9 @@ def test_cancel_a_long_deploy(qtbot, make_window, tmp_path, db_file):
     qtbot.waitUntil(lambda: w.progress.isVisible() and w.progress.maximum() == 200 and w.progress.value() >= 3,
                     timeout=60000)
     assert w.cancel_button.isVisible()
+    qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(w.operation_finished, timeout=60000) as blocker:
-        qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
+        answer_stop_question(qtbot, w, "stop_button")
     outcome = blocker.args[0]
     assert outcome.cancelled and not outcome.ok
     rec = recorded(db_file)
@@ -379,7 +381,9 @@ def test_closing_during_a_deploy_cancels_it_cleanly(qtbot, make_window, tmp_path
     w = make_window(d)
     w.spawn(w.run_deploy(DeployOptions(backup=False)))
     qtbot.waitUntil(lambda: w.progress.maximum() == 50 and w.progress.value() >= 1, timeout=60000)
-    w.close()  # cancels and waits for the worker
+    w.close()  # asks first
+    answer_stop_question(qtbot, w, "stop_button")
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60000)  # cancelled, waited for the worker, closed
     assert not running_threads()
     rec = recorded(db_file)
     present = tables(db_file)

@@ -125,3 +125,50 @@ def test_an_unreachable_database_never_looks_empty(qtbot, make_window, url):
     press_shortcut(qtbot, w, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     qtbot.wait(100)
     assert w.active_dialog is None
+
+
+def start_slow_deploy(qtbot, w, n: int):
+    click_action(qtbot, w, "deploy")
+    dialog = wait_dialog(qtbot, w)
+    dialog.backup_box.setChecked(False)
+    qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.progress.maximum() == n and w.progress.value() >= 2, timeout=60000)
+
+
+def test_esc_asks_before_aborting_a_deploy_and_says_what_is_rolled_back(qtbot, make_window, tmp_path, db_file):
+    from tests.qt.qt_helpers import answer_stop_question, recorded, slow_project
+
+    ids = slow_project(tmp_path / "slow", 200, loops=400000)
+    w = make_window(tmp_path / "slow")
+    outcomes = []
+    w.operation_finished.connect(outcomes.append)
+    start_slow_deploy(qtbot, w, 200)
+    press_shortcut(qtbot, w, Qt.Key.Key_Escape)
+    text = answer_stop_question(qtbot, w, "keep_button")
+    assert "rolled back" in text and "stay" in text and "slow_" in text, text
+    qtbot.wait(300)
+    assert w.worker.busy and not w.worker.current.cancel.cancelled and not outcomes  # still deploying
+    press_shortcut(qtbot, w, Qt.Key.Key_Escape)
+    with qtbot.waitSignal(w.operation_finished, timeout=60000) as blocker:
+        answer_stop_question(qtbot, w, "stop_button")
+    assert blocker.args[0].cancelled
+    applied = [m for m in ids if recorded(db_file).get(m) == "applied"]
+    assert 2 <= len(applied) < 200
+
+
+def test_closing_the_window_during_a_deploy_asks_first(qtbot, make_window, tmp_path, db_file):
+    from nexo_studio.qt.worker import running_threads
+    from tests.qt.qt_helpers import answer_stop_question, slow_project
+
+    slow_project(tmp_path / "slow", 200, loops=400000)
+    w = make_window(tmp_path / "slow")
+    start_slow_deploy(qtbot, w, 200)
+    w.close()
+    text = answer_stop_question(qtbot, w, "keep_button")
+    assert "close the window" in text and "rolled back" in text
+    qtbot.wait(200)
+    assert w.isVisible() and w.worker.busy and not w.worker.current.cancel.cancelled
+    w.close()
+    answer_stop_question(qtbot, w, "stop_button")
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60000)
+    assert not running_threads()

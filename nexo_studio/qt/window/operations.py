@@ -237,9 +237,3 @@ class WindowOperations:
         if self.project is None:
             return
         await self._dialog(ExportDialog(self.worker, Path.home(), self))
-
-    def cancel(self) -> None:
-        if self.worker.busy:
-            self.worker.cancel()
-            self.busy_label.setText("Cancelling…")
-            self.log_message("warning", "cancel requested: stopping after the current statement")
