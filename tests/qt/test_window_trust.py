@@ -172,3 +172,37 @@ def test_closing_the_window_during_a_deploy_asks_first(qtbot, make_window, tmp_p
     answer_stop_question(qtbot, w, "stop_button")
     qtbot.waitUntil(lambda: not w.isVisible(), timeout=60000)
     assert not running_threads()
+
+
+def menu_key(widget) -> None:
+    """The keyboard's menu key as Qt delivers it to the focus widget: a ContextMenu event with
+    reason Keyboard at the widget's centre (the offscreen platform does not turn a Key_Menu press
+    into one, so the test sends what the platform would)."""
+    from PySide6.QtGui import QContextMenuEvent
+    from PySide6.QtWidgets import QApplication
+
+    centre = widget.rect().center()
+    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Keyboard, centre,
+                                                     widget.mapToGlobal(centre)))
+
+
+def test_context_menu_key_opens_the_menu_of_the_selected_row(qtbot, make_window):
+    w = make_window()
+    view = w.migrations.view
+    first = w.migrations.model.record(0).id
+    click_row(qtbot, view, 0, w.migrations.proxy)
+    assert w.selected_id == first
+    middle = view.indexAt(view.viewport().rect().center())
+    assert middle.isValid() and middle.row() != 0  # the key must not pick this one
+    w.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(view.hasFocus)
+    menu_key(view)
+    qtbot.waitUntil(lambda: getattr(w, "active_menu", None) is not None and w.active_menu.isVisible())
+    menu = w.active_menu
+    assert w.selected_id == first and view.currentIndex().row() == 0
+    # the menu sits at the selected row, not in the middle of the table
+    row_rect = view.visualRect(view.currentIndex())
+    at = view.viewport().mapFromGlobal(menu.pos())
+    assert abs(at.y() - row_rect.center().y()) <= row_rect.height(), (at, row_rect)
+    menu.close()
