@@ -206,3 +206,26 @@ def test_context_menu_key_opens_the_menu_of_the_selected_row(qtbot, make_window)
     at = view.viewport().mapFromGlobal(menu.pos())
     assert abs(at.y() - row_rect.center().y()) <= row_rect.height(), (at, row_rect)
     menu.close()
+
+
+def test_rollback_dialog_says_no_file_in_this_project_for_a_missing_file(qtbot, make_window, tmp_path):
+    d = tmp_path / "proj"
+    write_sql(d, "2025.01.01.000001_a", "CREATE TABLE a (id INTEGER);", "DROP TABLE a;")
+    gone = write_sql(d, "2025.01.01.000002_b", "CREATE TABLE b (id INTEGER);", "DROP TABLE b;")
+    write_sql(d, "2025.01.01.000003_c", "CREATE TABLE c (id INTEGER);", None)
+    w = make_window(d)
+    assert deploy_by_clicking(qtbot, w).ok
+    gone.unlink()
+    with qtbot.waitSignal(w.operation_finished, timeout=20000, check_params_cb=lambda o: o.name == "refresh"):
+        click_action(qtbot, w, "refresh")
+    click_row(qtbot, w.migrations.view, w.migrations.model.row_of("2025.01.01.000001_a"), w.migrations.proxy)
+    click_action(qtbot, w, "rollback_to")
+    dialog = wait_dialog(qtbot, w)
+    items = {dialog.list.item(i).data(Qt.ItemDataRole.UserRole): dialog.list.item(i).text()
+             for i in range(dialog.list.count())}
+    assert "no file in this project" in items["2025.01.01.000002_b"]
+    assert "no down section" not in items["2025.01.01.000002_b"]
+    assert "no down section" in items["2025.01.01.000003_c"]
+    assert "no file in this project" in dialog.blocked_label.text()
+    assert not dialog.ok_button.isEnabled()
+    dialog.reject()
