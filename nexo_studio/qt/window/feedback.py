@@ -26,6 +26,8 @@ class WindowFeedback:
             self.log_message("info", f"{name} started")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
+        if name in ("deploy", "rollback", "repair", "backup", "restore"):
+            self.notice.hide()  # the previous result
         self.cancel_button.setVisible(name in ("deploy", "rollback", "backup", "restore"))
 
     def _on_progress(self, index: int, total: int) -> None:
@@ -103,6 +105,10 @@ class WindowFeedback:
         if outcome is None:
             return None
         self._report(title, outcome)
+        from .notice import NOTIFY
+
+        if outcome.name in NOTIFY:
+            self.notice.show_outcome(title, outcome)
         self.operation_finished.emit(outcome)
         if isinstance(outcome.error, DatabaseNeedsRepair) and outcome.error.problems:
             await self.repair(outcome.error.problems[0][0])

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QVBoxLayout, Q
 from ..graph import GraphView
 from ..panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
 from ..theme import icon
-from . import LAYOUT_VERSION, settings
+from . import LAYOUT_VERSION, TAB_HISTORY, settings
 
 
 class WindowLayout:
@@ -38,16 +38,33 @@ class WindowLayout:
         self.splitter.setSizes([260, 400])
         self.migrations.setMinimumHeight(130)
         self.tabs.setMinimumHeight(200)
+        from .notice import CompletionNotice
         from .unreachable import connection_banner
 
         self.connection_banner = connection_banner()
+        self.notice = CompletionNotice()
+        self.notice.history_button.clicked.connect(self.show_latest_history)
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
         box.addWidget(self.connection_banner)
+        box.addWidget(self.notice)
         box.addWidget(self.splitter, 1)
         self.setCentralWidget(central)
+
+    def show_latest_history(self) -> None:
+        """The History tab with the newest event selected (the completion notice's link)."""
+        self.tabs.setCurrentIndex(TAB_HISTORY)
+        model = self.history.model
+        newest = max((h.seq for h in model.all_rows()), default=None)
+        if newest is not None:
+            for box in (self.history.action_box, self.history.status_box):
+                box.setCurrentIndex(0)
+            self.history.migration_edit.clear()
+            row = model.row_of_seq(newest)
+            if row is not None:
+                self.history.view.selectRow(row)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
