@@ -23,3 +23,16 @@ def test_a_completed_deploy_leaves_a_notice_with_a_way_to_the_history(qtbot, mak
     assert f"#{newest}" in w.details.toPlainText()
     qtbot.mouseClick(notice.close_button, Qt.MouseButton.LeftButton)
     assert not notice.isVisible()
+
+
+def visible_rows(view) -> int:
+    return view.viewport().height() // view.verticalHeader().defaultSectionSize()
+
+
+def test_the_log_shows_several_rows_by_default(qtbot, make_window):
+    w = make_window()
+    for i in range(20):
+        w.log_message("info", f"line {i}")
+    qtbot.wait(50)
+    assert w.log_dock.isVisible()
+    assert visible_rows(w.log.view) >= 5, visible_rows(w.log.view)

@@ -86,9 +86,8 @@ class WindowLayout:
         self.log_dock.raise_()
         self.details_dock = self._dock("Details", "details_dock", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
         self.details.setMinimumWidth(220)
-        self.log.setMinimumHeight(90)
         self.resizeDocks([self.details_dock], [290], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [120], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [180], Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def restore_layout(self) -> None:
