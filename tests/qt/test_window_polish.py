@@ -36,3 +36,33 @@ def test_the_log_shows_several_rows_by_default(qtbot, make_window):
     qtbot.wait(50)
     assert w.log_dock.isVisible()
     assert visible_rows(w.log.view) >= 5, visible_rows(w.log.view)
+
+
+def same_line(browser, text: str, nth: int = 1) -> bool:
+    """Whether the ``nth`` ``text`` in the browser's document is laid out on one line."""
+    found = browser.document().find(text)
+    for _ in range(nth - 1):
+        found = browser.document().find(text, found)
+    assert not found.isNull(), text
+    start, end = found.selectionStart(), found.selectionEnd()
+    from PySide6.QtGui import QTextCursor
+
+    a, b = QTextCursor(browser.document()), QTextCursor(browser.document())
+    a.setPosition(start)
+    b.setPosition(end)
+    return browser.cursorRect(a).top() == browser.cursorRect(b).top()
+
+
+def test_details_never_wrap_inside_a_value(qtbot, make_window):
+    w = make_window()
+    target = "2025.01.26.094500_user_roles"
+    row = w.migrations.model.row_of(target)
+    idx = w.migrations.proxy.mapFromSource(w.migrations.model.index(row, 1))
+    qtbot.mouseClick(w.migrations.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=w.migrations.view.visualRect(idx).center())
+    assert w.selected_id == target
+    for width in (300, 200):  # the default dock, then as narrow as it goes
+        w.resizeDocks([w.details_dock], [width], Qt.Orientation.Horizontal)
+        qtbot.wait(50)
+        for nth in (1, 2, 3):  # the title, the Version row, the File row
+            assert same_line(w.details, "2025.01.26.094500", nth), f"a version is split across lines ({nth}, {width})"

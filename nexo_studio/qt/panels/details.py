@@ -5,12 +5,16 @@ from __future__ import annotations
 import html
 from datetime import datetime, timezone
 
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ...core.project import Project, Snapshot
 from ...core.state.store import HistoryRow
 from ..models import fmt_ms, fmt_time
 from ..palette import ACTION_LABELS, STATUS_LABELS, action_colour, status_colour
+
+#: below this viewport width (px) names stand above their values
+STACK_BELOW = 260
 
 
 def _breakable(text: str) -> str:
@@ -25,10 +29,15 @@ class DetailsPane(QTextBrowser):
         super().__init__(parent)
         self.setObjectName("details")
         self.setOpenLinks(False)
+        # lines break between words (and at the zero-width spaces of ids), never inside a value
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self._shown: tuple | None = None
+        self._stacked = False
         self.show_hint()
 
     def show_hint(self) -> None:
         """What to do when nothing is selected (wraps, unlike a placeholder)."""
+        self._shown = None
         self.setHtml("<p style='color:gray'>Select a migration (table or graph) or a history event "
                      "to see its details here.</p>")
 
@@ -91,10 +100,25 @@ class DetailsPane(QTextBrowser):
         self._table(f"History event #{h.seq}", rows)
 
     def _table(self, title: str, rows: list[tuple[str, str]], breakable: bool = False) -> None:
+        self._shown = (title, rows, breakable)
+        self._stacked = self._narrow()
         head = _breakable(title) if breakable else html.escape(title)
-        body = "".join(f"<tr><td style='color:gray; padding-right:10px; white-space:nowrap' valign='top'>{k}</td>"
-                       f"<td>{v}</td></tr>" for k, v in rows)
+        if self._stacked:  # a narrow pane: each name above its value, the value gets the full width
+            body = "".join(f"<tr><td style='color:gray; font-size:small'>{k}</td></tr><tr><td>{v}</td></tr>"
+                           for k, v in rows)
+        else:
+            body = "".join(f"<tr><td style='color:gray; padding-right:10px; white-space:nowrap' valign='top'>{k}"
+                           f"</td><td>{v}</td></tr>" for k, v in rows)
         self.setHtml(f"<h3 style='margin:2px 0 6px 0'>{head}</h3><table cellspacing='2'>{body}</table>")
+
+    def _narrow(self) -> bool:
+        return self.viewport().width() < STACK_BELOW
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001
+        super().resizeEvent(event)
+        shown = getattr(self, "_shown", None)
+        if shown is not None and self._narrow() != self._stacked:
+            self._table(*shown)
 
 
 def _chain_text(seq: int, verdict) -> str:
