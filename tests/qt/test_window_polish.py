@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from tests.helpers.projects import write_sql
 from tests.qt.qt_helpers import click_action, deploy_by_clicking, wait_dialog
@@ -66,3 +66,40 @@ def test_details_never_wrap_inside_a_value(qtbot, make_window):
         qtbot.wait(50)
         for nth in (1, 2, 3):  # the title, the Version row, the File row
             assert same_line(w.details, "2025.01.26.094500", nth), f"a version is split across lines ({nth}, {width})"
+
+
+def arrow_points_down(header, section: int) -> bool:
+    """Render the header and look at the sort arrow at the right end of ``section``: a ▼ has
+    its wide side on top, a ▲ at the bottom."""
+    from PySide6.QtGui import QColor
+
+    image = header.grab().toImage()
+    x1 = header.sectionViewportPosition(section) + header.sectionSize(section) - 1
+    background = QColor(image.pixel(x1 - 2, 1)).lightness()
+    dark = []
+    for x in range(x1 - 16, x1 - 1):
+        for y in range(1, image.height() - 2):
+            if abs(QColor(image.pixel(x, y)).lightness() - background) > 60:
+                dark.append(y)
+    assert dark, "no sort arrow drawn"
+
+    top, bottom = min(dark), max(dark)
+    middle = (top + bottom) / 2
+    upper = sum(1 for y in dark if y < middle)
+    lower = sum(1 for y in dark if y > middle)
+    return upper > lower
+
+
+def test_sort_arrows_point_the_way_the_rows_go(qtbot, make_window):
+    w = make_window()
+    assert deploy_by_clicking(qtbot, w).ok
+    w.tabs.setCurrentWidget(w.history)
+    header = w.history.view.horizontalHeader()
+    qtbot.waitExposed(w.history.view)
+    seqs = [w.history.model.rows()[r].seq for r in range(w.history.model.rowCount())]
+    assert seqs == sorted(seqs, reverse=True)  # newest first ...
+    assert arrow_points_down(header, 0)  # ... so ▼
+    qtbot.mouseClick(header.viewport(), Qt.MouseButton.LeftButton,
+                     pos=header.rect().topLeft() + QPoint(header.sectionSize(0) // 2, header.height() // 2))
+    seqs = [w.history.model.rows()[r].seq for r in range(w.history.model.rowCount())]
+    assert seqs == sorted(seqs) and not arrow_points_down(header, 0)  # oldest first: ▲
