@@ -103,3 +103,18 @@ def test_sort_arrows_point_the_way_the_rows_go(qtbot, make_window):
                      pos=header.rect().topLeft() + QPoint(header.sectionSize(0) // 2, header.height() // 2))
     seqs = [w.history.model.rows()[r].seq for r in range(w.history.model.rowCount())]
     assert seqs == sorted(seqs) and not arrow_points_down(header, 0)  # oldest first: ▲
+
+
+def test_history_gives_the_migration_column_the_room_not_an_empty_error_column(qtbot, make_window):
+    from nexo_studio.qt.models import HistoryTableModel
+
+    w = make_window()
+    assert deploy_by_clicking(qtbot, w).ok
+    w.tabs.setCurrentWidget(w.history)
+    qtbot.waitExposed(w.history.view)
+    view = w.history.view
+    header = view.horizontalHeader()
+    longest = max((h.migration_id or "" for h in w.history.model.all_rows()), key=len)
+    needed = view.fontMetrics().horizontalAdvance(longest) + 12
+    assert header.sectionSize(HistoryTableModel.MIGRATION) >= needed, (header.sectionSize(4), needed)
+    assert header.sectionSize(HistoryTableModel.ERROR) < header.sectionSize(HistoryTableModel.MIGRATION)

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -76,9 +77,11 @@ class HistoryPane(QWidget):
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setSortIndicator(HistoryTableModel.SEQ, Qt.SortOrder.DescendingOrder)
         hh = self.view.horizontalHeader()
-        for col, w in enumerate((56, 140, 92, 70, 250, 70, 80, 90)):
+        for col, w in enumerate((56, 140, 92, 70, 250, 70, 70, 70, 90)):
             hh.resizeSection(col, w)
-        hh.setStretchLastSection(True)
+        # the migration id gets the spare width, not an Error column that is mostly empty
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(HistoryTableModel.MIGRATION, QHeaderView.ResizeMode.Stretch)
         ll.addWidget(self.view, 1)
         self.splitter.addWidget(lower)
         self.splitter.setStretchFactor(0, 2)

@@ -33,8 +33,10 @@ class WindowLayout:
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.migrations)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        # the table keeps the height fit_table_rows gave it; the tabs take or give what changes
+        # (a window resize, the completion notice or connection banner appearing)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 400])
         self.migrations.setMinimumHeight(130)
         self.tabs.setMinimumHeight(200)
