@@ -118,3 +118,25 @@ def test_history_gives_the_migration_column_the_room_not_an_empty_error_column(q
     needed = view.fontMetrics().horizontalAdvance(longest) + 12
     assert header.sectionSize(HistoryTableModel.MIGRATION) >= needed, (header.sectionSize(4), needed)
     assert header.sectionSize(HistoryTableModel.ERROR) < header.sectionSize(HistoryTableModel.MIGRATION)
+
+
+def test_export_names_the_database_and_date_and_asks_before_overwriting(qtbot, make_window, tmp_path, db_file):
+    from datetime import date
+
+    w = make_window()
+    assert deploy_by_clicking(qtbot, w).ok
+    click_action(qtbot, w, "export")
+    dialog = wait_dialog(qtbot, w)
+    suggested = dialog.out_edit.text()
+    assert suggested.endswith(f"nexo-audit-{db_file.stem}-{date.today():%Y-%m-%d}.html"), suggested
+    out = tmp_path / "report.html"
+    out.write_text("an earlier report", encoding="utf-8")
+    dialog.out_edit.setText(str(out))
+    qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
+    qtbot.wait(200)
+    assert out.read_text(encoding="utf-8") == "an earlier report"  # not overwritten without asking
+    assert "exists" in dialog.status_label.text() and dialog.save_button.text() == "Replace"
+    with qtbot.waitSignal(w.worker.job_finished, timeout=60000):
+        qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the explicit second click
+    assert dialog.exported == out and out.read_text(encoding="utf-8") != "an earlier report"
+    dialog.reject()

@@ -236,4 +236,16 @@ class WindowOperations:
     async def export(self) -> None:
         if self.project is None:
             return
-        await self._dialog(ExportDialog(self.worker, Path.home(), self))
+        await self._dialog(ExportDialog(self.worker, Path.home(), self, database_name(self.url or "")))
+
+
+def database_name(url: str) -> str:
+    """The database's name for file names: the SQLite file's stem, else the URL's database."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - a name for a file, never an error
+        return ""
+    db = u.database or ""
+    return Path(db).stem if u.get_backend_name() == "sqlite" else db
