@@ -230,7 +230,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
                 self.graph.select(migration_id, centre=source != "refresh")
             if source != "finding":
                 self.sql.show_migration(migration_id, keep_part=source == "refresh")
-            self.details.show_migration(self.project, self.snapshot, migration_id)
+            self.details.show_migration(self.project, self.snapshot, migration_id,
+                                        self.loaded.history if self.loaded else ())
         finally:
             self._syncing = False
         self._update_actions()

@@ -140,3 +140,20 @@ def test_export_names_the_database_and_date_and_asks_before_overwriting(qtbot, m
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the explicit second click
     assert dialog.exported == out and out.read_text(encoding="utf-8") != "an earlier report"
     dialog.reject()
+
+
+def test_a_failed_migrations_details_show_its_error(qtbot, make_window, sample_copy):
+    broken = "2025.04.01.000000_broken"
+    write_sql(sample_copy, broken, "CREATE TABLE broken_ok (id INTEGER);\nSELEC nonsense;", "DROP TABLE broken_ok;",
+              depends=["2025.03.18.150000_api_tokens"])
+    w = make_window(sample_copy)
+    assert not deploy_by_clicking(qtbot, w).ok
+    if w.last_message is not None:
+        w.last_message.close()
+    row = w.migrations.model.row_of(broken)
+    idx = w.migrations.proxy.mapFromSource(w.migrations.model.index(row, 1))
+    qtbot.mouseClick(w.migrations.view.viewport(), Qt.MouseButton.LeftButton,
+                     pos=w.migrations.view.visualRect(idx).center())
+    assert w.selected_id == broken
+    text = w.details.toPlainText()
+    assert "Failed" in text and "Error" in text and "SELEC" in text, text

@@ -41,7 +41,8 @@ class DetailsPane(QTextBrowser):
         self.setHtml("<p style='color:gray'>Select a migration (table or graph) or a history event "
                      "to see its details here.</p>")
 
-    def show_migration(self, project: Project | None, snapshot: Snapshot | None, migration_id: str | None) -> None:
+    def show_migration(self, project: Project | None, snapshot: Snapshot | None, migration_id: str | None,
+                       history: tuple[HistoryRow, ...] = ()) -> None:
         st = snapshot.by_id.get(migration_id) if (snapshot and migration_id) else None
         if st is None:
             self.show_hint()
@@ -73,6 +74,8 @@ class DetailsPane(QTextBrowser):
             err = (r.metadata or {}).get("error")
             if err:
                 rows.append(("Error", f"<span style='color:{status_colour('failed').name()}'>{html.escape(str(err))}</span>"))
+        if st.status in ("failed", "dirty"):
+            rows += _failure_rows(st.id, history)
         self._table(st.id, rows, breakable=True)
 
     def show_event(self, h: HistoryRow, verdict=None) -> None:
@@ -119,6 +122,21 @@ class DetailsPane(QTextBrowser):
         shown = getattr(self, "_shown", None)
         if shown is not None and self._narrow() != self._stacked:
             self._table(*shown)
+
+
+def _failure_rows(migration_id: str, history: tuple[HistoryRow, ...]) -> list[tuple[str, str]]:
+    """The newest failed step of ``migration_id`` in the history: when, and its error."""
+    failed = next((h for h in reversed(history) if h.migration_id == migration_id and h.status == "failed"
+                   and h.action in ("apply", "rollback")), None)
+    if failed is None:
+        return []
+    red = status_colour("failed").name()
+    rows = [("Failed at", f"{fmt_time(failed.finished_at or failed.started_at)} UTC ({failed.action}, "
+                          f"history #{failed.seq})")]
+    if failed.error:
+        rows.append(("Error", f"<span style='color:{red}'>{html.escape(failed.error).replace(chr(10), '<br>')}"
+                              "</span>"))
+    return rows
 
 
 def _chain_text(seq: int, verdict) -> str:
