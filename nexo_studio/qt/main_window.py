@@ -28,6 +28,7 @@ from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
+from .window.themes import WindowThemes
 from .window.unreachable import WindowUnreachable, unknown_snapshot
 from .worker import Loaded, Worker
 
@@ -36,7 +37,7 @@ ASYNC_GRAPH_NODES = 300
 
 
 class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable,
-                 WindowAbort, QMainWindow):
+                 WindowAbort, WindowThemes, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view

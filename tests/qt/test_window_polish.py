@@ -157,3 +157,25 @@ def test_a_failed_migrations_details_show_its_error(qtbot, make_window, sample_c
     assert w.selected_id == broken
     text = w.details.toPlainText()
     assert "Failed" in text and "Error" in text and "SELEC" in text, text
+
+
+def test_view_theme_menu_switches_and_is_remembered(qtbot, make_window, qapp):
+    from nexo_studio.qt.app import stored_theme
+    from tests.qt.qt_helpers import click_menu_item
+
+    palette = qapp.palette()
+    style = qapp.style().name()
+    w = make_window()
+    try:
+        menu = w.theme_menu
+        menu.popup(w.mapToGlobal(w.rect().center()))
+        click_menu_item(qtbot, menu, "theme_dark")
+        assert qapp.palette().window().color().lightness() < 100
+        assert w.actions_by_name["theme_dark"].isChecked()
+        assert stored_theme() == "dark"  # the next start uses it (unless --theme says otherwise)
+        menu.popup(w.mapToGlobal(w.rect().center()))
+        click_menu_item(qtbot, menu, "theme_light")
+        assert qapp.palette().window().color().lightness() > 150 and stored_theme() == "light"
+    finally:
+        qapp.setStyle(style)
+        qapp.setPalette(palette)

@@ -23,6 +23,7 @@ class WindowActions:
         a.setObjectName(name)
         if icon_name:
             a.setIcon(icon(icon_name))
+            a.setProperty("icon_name", icon_name)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         label = text.replace("&", "").rstrip("…")
@@ -82,6 +83,7 @@ class WindowActions:
         for dock in (self.log_dock, self.findings_dock, self.details_dock):
             m.addAction(dock.toggleViewAction())
         m.addSeparator()
+        self._build_theme_menu(m)
         m.addAction(a["reset_layout"])
         mb.addMenu("&Help").addAction(a["about"])
 
