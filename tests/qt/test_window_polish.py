@@ -179,3 +179,18 @@ def test_view_theme_menu_switches_and_is_remembered(qtbot, make_window, qapp):
     finally:
         qapp.setStyle(style)
         qapp.setPalette(palette)
+
+
+def test_the_first_window_uses_most_of_the_screen(qtbot, data_dir):
+    from PySide6.QtCore import QSize
+
+    from nexo_studio.qt.main_window import MainWindow
+    from nexo_studio.qt.window.layout import first_size
+
+    assert first_size(QSize(1600, 1000)) == QSize(1440, 900)
+    assert first_size(QSize(3840, 2160)) == QSize(1680, 1050)  # not absurdly large on a 4K screen
+    w = MainWindow()  # no saved geometry: a first start
+    qtbot.addWidget(w)
+    screen = w.screen().availableGeometry().size()
+    expected = first_size(screen).expandedTo(w.minimumSize())
+    assert w.size() == expected, (w.size(), screen)

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..graph import GraphView
@@ -97,6 +98,13 @@ class WindowLayout:
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        else:  # a first start: most of the screen, not Qt's default of two thirds
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                area = screen.availableGeometry()
+                size = first_size(area.size()).expandedTo(self.minimumSize())
+                self.resize(size)
+                self.move(area.center() - QPoint(size.width() // 2, size.height() // 2))
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, LAYOUT_VERSION)
@@ -143,3 +151,13 @@ class WindowLayout:
         self.fit_table_rows()
         self.log_dock.raise_()
         self.save_layout()
+
+
+#: the first window: this share of the screen, up to MAX_FIRST
+FIRST_SHARE = 0.9
+MAX_FIRST = QSize(1680, 1050)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on a first start (no saved geometry) for a screen of ``available``."""
+    return QSize(int(available.width() * FIRST_SHARE), int(available.height() * FIRST_SHARE)).boundedTo(MAX_FIRST)
