@@ -99,7 +99,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
         self.migrations_dir, self.url = Path(migrations_dir), url
         self.worker.set_connection(url, self.migrations_dir)
-        self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)} — {APP_NAME}")
+        sample = " (throwaway sample)" if self._show_sample_notice() else ""
+        self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)}{sample} — {APP_NAME}")
         self.conn_label.setText(f"● {redact(url)}")
         self.conn_label.setToolTip(f"Project: {self.migrations_dir}\nDatabase: {redact(url)}")
         self.forget_state()

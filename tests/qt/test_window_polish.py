@@ -194,3 +194,20 @@ def test_the_first_window_uses_most_of_the_screen(qtbot, data_dir):
     screen = w.screen().availableGeometry().size()
     expected = first_size(screen).expandedTo(w.minimumSize())
     assert w.size() == expected, (w.size(), screen)
+
+
+def test_the_first_run_sample_says_it_is_a_throwaway_sample(qtbot, make_window, data_dir, tmp_path):
+    from nexo_studio.qt.app import resolve_target
+
+    migrations, url = resolve_target(None, None)  # what a start with no arguments opens
+    w = make_window(migrations, url)
+    banner = w.sample_banner
+    assert banner.isVisible()
+    text = banner.text().lower()
+    assert "sample" in text and "throwaway" in text and "sample.db" in text
+    assert "throwaway sample" in w.windowTitle().lower()
+    # another database: the notice goes
+    from tests.qt.test_window_trust import open_by_keyboard
+
+    open_by_keyboard(qtbot, w, migrations, tmp_path / "mine.db")
+    assert not banner.isVisible() and "throwaway" not in w.windowTitle().lower()

@@ -42,15 +42,17 @@ class WindowLayout:
         self.migrations.setMinimumHeight(130)
         self.tabs.setMinimumHeight(200)
         from .notice import CompletionNotice
-        from .unreachable import connection_banner
+        from .unreachable import connection_banner, sample_banner
 
         self.connection_banner = connection_banner()
+        self.sample_banner = sample_banner()
         self.notice = CompletionNotice()
         self.notice.history_button.clicked.connect(self.show_latest_history)
         central = QWidget()
         box = QVBoxLayout(central)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(0)
+        box.addWidget(self.sample_banner)
         box.addWidget(self.connection_banner)
         box.addWidget(self.notice)
         box.addWidget(self.splitter, 1)
@@ -90,7 +92,7 @@ class WindowLayout:
         self.details_dock = self._dock("Details", "details_dock", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
         self.details.setMinimumWidth(220)
         self.resizeDocks([self.details_dock], [290], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [180], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [160], Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def restore_layout(self) -> None:
@@ -138,7 +140,7 @@ class WindowLayout:
         header = self.migrations.view.horizontalHeader().height() or 24
         bar = self.migrations.search.sizeHint().height() + 10
         want = bar + header + rows * self.migrations.view.verticalHeader().defaultSectionSize() + 6
-        want = min(want, int(total * 0.55))
+        want = min(want, int(total * 0.6))
         self.splitter.setSizes([want, total - want])
 
     def reset_layout(self) -> None:

@@ -36,6 +36,30 @@ def connection_banner() -> QLabel:
     return label
 
 
+def sample_banner() -> QLabel:
+    label = QLabel()
+    label.setObjectName("sample_banner")
+    label.setWordWrap(True)
+    label.setStyleSheet("QLabel#sample_banner { background: %s; color: white; padding: 6px 10px; }"
+                        % STATUS_COLOURS["pending"])
+    label.setVisible(False)
+    return label
+
+
+def is_sample(migrations_dir, url: str) -> bool:
+    """The first-run target: the bundled sample project on ``<data dir>/sample.db``."""
+    from pathlib import Path
+
+    from ...core.config import user_data_dir
+    from ..resources import sample_migrations_dir
+
+    try:
+        same_dir = Path(migrations_dir).resolve() == sample_migrations_dir().resolve()
+    except OSError:
+        return False
+    return same_dir and url == f"sqlite:///{user_data_dir() / 'sample.db'}"
+
+
 class WindowUnreachable:
     """Banner, retry timer; a mixin of MainWindow."""
 
@@ -45,6 +69,18 @@ class WindowUnreachable:
         self._retry.setSingleShot(True)
         self._retry.setInterval(RETRY_MS)
         self._retry.timeout.connect(self._retry_connection)
+
+    def _show_sample_notice(self) -> bool:
+        """Say so when the window shows the first-run sample; True when it does."""
+        sample = bool(self.migrations_dir and self.url and is_sample(self.migrations_dir, self.url))
+        if sample:
+            db = self.url.removeprefix("sqlite:///")
+            self.sample_banner.setText(
+                f"<b>Sample project on a throwaway sample database</b> ({html.escape(db)}): try anything, "
+                "nothing of yours is touched. Open your own project and database with File → Open project "
+                "(Ctrl+O).")
+        self.sample_banner.setVisible(sample)
+        return sample
 
     @property
     def connected(self) -> bool:
