@@ -161,7 +161,10 @@ def make_window(qtbot, db_file, qt_loop):
         qtbot.addWidget(w)
         w.resize(1280, 800)
         w.show()
-        qtbot.waitUntil(lambda: w.loaded is not None and not w.worker.busy, timeout=20000)
+        from nexo_studio.qt.aio import TASKS
+
+        # the first refresh's coroutine has finished too (it emits operation_finished last)
+        qtbot.waitUntil(lambda: w.loaded is not None and not w.worker.busy and not TASKS, timeout=20000)
         windows.append(w)
         return w
 
