@@ -22,6 +22,12 @@ def test_the_window_has_no_callback_table(make_window):
     for name in ("deploy", "rollback", "repair", "backup", "restore", "accept_history", "validate", "open_project",
                  "export", "refresh_async"):
         assert inspect.iscoroutinefunction(getattr(w, name)), name
+    from nexo_studio.qt.dialogs import ConnectionDialog, DeployDialog, ExportDialog
+
+    for cls, name in ((DeployDialog, "preview"), (ExportDialog, "preview"), (ExportDialog, "export"),
+                      (ConnectionDialog, "test_connection")):
+        assert inspect.iscoroutinefunction(getattr(cls, name)), (cls, name)
+        assert not hasattr(cls, "run_job")
 
 
 def test_deploy_refused_for_repair_opens_the_repair_dialog(qtbot, make_window, sample_copy, db_file):

@@ -61,7 +61,7 @@ def test_deploy_dialog_preview_is_a_dry_run(qtbot, make_window, db_file):
     click_action(qtbot, w, "deploy")
     dialog = wait_dialog(qtbot, w)
     assert dialog.plan_view.count() == len(SAMPLE_IDS)
-    with qtbot.waitSignal(w.worker.job_finished, timeout=20000):
+    with qtbot.waitSignal(dialog.job_done, timeout=20000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
     text = dialog.sql_view.toPlainText()
     assert "CREATE TABLE organizations" in text and "2025.01.26.093000_initial_schema" in text
@@ -280,7 +280,7 @@ def test_export_dialog_preview_and_export(qtbot, make_window, tmp_path):
     assert deploy_by_clicking(qtbot, w).ok
     click_action(qtbot, w, "export")
     dialog = wait_dialog(qtbot, w)
-    with qtbot.waitSignal(w.worker.job_finished, timeout=30000):
+    with qtbot.waitSignal(dialog.job_done, timeout=30000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
     text = dialog.preview_text
     assert dialog.pdf.pageCount() >= 1
@@ -289,7 +289,7 @@ def test_export_dialog_preview_and_export(qtbot, make_window, tmp_path):
         dialog.format_box.setCurrentIndex(dialog.format_box.findData(fmt))
         out = tmp_path / f"report.{fmt}"
         dialog.out_edit.setText(str(out))
-        with qtbot.waitSignal(w.worker.job_finished, timeout=60000):
+        with qtbot.waitSignal(dialog.job_done, timeout=60000):
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.exported == out and out.is_file() and out.stat().st_size > 1000, dialog.status_label.text()
     assert out.read_bytes().startswith(b"%PDF")

@@ -136,7 +136,7 @@ def test_export_names_the_database_and_date_and_asks_before_overwriting(qtbot, m
     qtbot.wait(200)
     assert out.read_text(encoding="utf-8") == "an earlier report"  # not overwritten without asking
     assert "exists" in dialog.status_label.text() and dialog.save_button.text() == "Replace"
-    with qtbot.waitSignal(w.worker.job_finished, timeout=60000):
+    with qtbot.waitSignal(dialog.job_done, timeout=60000):
         qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)  # the explicit second click
     assert dialog.exported == out and out.read_text(encoding="utf-8") != "an earlier report"
     dialog.reject()

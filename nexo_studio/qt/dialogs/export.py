@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shiboken6
+
 import html
 import re
 import tempfile
@@ -79,7 +81,7 @@ class ExportDialog(_WorkerDialog):
         prow = QHBoxLayout()
         self.preview_btn = QPushButton(icon("preview"), "Preview")
         self.preview_btn.setObjectName("preview")
-        self.preview_btn.clicked.connect(self.preview)
+        self.preview_btn.clicked.connect(lambda _c=False: self.start(self.preview()))
         self.status_label = _note("")
         prow.addWidget(self.preview_btn)
         prow.addWidget(self.status_label, 1)
@@ -98,7 +100,7 @@ class ExportDialog(_WorkerDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Export")
         self.save_button.setIcon(icon("export"))
-        self.buttons.accepted.connect(self.export)
+        self.buttons.accepted.connect(lambda: self.start(self.export()))
         self.out_edit.textChanged.connect(self._unconfirm)
         self.format_box.currentIndexChanged.connect(self._unconfirm)
         self._replace: Path | None = None  # the existing file the user agreed to replace
@@ -147,13 +149,21 @@ class ExportDialog(_WorkerDialog):
 
         return Job(name, run, refresh=False)
 
-    def preview(self) -> None:
+    async def preview(self) -> None:
+        """Preview: the report rendered as PDF on the worker, then shown."""
         out = Path(self._tmp.name) / f"preview-{id(self)}-{self._previews}.pdf"
         self._previews += 1
         job = self._job("pdf", out, "export-preview")
-        if job and self.run_job(job, self._previewed):
-            self.preview_btn.setEnabled(False)
-            self.status_label.setText("Rendering…")
+        if job is None:
+            return
+        self.preview_btn.setEnabled(False)
+        self.status_label.setText("Rendering…")
+        outcome = await self.run(job)
+        if outcome is not None:
+            self._previewed(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
+            self.preview_btn.setEnabled(True)
 
     def _previewed(self, outcome: JobOutcome) -> None:
         self.preview_btn.setEnabled(True)
@@ -170,7 +180,8 @@ class ExportDialog(_WorkerDialog):
         self._replace = None
         self.save_button.setText("Export")
 
-    def export(self) -> None:
+    async def export(self) -> None:
+        """Export: ask before replacing a file, write the report on the worker, link it."""
         fmt = self.format_box.currentData()
         out = Path(self.out_edit.text()).expanduser()
         if out.exists() and self._replace != out:  # ask: the next click on Replace confirms
@@ -180,9 +191,16 @@ class ExportDialog(_WorkerDialog):
                                       "or choose another name.")
             return
         job = self._job(fmt, out, "export")
-        if job and self.run_job(job, self._exported):
-            self.save_button.setEnabled(False)
-            self.status_label.setText(f"Writing {out}…")
+        if job is None:
+            return
+        self.save_button.setEnabled(False)
+        self.status_label.setText(f"Writing {out}…")
+        outcome = await self.run(job)
+        if outcome is not None:
+            self._exported(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
+            self.save_button.setEnabled(True)
 
     def _exported(self, outcome: JobOutcome) -> None:
         self.save_button.setEnabled(True)
