@@ -229,3 +229,57 @@ def test_rollback_dialog_says_no_file_in_this_project_for_a_missing_file(qtbot, 
     assert "no file in this project" in dialog.blocked_label.text()
     assert not dialog.ok_button.isEnabled()
     dialog.reject()
+
+
+def cli_url(url: str, migrations: Path, *args: str) -> None:
+    env = {**os.environ, "NEXO_NO_KEYRING": "1", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-m", "nexo_studio.cli.main", "--db", url, "--migrations", str(migrations),
+                           *args], capture_output=True, text=True, env=env, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+
+
+def tamper_seq5(url: str) -> None:
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as conn:
+            q = '"__MigrationHistory"' if url.startswith("postgresql") else "`__MigrationHistory`"
+            conn.exec_driver_sql(f"UPDATE {q} SET operator = 'mallory' WHERE seq = 5")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("first, second", [("mysql", "postgresql"), ("postgresql", "mysql")],
+                         ids=["mariadb-then-postgresql", "postgresql-then-mariadb"])
+def test_nothing_stale_between_server_databases(qtbot, make_window, make_db, first, second):
+    a, b = make_db(first), make_db(second)
+    cli_url(a, SAMPLE, "deploy", "--no-backup")
+    tamper_seq5(a)
+    cli_url(b, SAMPLE, "deploy", "--to", SECOND, "--no-backup")
+    w = make_window(SAMPLE, a)
+    assert w.loaded.connected and w.history_tampered()
+    w.history.view.selectRow(w.history.model.row_of_seq(5))
+    assert "breaks the chain" in w.details.toPlainText()
+    last = "2025.03.18.150000_api_tokens"
+    click_row(qtbot, w.migrations.view, w.migrations.model.row_of(last), w.migrations.proxy)
+    assert "Applied at" in w.details.toPlainText()
+    w.migrations.status_filter.setCurrentIndex(w.migrations.status_filter.findText("Applied"))
+
+    press_shortcut(qtbot, w, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    dialog = wait_dialog(qtbot, w)
+    dialog.dir_edit.setText(str(SAMPLE))
+    qtbot.mouseClick(dialog.url_radio, Qt.MouseButton.LeftButton)
+    dialog.url_radio.setChecked(True)
+    dialog.url_edit.setText(b)
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+
+    assert w.loaded.dialect == ("postgresql" if second == "postgresql" else "mysql"), w.loaded.dialect
+    assert not w.history_tampered() and "tampered" not in w.pending_label.text()
+    text = w.details.toPlainText()
+    assert "chain" not in text and "Applied at" not in text and last not in text
+    assert w.migrations.status_filter.currentIndex() == 0 and w.migrations.proxy.rowCount() == 9
+    assert "7 pending" in w.pending_label.text()
+    click_row(qtbot, w.migrations.view, w.migrations.model.row_of(SECOND), w.migrations.proxy)
+    assert w.actions_by_name["rollback_to"].isEnabled()
