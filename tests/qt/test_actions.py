@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from PySide6.QtCore import Qt
 
 from nexo_studio.qt.dialogs import DeployDialog, RepairDialog
@@ -55,12 +57,21 @@ def test_deploy_refused_for_repair_opens_the_repair_dialog(qtbot, make_window, s
     repair.reject()
 
 
-def test_lock_timeout_names_the_holder(qtbot, make_window, db_file):
-    from nexo_studio.core.state.locks import FileLock, holder_label
+@pytest.mark.parametrize("dialect", ["sqlite", "postgresql", "mysql"])
+def test_lock_timeout_names_the_holder(qtbot, make_window, make_db, db_file, dialect):
+    import sqlalchemy as sa
 
-    w = make_window()
-    lock = FileLock(db_file)
-    db_file.touch()
+    from nexo_studio.core.state.locks import FileLock, holder_label, lock_for
+
+    if dialect == "sqlite":
+        w = make_window()
+        lock = FileLock(db_file)
+        db_file.touch()
+    else:
+        url = make_db(dialect)
+        w = make_window(url=url)
+        engine = sa.create_engine(url)
+        lock = lock_for(engine)
     lock.acquire(1)
     try:
         click_action(qtbot, w, "deploy")
@@ -70,6 +81,11 @@ def test_lock_timeout_names_the_holder(qtbot, make_window, db_file):
             qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     finally:
         lock.release()
+        if dialect != "sqlite":
+            engine.dispose()
     assert w.last_message is not None
     text = w.last_message.text()
-    assert "lock is held by" in text and holder_label() in text, text
+    # the holder as the engine names it: the process (file lock, PostgreSQL application_name) or
+    # MariaDB's connection id and client address
+    named = holder_label() if dialect != "mysql" else "connection "
+    assert "lock is held by" in text and named in text, text
