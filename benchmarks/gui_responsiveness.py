@@ -87,6 +87,7 @@ def wait(app, predicate, timeout: float = 600.0) -> None:
 
 def measure_deploy(app, root: Path, n: int, loops: int) -> dict:
     from nexo_studio.core.pipeline import DeployOptions
+    from nexo_studio.qt.aio import TASKS
     from nexo_studio.qt.main_window import MainWindow
 
     project = root / "deploy" / "migrations"
@@ -95,13 +96,13 @@ def measure_deploy(app, root: Path, n: int, loops: int) -> dict:
     window.quiet = True
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.loaded is not None and not window.worker.busy)
+    wait(app, lambda: window.loaded is not None and not window.worker.busy and not TASKS)
     meter = GapMeter()
     outcomes = []
-    window.operation_finished.connect(outcomes.append)
+    window.operation_finished.connect(lambda o: o.name == "deploy" and outcomes.append(o))
     meter.start()
     t0 = time.perf_counter()
-    window.deploy(DeployOptions(backup=False))
+    window.spawn(window.run_deploy(DeployOptions(backup=False)))
     wait(app, lambda: bool(outcomes))
     seconds = time.perf_counter() - t0
     result = meter.stop()
@@ -112,6 +113,7 @@ def measure_deploy(app, root: Path, n: int, loops: int) -> dict:
 
 
 def measure_graph_load(app, root: Path, nodes: int) -> dict:
+    from nexo_studio.qt.aio import TASKS
     from nexo_studio.qt.main_window import MainWindow
 
     project = root / "big" / "migrations"
@@ -123,7 +125,7 @@ def measure_graph_load(app, root: Path, nodes: int) -> dict:
     window.quiet = True
     window.resize(1280, 800)
     window.show()
-    wait(app, lambda: window.loaded is not None and not window.worker.busy)
+    wait(app, lambda: window.loaded is not None and not window.worker.busy and not TASKS)
     for _ in range(5):
         app.processEvents()
     seconds = time.perf_counter() - t0

@@ -27,8 +27,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="PATH", type=Path, help="load, save a PNG of the window and exit")
     p.add_argument("--view", choices=["graph", "state", "history", "sql"], default="graph",
                    help="what the screenshot shows (default: graph)")
-    p.add_argument("--theme", choices=["auto", "light", "dark"], default="auto",
-                   help="colour scheme (default: follow the system)")
+    p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
+                   help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
     p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1280x800)")
     return p
 
@@ -58,6 +58,13 @@ def resolve_target(db: str | None, migrations: Path | None) -> tuple[Path, str]:
         migrations = migrations or sample_migrations_dir()
         url = db or f"sqlite:///{Path(migrations).parent / 'nexo.db'}"
     return Path(migrations).resolve(), with_password(url)
+
+
+def stored_theme() -> str:
+    """The theme last chosen in View → Theme (``auto`` when none)."""
+    from .window.themes import stored_theme as stored
+
+    return stored()
 
 
 def create_app(argv: list[str] | None = None, theme: str = "auto"):
@@ -137,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from ..errors import NexoError
 
-    app = create_app([sys.argv[0]], args.theme)
+    app = create_app([sys.argv[0]], args.theme or stored_theme())
     from .main_window import MainWindow
 
     try:
@@ -145,9 +152,9 @@ def main(argv: list[str] | None = None) -> int:
     except NexoError as exc:
         print(f"nexo-studio: {exc}", file=sys.stderr)
         return 2
-    window = MainWindow(migrations, url)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    window = MainWindow(migrations, url)  # its first refresh is a coroutine on this loop
     with loop:
         if args.screenshot:
             size = SCREENSHOT_SIZE

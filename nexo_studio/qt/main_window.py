@@ -3,19 +3,19 @@
 Layout: a toolbar; in the centre a splitter with the migrations table above a tab area (Graph,
 History, SQL); docks for the log, the validation findings (bottom) and details (right). The
 dock layout and splitters are saved per user (QSettings) and View → Reset layout restores the
-defaults. Every database call is a :class:`~nexo_studio.qt.worker.Job`; when one finishes, the
-worker has already re-read status and history and the window replaces every view's snapshot.
+defaults. Every database call is a :class:`~nexo_studio.qt.worker.Job` awaited by the user
+action's coroutine (window/operations.py); when one finishes, the worker has already re-read
+status and history and the window replaces every view's snapshot.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtGui import QCloseEvent, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
 from ..core.project import BLOCKING, Project, Snapshot, chain_findings
 from ..core.state.store import HistoryRow
@@ -23,17 +23,21 @@ from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
 from .window import APP_NAME, LAYOUT_VERSION, TAB_GRAPH, TAB_HISTORY, TAB_SQL, VIEWS, settings  # noqa: F401 (re-exported)
+from .window.abort import WindowAbort
 from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
-from .worker import Job, JobOutcome, Loaded, Worker
+from .window.themes import WindowThemes
+from .window.unreachable import WindowUnreachable, unknown_snapshot
+from .worker import Loaded, Worker
 
 #: above this many migrations the graph scene is built in slices (GraphView.set_data_async)
 ASYNC_GRAPH_NODES = 300
 
 
-class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, QMainWindow):
+class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable,
+                 WindowAbort, WindowThemes, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -43,7 +47,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
     def __init__(self, migrations_dir: Path | None = None, url: str | None = None) -> None:
         super().__init__()
-        self._after: dict[str, Callable[[JobOutcome], None]] = {}
         self.quiet = False  # no message boxes (screenshots)
         self.setWindowTitle(APP_NAME)
         self.setWindowIcon(app_icon())
@@ -68,6 +71,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self.worker.job_finished.connect(self._on_job_finished)
         self.worker.progress_changed.connect(self._on_progress)
         self.worker.busy_changed.connect(self._update_actions)
+        self._init_abort()
+        self.worker.job_started.connect(self._reset_run)
+        self.worker.event_emitted.connect(self._track_run)
 
         self._build_central()
         self._build_docks()
@@ -75,6 +81,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self._build_menus_and_toolbar()
         self._build_status_bar()
         self._connect_views()
+        self._build_unreachable()
+        self._graph_font = self.graph.font()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
         self.restore_layout()
@@ -91,13 +99,30 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
         self.migrations_dir, self.url = Path(migrations_dir), url
         self.worker.set_connection(url, self.migrations_dir)
-        self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)} — {APP_NAME}")
+        sample = " (throwaway sample)" if self._show_sample_notice() else ""
+        self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)}{sample} — {APP_NAME}")
         self.conn_label.setText(f"● {redact(url)}")
         self.conn_label.setToolTip(f"Project: {self.migrations_dir}\nDatabase: {redact(url)}")
-        self.selected_id = None
-        self._graph_key = None
+        self.forget_state()
         self.log_message("info", f"opened {self.migrations_dir} on {redact(url)}")
         self.refresh()
+
+    def forget_state(self) -> None:
+        """Another project or database: every view starts empty and is rebuilt from the next
+        snapshot; nothing (selection, filters, details, SQL, chain verdict) is carried over."""
+        self.loaded = self.project = self.snapshot = None
+        self.selected_id = None
+        self._graph_key = None
+        self.migrations.reset()
+        self.history.reset()
+        self.graph.select(None)
+        self.sql.set_context(None, None)
+        self.sql.show_migration(None)
+        self.details.show_hint()
+        self.findings.set_findings(())
+        for label in (self.dialect_label, self.version_label, self.pending_label):
+            label.clear()
+        self._update_actions()
 
     def _decorate(self, loaded: Loaded) -> None:
         """Worker thread: graph layout, hash-chain verdict, project config (no Qt widgets here)."""
@@ -120,22 +145,12 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
 
-    def refresh(self) -> bool:
-        if not self.url or not self.migrations_dir:
-            return False
-        self._graph_font = self.graph.font()
-        return self._submit(Job("refresh", lambda ctx: None, label="Refreshing"))
-
-    async def refresh_async(self) -> JobOutcome:
-        """``await window.refresh_async()`` (qasync): the views are up to date when it returns."""
-        self._graph_font = self.graph.font()
-        outcome = await self.worker.run(Job("refresh", lambda ctx: None, label="Refreshing"))
-        return outcome
-
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
-        self.project, self.snapshot = loaded.project, loaded.snapshot
-        snap = loaded.snapshot
+        # not read from the database: every status is unknown, never "pending"
+        snap = loaded.snapshot if loaded.connected else unknown_snapshot(loaded.snapshot)
+        self.project, self.snapshot = loaded.project, snap
+        self._show_reachability()
         self.migrations.set_snapshot(snap)
         key = loaded.extra.get("graph_key")
         if key is None or key != self._graph_key:
@@ -176,6 +191,12 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
             self.conn_label.setText(f"<span style='color:{STATUS_COLOURS['failed']}'>●</span> "
                                     f"{html.escape(loaded.display_url)} — not connected: {html.escape(loaded.error or '')}")
             self.dialect_label.setText(loaded.dialect)
+        if not loaded.connected:
+            self.version_label.setText("Schema ?")
+            self.pending_label.setText(f"<span style='color:{STATUS_COLOURS['failed']}'>cannot connect</span>")
+            if not self.worker.busy:
+                self._set_idle_label()
+            return
         self.version_label.setText(f"Schema {snap.schema_version or '—'}")
         pending = len(snap.with_status("pending", "failed"))
         problems = len(snap.with_status(*BLOCKING, "missing"))
@@ -212,7 +233,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
                 self.graph.select(migration_id, centre=source != "refresh")
             if source != "finding":
                 self.sql.show_migration(migration_id, keep_part=source == "refresh")
-            self.details.show_migration(self.project, self.snapshot, migration_id)
+            self.details.show_migration(self.project, self.snapshot, migration_id,
+                                        self.loaded.history if self.loaded else ())
         finally:
             self._syncing = False
         self._update_actions()
@@ -242,20 +264,20 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         st = self.snapshot.by_id.get(migration_id) if self.snapshot else None
         menu = QMenu(self)
         menu.setObjectName("migration_menu")
-        busy = self.worker.busy
+        busy = self.worker.busy or not self.connected
         applied = bool(st and st.is_applied)
         a = menu.addAction(icon("rollback"), "Roll back to here…",
-                           lambda: self.open_rollback_dialog(migration_id, False))
+                           lambda: self.spawn(self.rollback(migration_id, False)))
         a.setObjectName("menu_rollback_to")
         a.setEnabled(applied and not busy)
         b = menu.addAction(icon("rollback-dependents"), "Roll back this and its dependents…",
-                           lambda: self.open_rollback_dialog(migration_id, True))
+                           lambda: self.spawn(self.rollback(migration_id, True)))
         b.setObjectName("menu_rollback_with_dependents")
         b.setEnabled(applied and not busy)
-        c = menu.addAction(icon("deploy"), "Deploy up to here…", lambda: self.open_deploy_dialog(migration_id))
+        c = menu.addAction(icon("deploy"), "Deploy up to here…", lambda: self.spawn(self.deploy(migration_id)))
         c.setObjectName("menu_deploy_to")
         c.setEnabled(bool(st and st.status in ("pending", "failed")) and not busy)
-        d = menu.addAction(icon("repair"), "Repair…", lambda: self.open_repair_dialog(migration_id))
+        d = menu.addAction(icon("repair"), "Repair…", lambda: self.spawn(self.repair(migration_id)))
         d.setObjectName("menu_repair")
         d.setEnabled(bool(st and st.status in REPAIRS) and not busy)
         menu.addSeparator()
@@ -277,15 +299,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
                           f"<p>Qt {qt_version()} · Python {_python_version()}</p>")
 
     # ------------------------------------------------------------------------------------------
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        if self.worker.busy:
-            self.worker.cancel()
-            self.worker.wait_idle(60000)
-            QApplication.processEvents()
-        self.save_layout()
-        super().closeEvent(event)
-
 
 
 def qt_version() -> str:

@@ -56,6 +56,7 @@ STATUS_LABELS: dict[str, str] = {
     "dirty": "Dirty",
     "drifted": "Drifted",
     "missing": "Missing file",
+    "unknown": "Unknown",  # the database could not be read
 }
 
 #: history action (``__MigrationHistory.action``) -> colour

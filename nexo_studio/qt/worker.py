@@ -313,22 +313,33 @@ class Worker(QObject):
         thread.start()
         return True
 
-    async def run(self, job: Job) -> JobOutcome:
-        """``await worker.run(job)`` from a qasync coroutine."""
-        loop = asyncio.get_event_loop()
-        future: asyncio.Future = loop.create_future()
+    def start(self, job: Job) -> "asyncio.Future[JobOutcome] | None":
+        """Submit ``job`` now (``busy`` is true on return) and return a future resolved with its
+        outcome on the running (qasync) loop, after the window's own ``job_finished`` handlers
+        ran; None (nothing started) while another job runs."""
+        from .aio import qt_loop
+
+        future: asyncio.Future = qt_loop().create_future()
 
         def done(outcome: JobOutcome) -> None:
-            if outcome.name == job.name and not future.done():
+            if outcome.name != job.name:
+                return
+            self.job_finished.disconnect(done)
+            if not future.done():
                 future.set_result(outcome)
 
         self.job_finished.connect(done)
-        try:
-            if not self.submit(job):
-                raise RuntimeError("the worker is busy")
-            return await future
-        finally:
+        if not self.submit(job):
             self.job_finished.disconnect(done)
+            return None
+        return future
+
+    async def run(self, job: Job) -> JobOutcome:
+        """``await worker.run(job)`` from a qasync coroutine."""
+        future = self.start(job)
+        if future is None:
+            raise RuntimeError("the worker is busy")
+        return await future
 
     def cancel(self) -> None:
         if self._job is not None:

@@ -124,7 +124,31 @@ def db_file(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def make_window(qtbot, db_file):
+def qt_loop(qapp) -> Iterator[object]:
+    """A qasync loop on the running Qt loop (the window's actions are coroutines on it), torn
+    down as ENVIRONMENT.md says so later tests can still use asyncio.run."""
+    import asyncio
+
+    import qasync
+
+    from nexo_studio.qt.aio import TASKS
+
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    for task in list(TASKS):
+        task.cancel()
+    for _ in range(5):
+        qapp.processEvents()
+    # not loop.stop(): that calls QApplication.exit(), after which the next test's timers stall
+    loop._QEventLoop__is_running = False
+    loop.close()
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def make_window(qtbot, db_file, qt_loop):
     """Factory: a shown MainWindow on ``migrations`` (default: the sample) and a temp SQLite db,
     with its first load done."""
     from nexo_studio.qt.main_window import MainWindow
@@ -137,7 +161,10 @@ def make_window(qtbot, db_file):
         qtbot.addWidget(w)
         w.resize(1280, 800)
         w.show()
-        qtbot.waitUntil(lambda: w.loaded is not None and not w.worker.busy, timeout=20000)
+        from nexo_studio.qt.aio import TASKS
+
+        # the first refresh's coroutine has finished too (it emits operation_finished last)
+        qtbot.waitUntil(lambda: w.loaded is not None and not w.worker.busy and not TASKS, timeout=20000)
         windows.append(w)
         return w
 
@@ -145,4 +172,5 @@ def make_window(qtbot, db_file):
     for w in windows:
         if w.last_message is not None:
             w.last_message.close()
+        w.ask_before_abort = False  # teardown: cancel a running job without asking
         w.close()

@@ -22,7 +22,7 @@ def click_action(qtbot, window, name: str) -> None:
 
 def deploy_by_clicking(qtbot, window, timeout: int = 60000):
     click_action(qtbot, window, "deploy")
-    dialog = window.active_dialog
+    dialog = wait_dialog(qtbot, window)
     assert dialog is not None and dialog.isVisible()
     qtbot.waitExposed(dialog)
     with qtbot.waitSignal(window.operation_finished, timeout=timeout,
@@ -82,3 +82,20 @@ def slow_project(directory: Path, n: int, loops: int = 200000) -> list[str]:
         write_sql(directory, mid, up, f"DROP TABLE slow_{i};", depends=[ids[-1]] if ids else [])
         ids.append(mid)
     return ids
+
+
+def wait_dialog(qtbot, window, timeout: int = 20000):
+    """The dialog a user action opened (actions are coroutines: it opens on the next loop turn)."""
+    qtbot.waitUntil(lambda: window.active_dialog is not None and window.active_dialog.isVisible(), timeout=timeout)
+    return window.active_dialog
+
+
+def answer_stop_question(qtbot, window, button: str):
+    """Click ``stop_button`` or ``keep_button`` in the "Stop the operation?" question; returns its text."""
+    from PySide6.QtWidgets import QPushButton
+
+    qtbot.waitUntil(lambda: window.active_question is not None and window.active_question.isVisible(), timeout=10000)
+    box = window.active_question
+    text = box.text()
+    qtbot.mouseClick(box.findChild(QPushButton, button), Qt.MouseButton.LeftButton)
+    return text

@@ -11,12 +11,12 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from nexo_studio.core.config import KEYRING_SERVICE
 from nexo_studio.qt.connections import ConnectionFields, Passwords, ProfileStore
-from tests.qt.qt_helpers import SAMPLE, click_action
+from tests.qt.qt_helpers import SAMPLE, click_action, wait_dialog
 
 
 def open_dialog(qtbot, window):
     click_action(qtbot, window, "open")
-    dialog = window.active_dialog
+    dialog = wait_dialog(qtbot, window)
     qtbot.waitUntil(dialog.isVisible)
     return dialog
 
@@ -27,7 +27,7 @@ def test_test_connection_and_open_another_database(qtbot, make_window, tmp_path)
     assert dialog.dialect_box.currentData() == "sqlite"
     other = tmp_path / "other.db"
     dialog.file_edit.setText(str(other))
-    with qtbot.waitSignal(w.worker.job_finished, timeout=20000):
+    with qtbot.waitSignal(dialog.job_done, timeout=20000):
         qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)
     assert "Connected" in dialog.test_result.text() and "SQLite" in dialog.test_result.text()
     with qtbot.waitSignal(w.refreshed, timeout=20000):
@@ -47,7 +47,7 @@ def test_test_connection_failure_names_host_not_password(qtbot, make_window):
     dialog.user_edit.setText("nobody")
     dialog.password_edit.setText("hunter2")
     assert dialog.file_row.isHidden() and not dialog.host_edit.isHidden()
-    with qtbot.waitSignal(w.worker.job_finished, timeout=30000):
+    with qtbot.waitSignal(dialog.job_done, timeout=30000):
         qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)
     text = dialog.test_result.text()
     assert text.startswith("✗") and "127.0.0.1" in text and "hunter2" not in text

@@ -18,7 +18,9 @@ from tests.qt.qt_helpers import (
     right_click_node,
     slow_project,
     statuses,
+    answer_stop_question,
     tables,
+    wait_dialog,
 )
 
 SAMPLE_IDS = sorted(p.stem for p in SAMPLE.iterdir() if p.suffix in (".sql", ".py"))
@@ -57,9 +59,9 @@ def test_deploy_by_clicking_applies_everything(qtbot, make_window, db_file):
 def test_deploy_dialog_preview_is_a_dry_run(qtbot, make_window, db_file):
     w = make_window()
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.plan_view.count() == len(SAMPLE_IDS)
-    with qtbot.waitSignal(w.worker.job_finished, timeout=20000):
+    with qtbot.waitSignal(dialog.job_done, timeout=20000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
     text = dialog.sql_view.toPlainText()
     assert "CREATE TABLE organizations" in text and "2025.01.26.093000_initial_schema" in text
@@ -74,7 +76,7 @@ def test_right_click_node_roll_back_to_here(qtbot, make_window, db_file):
     target = "2025.02.04.110000_audit_columns"
     menu = right_click_node(qtbot, w, target)
     click_menu_item(qtbot, menu, "menu_rollback_to")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     qtbot.waitUntil(lambda: dialog is not None and dialog.isVisible())
     # exactly what rollback_plan says: everything newer than the target that it does not need,
     # plus their dependents, dependents first
@@ -111,7 +113,7 @@ def test_table_row_roll_back_with_dependents(qtbot, make_window, db_file):
     qtbot.waitUntil(menu.isVisible)
     assert w.selected_id == target
     click_menu_item(qtbot, menu, "menu_rollback_with_dependents")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     listed = [dialog.list.item(i).data(Qt.ItemDataRole.UserRole) for i in range(dialog.list.count())]
     assert listed[-1] == target  # dependents first
     assert "2025.03.04.120000_backfill_member_role" in listed
@@ -132,7 +134,7 @@ def test_rollback_dialog_blocks_irreversible_by_name(qtbot, make_window, tmp_pat
     assert deploy_by_clicking(qtbot, w).ok
     w.select_migration("2025.01.01.000001_a", "test")
     click_action(qtbot, w, "rollback_to")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.blocked == ["2025.01.01.000002_b"]
     assert "2025.01.01.000002_b" in dialog.blocked_label.text()
     assert not dialog.ok_button.isEnabled()
@@ -144,14 +146,15 @@ def test_cancel_a_long_deploy(qtbot, make_window, tmp_path, db_file):
     ids = slow_project(d, 200)
     w = make_window(d)
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     dialog.backup_box.setChecked(False)
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: w.progress.isVisible() and w.progress.maximum() == 200 and w.progress.value() >= 3,
                     timeout=60000)
     assert w.cancel_button.isVisible()
+    qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
     with qtbot.waitSignal(w.operation_finished, timeout=60000) as blocker:
-        qtbot.mouseClick(w.cancel_button, Qt.MouseButton.LeftButton)
+        answer_stop_question(qtbot, w, "stop_button")
     outcome = blocker.args[0]
     assert outcome.cancelled and not outcome.ok
     rec = recorded(db_file)
@@ -217,7 +220,7 @@ def test_validate_findings_open_the_file_at_the_line(qtbot, make_window, sample_
         assert w.sql.code.current_marked_line() == finding.line
     # deploy is blocked by the validation error
     click_action(qtbot, w, "deploy")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     with qtbot.waitSignal(w.operation_finished, timeout=20000) as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     assert not blocker.args[0].ok and "validation failed" in str(blocker.args[0].error)
@@ -235,7 +238,7 @@ def test_repair_a_drifted_migration(qtbot, make_window, sample_copy):
     assert w.migrations.model.record(w.migrations.model.row_of("2025.01.26.094500_user_roles")).checksum == "changed"
     w.select_migration("2025.01.26.094500_user_roles", "test")
     click_action(qtbot, w, "repair")
-    dialog = w.active_dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog.which.currentData() == "2025.01.26.094500_user_roles"
     assert dialog.action_group.checkedButton().property("repair") == "accept-checksum"
     with qtbot.waitSignal(w.operation_finished, timeout=20000) as blocker:
@@ -254,9 +257,8 @@ def test_backup_then_restore_from_the_list(qtbot, make_window, db_file, data_dir
     assert backup_path.is_file() and data_dir in backup_path.parents
     assert deploy_by_clicking(qtbot, w).ok
     assert "organizations" in tables(db_file)
-    with qtbot.waitSignal(w.operation_finished, timeout=20000):
-        click_action(qtbot, w, "restore")
-    dialog = w.active_dialog
+    click_action(qtbot, w, "restore")  # lists the backups on the worker, then opens the dialog
+    dialog = wait_dialog(qtbot, w)
     assert dialog is not None and dialog.table.rowCount() >= 2  # the manual and the deploy backups
     for r in range(dialog.table.rowCount()):
         if dialog.backups[r]["path"] == str(backup_path):
@@ -277,8 +279,8 @@ def test_export_dialog_preview_and_export(qtbot, make_window, tmp_path):
     w = make_window()
     assert deploy_by_clicking(qtbot, w).ok
     click_action(qtbot, w, "export")
-    dialog = w.active_dialog
-    with qtbot.waitSignal(w.worker.job_finished, timeout=30000):
+    dialog = wait_dialog(qtbot, w)
+    with qtbot.waitSignal(dialog.job_done, timeout=30000):
         qtbot.mouseClick(dialog.preview_btn, Qt.MouseButton.LeftButton)
     text = dialog.preview_text
     assert dialog.pdf.pageCount() >= 1
@@ -287,7 +289,7 @@ def test_export_dialog_preview_and_export(qtbot, make_window, tmp_path):
         dialog.format_box.setCurrentIndex(dialog.format_box.findData(fmt))
         out = tmp_path / f"report.{fmt}"
         dialog.out_edit.setText(str(out))
-        with qtbot.waitSignal(w.worker.job_finished, timeout=60000):
+        with qtbot.waitSignal(dialog.job_done, timeout=60000):
             qtbot.mouseClick(dialog.save_button, Qt.MouseButton.LeftButton)
         assert dialog.exported == out and out.is_file() and out.stat().st_size > 1000, dialog.status_label.text()
     assert out.read_bytes().startswith(b"%PDF")
@@ -377,9 +379,11 @@ def test_closing_during_a_deploy_cancels_it_cleanly(qtbot, make_window, tmp_path
     d = tmp_path / "slow"
     ids = slow_project(d, 50)
     w = make_window(d)
-    assert w.deploy(DeployOptions(backup=False))
+    w.spawn(w.run_deploy(DeployOptions(backup=False)))
     qtbot.waitUntil(lambda: w.progress.maximum() == 50 and w.progress.value() >= 1, timeout=60000)
-    w.close()  # cancels and waits for the worker
+    w.close()  # asks first
+    answer_stop_question(qtbot, w, "stop_button")
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60000)  # cancelled, waited for the worker, closed
     assert not running_threads()
     rec = recorded(db_file)
     present = tables(db_file)

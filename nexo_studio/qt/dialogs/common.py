@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QDateTime, Qt, QTimeZone, QUrl
+import shiboken6
+from PySide6.QtCore import QDateTime, Qt, QTimeZone, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QDateTimeEdit, QDialog, QLabel, QWidget
 
+from ..aio import spawn
 from ..worker import Job, JobOutcome, Worker
 
 
@@ -23,32 +25,32 @@ def _error_text(outcome: JobOutcome) -> str:
 
 
 class _WorkerDialog(QDialog):
-    """A dialog that runs jobs on the window's worker and listens for their outcome."""
+    """A dialog whose buttons run jobs on the window's worker: each such button is a coroutine
+    (``async def preview(self)``) that awaits :meth:`run` and shows the outcome."""
+
+    #: a job of this dialog ended and the dialog shows its outcome (JobOutcome)
+    job_done = Signal(object)
 
     def __init__(self, worker: Worker, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.worker = worker
-        self._pending: dict[str, object] = {}
-        worker.job_finished.connect(self._on_job_finished)
-        self.finished.connect(self._disconnect)
 
-    def run_job(self, job: Job, on_done) -> bool:
-        if not self.worker.submit(job):
+    def start(self, coro) -> None:
+        """Run a button's coroutine on the Qt loop."""
+        spawn(coro)
+
+    async def run(self, job: Job) -> JobOutcome | None:
+        """Await ``job`` on the worker; None while another operation runs, or when the dialog
+        was closed and deleted meanwhile (nothing left to show it in)."""
+        future = self.worker.start(job)
+        if future is None:
             self.setToolTip("Another operation is running; try again when it ends.")
-            return False
-        self._pending[job.name] = on_done
-        return True
+            return None
+        outcome = await future
+        return outcome if shiboken6.isValid(self) else None
 
-    def _on_job_finished(self, outcome: JobOutcome) -> None:
-        handler = self._pending.pop(outcome.name, None)
-        if handler is not None:
-            handler(outcome)
-
-    def _disconnect(self) -> None:
-        try:
-            self.worker.job_finished.disconnect(self._on_job_finished)
-        except (RuntimeError, TypeError):
-            pass
+    def done_with(self, outcome: JobOutcome) -> None:
+        self.job_done.emit(outcome)
 
 
 def _note(text: str = "", wrap: bool = True) -> QLabel:

@@ -3,6 +3,8 @@ connection, profiles, recent projects."""
 
 from __future__ import annotations
 
+import shiboken6
+
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -139,7 +141,7 @@ class ConnectionDialog(_WorkerDialog):
         test_row = QHBoxLayout()
         self.test_btn = QPushButton(icon("test"), "Test connection")
         self.test_btn.setObjectName("test")
-        self.test_btn.clicked.connect(self.test_connection)
+        self.test_btn.clicked.connect(lambda _c=False: self.start(self.test_connection()))
         self.test_result = _note()
         self.test_result.setObjectName("test_result")
         test_row.addWidget(self.test_btn)
@@ -300,7 +302,8 @@ class ConnectionDialog(_WorkerDialog):
         self.keyring_note.setVisible(True)
         self.keyring_message = None if saved else message
 
-    def test_connection(self) -> None:
+    async def test_connection(self) -> None:
+        """Test connection: probe the URL on the worker, then say what answered."""
         try:
             url = self.url()
         except Exception as exc:  # noqa: BLE001 - a malformed URL
@@ -316,7 +319,11 @@ class ConnectionDialog(_WorkerDialog):
 
         self.test_btn.setEnabled(False)
         self.test_result.setText("Connecting…")
-        if not self.run_job(Job("test-connection", probe, refresh=False, url=url, needs_project=False), self._tested):
+        outcome = await self.run(Job("test-connection", probe, refresh=False, url=url, needs_project=False))
+        if outcome is not None:
+            self._tested(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
             self.test_btn.setEnabled(True)
 
     def _tested(self, outcome: JobOutcome) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shiboken6
+
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -84,7 +86,7 @@ class DeployDialog(_WorkerDialog):
         prow = QHBoxLayout()
         self.preview_btn = QPushButton(icon("preview"), "Preview SQL (dry run)")
         self.preview_btn.setObjectName("preview")
-        self.preview_btn.clicked.connect(self.preview)
+        self.preview_btn.clicked.connect(lambda _c=False: self.start(self.preview()))
         self.preview_note = QLabel("The exact SQL, computed against the database without changing it.")
         self.preview_note.setWordWrap(True)
         prow.addWidget(self.preview_btn)
@@ -134,15 +136,20 @@ class DeployDialog(_WorkerDialog):
         self.ok_button.setEnabled(bool(ids))
         self.sql_view.set_source("")
 
-    def preview(self) -> None:
+    async def preview(self) -> None:
+        """Preview: the dry run on the worker, then its SQL."""
         from ...core.pipeline import deploy
 
         opts = self.options()
         opts.dry_run = True
         self.preview_btn.setEnabled(False)
         self.preview_note.setText("Computing the plan against the database…")
-        if not self.run_job(Job("deploy-preview", lambda ctx: deploy(ctx.project, ctx.target, opts), refresh=False),
-                            self._previewed):
+        outcome = await self.run(Job("deploy-preview", lambda ctx: deploy(ctx.project, ctx.target, opts),
+                                     refresh=False))
+        if outcome is not None:
+            self._previewed(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
             self.preview_btn.setEnabled(True)
 
     def _previewed(self, outcome: JobOutcome) -> None:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import shiboken6
+
+import html
+import re
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from PySide6.QtCore import QUrl
@@ -30,7 +35,8 @@ class ExportDialog(_WorkerDialog):
     """Format, output file and filters; the preview shows the report as the paginated PDF it
     prints as (charts included), rendered on the worker and shown in a QPdfView."""
 
-    def __init__(self, worker: Worker, default_dir: Path, parent: QWidget | None = None) -> None:
+    def __init__(self, worker: Worker, default_dir: Path, parent: QWidget | None = None,
+                 database: str = "") -> None:
         super().__init__(worker, parent)
         self.setWindowTitle("Export audit report")
         self.setMinimumSize(820, 600)
@@ -42,7 +48,7 @@ class ExportDialog(_WorkerDialog):
             self.format_box.addItem(label, fmt)
         form.addRow("Format:", self.format_box)
         out_row = QHBoxLayout()
-        self.out_edit = QLineEdit(str(default_dir / "nexo-audit-report.html"))
+        self.out_edit = QLineEdit(str(default_dir / (default_name(database) + ".html")))
         self.out_edit.setObjectName("out")
         browse = QPushButton("Browse…")
         browse.clicked.connect(self._browse)
@@ -75,7 +81,7 @@ class ExportDialog(_WorkerDialog):
         prow = QHBoxLayout()
         self.preview_btn = QPushButton(icon("preview"), "Preview")
         self.preview_btn.setObjectName("preview")
-        self.preview_btn.clicked.connect(self.preview)
+        self.preview_btn.clicked.connect(lambda _c=False: self.start(self.preview()))
         self.status_label = _note("")
         prow.addWidget(self.preview_btn)
         prow.addWidget(self.status_label, 1)
@@ -94,7 +100,10 @@ class ExportDialog(_WorkerDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.save_button.setText("Export")
         self.save_button.setIcon(icon("export"))
-        self.buttons.accepted.connect(self.export)
+        self.buttons.accepted.connect(lambda: self.start(self.export()))
+        self.out_edit.textChanged.connect(self._unconfirm)
+        self.format_box.currentIndexChanged.connect(self._unconfirm)
+        self._replace: Path | None = None  # the existing file the user agreed to replace
         self.buttons.rejected.connect(self.reject)
         layout.addWidget(self.buttons)
         self.exported: Path | None = None
@@ -140,13 +149,21 @@ class ExportDialog(_WorkerDialog):
 
         return Job(name, run, refresh=False)
 
-    def preview(self) -> None:
+    async def preview(self) -> None:
+        """Preview: the report rendered as PDF on the worker, then shown."""
         out = Path(self._tmp.name) / f"preview-{id(self)}-{self._previews}.pdf"
         self._previews += 1
         job = self._job("pdf", out, "export-preview")
-        if job and self.run_job(job, self._previewed):
-            self.preview_btn.setEnabled(False)
-            self.status_label.setText("Rendering…")
+        if job is None:
+            return
+        self.preview_btn.setEnabled(False)
+        self.status_label.setText("Rendering…")
+        outcome = await self.run(job)
+        if outcome is not None:
+            self._previewed(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
+            self.preview_btn.setEnabled(True)
 
     def _previewed(self, outcome: JobOutcome) -> None:
         self.preview_btn.setEnabled(True)
@@ -159,16 +176,35 @@ class ExportDialog(_WorkerDialog):
         self.status_label.setText(f"Preview: {self.pdf.pageCount()} page(s) as printed "
                                   "(the export itself is written in the chosen format).")
 
-    def export(self) -> None:
+    def _unconfirm(self, *_args) -> None:
+        self._replace = None
+        self.save_button.setText("Export")
+
+    async def export(self) -> None:
+        """Export: ask before replacing a file, write the report on the worker, link it."""
         fmt = self.format_box.currentData()
         out = Path(self.out_edit.text()).expanduser()
+        if out.exists() and self._replace != out:  # ask: the next click on Replace confirms
+            self._replace = out
+            self.save_button.setText("Replace")
+            self.status_label.setText(f"<b>{html.escape(str(out))} exists.</b> Click Replace to overwrite it, "
+                                      "or choose another name.")
+            return
         job = self._job(fmt, out, "export")
-        if job and self.run_job(job, self._exported):
-            self.save_button.setEnabled(False)
-            self.status_label.setText(f"Writing {out}…")
+        if job is None:
+            return
+        self.save_button.setEnabled(False)
+        self.status_label.setText(f"Writing {out}…")
+        outcome = await self.run(job)
+        if outcome is not None:
+            self._exported(outcome)
+            self.done_with(outcome)
+        elif shiboken6.isValid(self):
+            self.save_button.setEnabled(True)
 
     def _exported(self, outcome: JobOutcome) -> None:
         self.save_button.setEnabled(True)
+        self._unconfirm()
         if outcome.error is not None:
             self.status_label.setText(f"Export failed: {_error_text(outcome)}")
             return
@@ -176,6 +212,13 @@ class ExportDialog(_WorkerDialog):
         self.status_label.setText(f"Written: <a href='{QUrl.fromLocalFile(str(self.exported)).toString()}'>"
                                   f"{self.exported}</a>")
         self.status_label.setOpenExternalLinks(True)
+
+
+def default_name(database: str, today: date | None = None) -> str:
+    """``nexo-audit-<database>-<YYYY-MM-DD>`` (no suffix): one report per database and day,
+    never a fixed name that overwrites the last one."""
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", database).strip("-.") or "database"
+    return f"nexo-audit-{name}-{(today or date.today()):%Y-%m-%d}"
 
 
 def _pdf_text(doc) -> str:

@@ -23,7 +23,8 @@ from ..theme import icon
 from .common import _note
 
 
-def _plan_list(project: Project, snapshot: Snapshot, ids: Sequence[str], blocked: Sequence[str] = ()) -> QListWidget:
+def _plan_list(project: Project, snapshot: Snapshot, ids: Sequence[str], blocked: Sequence[str] = (),
+               no_file: Sequence[str] = ()) -> QListWidget:
     lw = QListWidget()
     lw.setObjectName("plan")
     lw.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -32,7 +33,9 @@ def _plan_list(project: Project, snapshot: Snapshot, ids: Sequence[str], blocked
         m = project.migrations.get(mid)
         desc = (m.description if m else (st.description if st else "")) or ""
         text = f"{i}. {mid}" + (f" — {desc.splitlines()[0]}" if desc else "")
-        if mid in blocked:
+        if mid in no_file:
+            text += "   (no file in this project)"
+        elif mid in blocked:
             text += "   (irreversible: no down section)"
         item = QListWidgetItem(status_icon(st.status if st else "pending"), text)
         item.setData(Qt.ItemDataRole.UserRole, mid)
@@ -60,6 +63,8 @@ class RollbackDialog(QDialog):
         layout = QVBoxLayout(self)
         self.plan = None
         self.blocked: list[str] = []
+        #: applied migrations in the plan whose file is not in this project (NotInProject)
+        self.no_file: list[str] = []
         self.error: str | None = None
         try:
             if with_dependents:
@@ -67,6 +72,7 @@ class RollbackDialog(QDialog):
             else:
                 self.plan = rollback_plan(project, snapshot, to=migration_id)
             self.blocked = irreversible(project, self.plan, snapshot.dialect)
+            self.no_file = _not_in_project(project, self.plan, snapshot.dialect)
         except Exception as exc:  # noqa: BLE001 - NotApplied, UnknownMigration…
             self.error = str(exc)
         ids = self.plan.ids if self.plan else ()
@@ -83,15 +89,12 @@ class RollbackDialog(QDialog):
         self.summary = _note(head)
         self.summary.setObjectName("summary")
         layout.addWidget(self.summary)
-        self.list = _plan_list(project, snapshot, ids, self.blocked)
+        self.list = _plan_list(project, snapshot, ids, self.blocked, self.no_file)
         layout.addWidget(self.list, 1)
         self.blocked_label = _note()
         self.blocked_label.setObjectName("blocked")
         if self.blocked:
-            self.blocked_label.setText(
-                "<b>Blocked:</b> these cannot be rolled back because they have no down section: "
-                + ", ".join(f"<b>{b}</b>" for b in self.blocked)
-                + ". Restore a backup instead, or roll back to a later migration.")
+            self.blocked_label.setText(_blocked_text(self.blocked, self.no_file))
             self.blocked_label.setStyleSheet(f"color: {status_colour('failed').name()}")
         self.blocked_label.setVisible(bool(self.blocked))
         layout.addWidget(self.blocked_label)
@@ -119,3 +122,29 @@ class RollbackDialog(QDialog):
         if self.with_dependents:
             return RollbackOptions(one=self.migration_id, with_dependents=True)
         return RollbackOptions(to=self.migration_id)
+
+
+def _not_in_project(project: Project, plan, dialect: str) -> list[str]:
+    """The ids the engine refuses with NotInProject (no file in this project), else none."""
+    from ...core.planner import check_reversible
+    from ...errors import Irreversible, NotInProject
+
+    try:
+        check_reversible(project, plan, dialect)
+    except NotInProject as exc:
+        return list(exc.ids)
+    except Irreversible:
+        pass
+    return []
+
+
+def _blocked_text(blocked: Sequence[str], no_file: Sequence[str]) -> str:
+    parts = []
+    if no_file:
+        parts.append("these have no file in this project (they may belong to another project on this "
+                     "database): " + ", ".join(f"<b>{b}</b>" for b in no_file))
+    lacking = [b for b in blocked if b not in no_file]
+    if lacking:
+        parts.append("these have no down section: " + ", ".join(f"<b>{b}</b>" for b in lacking))
+    return ("<b>Blocked:</b> cannot roll back; " + "; ".join(parts)
+            + ". Restore a backup instead, or roll back to a later migration.")

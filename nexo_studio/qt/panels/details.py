@@ -5,12 +5,16 @@ from __future__ import annotations
 import html
 from datetime import datetime, timezone
 
+from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ...core.project import Project, Snapshot
 from ...core.state.store import HistoryRow
 from ..models import fmt_ms, fmt_time
 from ..palette import ACTION_LABELS, STATUS_LABELS, action_colour, status_colour
+
+#: below this viewport width (px) names stand above their values
+STACK_BELOW = 260
 
 
 def _breakable(text: str) -> str:
@@ -25,14 +29,20 @@ class DetailsPane(QTextBrowser):
         super().__init__(parent)
         self.setObjectName("details")
         self.setOpenLinks(False)
+        # lines break between words (and at the zero-width spaces of ids), never inside a value
+        self.setWordWrapMode(QTextOption.WrapMode.WordWrap)
+        self._shown: tuple | None = None
+        self._stacked = False
         self.show_hint()
 
     def show_hint(self) -> None:
         """What to do when nothing is selected (wraps, unlike a placeholder)."""
+        self._shown = None
         self.setHtml("<p style='color:gray'>Select a migration (table or graph) or a history event "
                      "to see its details here.</p>")
 
-    def show_migration(self, project: Project | None, snapshot: Snapshot | None, migration_id: str | None) -> None:
+    def show_migration(self, project: Project | None, snapshot: Snapshot | None, migration_id: str | None,
+                       history: tuple[HistoryRow, ...] = ()) -> None:
         st = snapshot.by_id.get(migration_id) if (snapshot and migration_id) else None
         if st is None:
             self.show_hint()
@@ -41,6 +51,8 @@ class DetailsPane(QTextBrowser):
         colour = status_colour(st.status).name()
         rows = [("Status", f"<b style='color:{colour}'>● {STATUS_LABELS.get(st.status, st.status)}</b>"),
                 ("Version", st.version), ("Name", html.escape(st.name))]
+        if st.status == "unknown":
+            rows.append(("Database", "cannot connect: the status is unknown until the database answers"))
         if st.description:
             rows.append(("Description", html.escape(st.description)))
         if m is not None:
@@ -62,6 +74,8 @@ class DetailsPane(QTextBrowser):
             err = (r.metadata or {}).get("error")
             if err:
                 rows.append(("Error", f"<span style='color:{status_colour('failed').name()}'>{html.escape(str(err))}</span>"))
+        if st.status in ("failed", "dirty"):
+            rows += _failure_rows(st.id, history)
         self._table(st.id, rows, breakable=True)
 
     def show_event(self, h: HistoryRow, verdict=None) -> None:
@@ -89,10 +103,40 @@ class DetailsPane(QTextBrowser):
         self._table(f"History event #{h.seq}", rows)
 
     def _table(self, title: str, rows: list[tuple[str, str]], breakable: bool = False) -> None:
+        self._shown = (title, rows, breakable)
+        self._stacked = self._narrow()
         head = _breakable(title) if breakable else html.escape(title)
-        body = "".join(f"<tr><td style='color:gray; padding-right:10px; white-space:nowrap' valign='top'>{k}</td>"
-                       f"<td>{v}</td></tr>" for k, v in rows)
+        if self._stacked:  # a narrow pane: each name above its value, the value gets the full width
+            body = "".join(f"<tr><td style='color:gray; font-size:small'>{k}</td></tr><tr><td>{v}</td></tr>"
+                           for k, v in rows)
+        else:
+            body = "".join(f"<tr><td style='color:gray; padding-right:10px; white-space:nowrap' valign='top'>{k}"
+                           f"</td><td>{v}</td></tr>" for k, v in rows)
         self.setHtml(f"<h3 style='margin:2px 0 6px 0'>{head}</h3><table cellspacing='2'>{body}</table>")
+
+    def _narrow(self) -> bool:
+        return self.viewport().width() < STACK_BELOW
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001
+        super().resizeEvent(event)
+        shown = getattr(self, "_shown", None)
+        if shown is not None and self._narrow() != self._stacked:
+            self._table(*shown)
+
+
+def _failure_rows(migration_id: str, history: tuple[HistoryRow, ...]) -> list[tuple[str, str]]:
+    """The newest failed step of ``migration_id`` in the history: when, and its error."""
+    failed = next((h for h in reversed(history) if h.migration_id == migration_id and h.status == "failed"
+                   and h.action in ("apply", "rollback")), None)
+    if failed is None:
+        return []
+    red = status_colour("failed").name()
+    rows = [("Failed at", f"{fmt_time(failed.finished_at or failed.started_at)} UTC ({failed.action}, "
+                          f"history #{failed.seq})")]
+    if failed.error:
+        rows.append(("Error", f"<span style='color:{red}'>{html.escape(failed.error).replace(chr(10), '<br>')}"
+                              "</span>"))
+    return rows
 
 
 def _chain_text(seq: int, verdict) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
@@ -76,9 +77,11 @@ class HistoryPane(QWidget):
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setSortIndicator(HistoryTableModel.SEQ, Qt.SortOrder.DescendingOrder)
         hh = self.view.horizontalHeader()
-        for col, w in enumerate((56, 140, 92, 70, 250, 70, 80, 90)):
+        for col, w in enumerate((56, 140, 92, 70, 250, 70, 70, 70, 90)):
             hh.resizeSection(col, w)
-        hh.setStretchLastSection(True)
+        # the migration id gets the spare width, not an Error column that is mostly empty
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(HistoryTableModel.MIGRATION, QHeaderView.ResizeMode.Stretch)
         ll.addWidget(self.view, 1)
         self.splitter.addWidget(lower)
         self.splitter.setStretchFactor(0, 2)
@@ -104,6 +107,19 @@ class HistoryPane(QWidget):
         else:
             self.timeline.set_events(rows)
         self._update_count()
+
+    def reset(self) -> None:
+        """Another database: no events, no selection, no filters."""
+        self._silent = True
+        try:
+            for box in (self.action_box, self.status_box):
+                box.setCurrentIndex(0)
+            self.migration_edit.clear()
+            self.in_view_box.setChecked(False)
+            self.view.selectionModel().clear()
+        finally:
+            self._silent = False
+        self.set_rows(())
 
     def _range_changed(self, *_args) -> None:
         if self.in_view_box.isChecked():

@@ -63,6 +63,9 @@ class LogPane(QWidget):
         for col, w in enumerate((70, 64, 230)):
             hh.resizeSection(col, w)
         hh.setStretchLastSection(True)
+        # room for five lines by default: the dock never shrinks the log to a couple of rows
+        self.view.setMinimumHeight(hh.sizeHint().height() + 5 * self.view.verticalHeader().defaultSectionSize()
+                                   + 2 * self.view.frameWidth() + 2)
         self.view.addAction(self._copy_action())
         layout.addWidget(self.view, 1)
         self._follow = True

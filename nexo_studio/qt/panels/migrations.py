@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 
-from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QPoint, QSize, Qt, Signal
+from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -77,6 +78,7 @@ class MigrationsPane(QWidget):
         self.view.setIconSize(QSize(16, 16))
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.installEventFilter(self)  # the keyboard's menu key: see eventFilter
         self.view.doubleClicked.connect(lambda i: self.migration_activated.emit(i.data(ID_ROLE)))
         self.view.selectionModel().currentRowChanged.connect(self._current_changed)
         hh = self.view.horizontalHeader()
@@ -105,6 +107,18 @@ class MigrationsPane(QWidget):
         if current:
             self.select(current)
 
+    def reset(self) -> None:
+        """Another project or database: no rows, no selection, no search text, all statuses."""
+        self._silent = True
+        try:
+            self.search.clear()
+            self.status_filter.setCurrentIndex(0)
+            self.view.selectionModel().clear()
+            self.model.set_snapshot(None)
+        finally:
+            self._silent = False
+        self.count_label.clear()
+
     def current_id(self) -> str | None:
         idx = self.view.currentIndex()
         return idx.data(ID_ROLE) if idx.isValid() else None
@@ -127,6 +141,21 @@ class MigrationsPane(QWidget):
     def _current_changed(self, current: QModelIndex, _prev: QModelIndex) -> None:
         if not self._silent and current.isValid():
             self.migration_selected.emit(current.data(ID_ROLE))
+
+    def eventFilter(self, watched, event) -> bool:  # noqa: ANN001
+        """The menu key (or Shift+F10) asks for a menu at the middle of the view: open the menu of
+        the selected row, at that row, and leave the selection where it is."""
+        if (watched is self.view and event.type() == QEvent.Type.ContextMenu
+                and event.reason() != QContextMenuEvent.Reason.Mouse):
+            idx = self.view.currentIndex()
+            if idx.isValid():
+                self.view.scrollTo(idx)
+                rect = self.view.visualRect(idx)
+                pos = QPoint(rect.left() + 24, rect.center().y())
+                self.context_menu_requested.emit(idx.data(ID_ROLE), self.view.viewport().mapToGlobal(pos))
+            event.accept()
+            return True
+        return super().eventFilter(watched, event)
 
     def _context_menu(self, pos: QPoint) -> None:
         idx = self.view.indexAt(pos)

@@ -23,13 +23,14 @@ class WindowActions:
         a.setObjectName(name)
         if icon_name:
             a.setIcon(icon(icon_name))
+            a.setProperty("icon_name", icon_name)
         if shortcut is not None:
             a.setShortcut(QKeySequence(shortcut))
         label = text.replace("&", "").rstrip("…")
         keys = a.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
         a.setToolTip(f"{tip or label}" + (f"  ({keys})" if keys else ""))
         a.setStatusTip(tip or label)
-        a.triggered.connect(lambda _checked=False: slot())
+        a.triggered.connect(lambda _checked=False: self.trigger(slot))
         self.addAction(a)
         self.actions_by_name[name] = a
         return a
@@ -37,24 +38,24 @@ class WindowActions:
     def _build_actions(self) -> None:
         self.actions_by_name: dict[str, QAction] = {}
         A = self._action
-        A("open", "&Open project…", self.open_connection_dialog, QKeySequence.StandardKey.Open, "open",
+        A("open", "&Open project…", self.open_project, QKeySequence.StandardKey.Open, "open",
           "Open a migrations folder and a database")
         A("refresh", "&Refresh", self.refresh, QKeySequence.StandardKey.Refresh, "refresh",
           "Read status and history from the database")
         A("validate", "&Validate", self.validate, "F7", "validate", "Check files, dependencies and state")
-        A("deploy", "&Deploy…", self.open_deploy_dialog, "Ctrl+D", "deploy", "Apply pending migrations")
-        A("rollback_to", "Roll &back to here…", lambda: self.open_rollback_dialog(self.selected_id, False),
+        A("deploy", "&Deploy…", self.deploy, "Ctrl+D", "deploy", "Apply pending migrations")
+        A("rollback_to", "Roll &back to here…", lambda: self.rollback(self.selected_id, False),
           "Ctrl+Shift+Z", "rollback", "Undo everything newer than the selected migration")
         A("rollback_with_dependents", "Roll back this and its &dependents…",
-          lambda: self.open_rollback_dialog(self.selected_id, True), "Ctrl+Shift+Del", "rollback-dependents",
+          lambda: self.rollback(self.selected_id, True), "Ctrl+Shift+Del", "rollback-dependents",
           "Undo the selected migration and everything that depends on it")
-        A("repair", "Re&pair…", lambda: self.open_repair_dialog(self.selected_id), "Ctrl+R", "repair",
+        A("repair", "Re&pair…", lambda: self.repair(self.selected_id), "Ctrl+R", "repair",
           "Resolve a dirty, failed, drifted or missing migration")
-        A("accept_history", "Accept tampered &history…", self.open_accept_history_dialog, None, "warning",
+        A("accept_history", "Accept tampered &history…", self.accept_history, None, "warning",
           "Accept history rows that were edited or lost outside Nexo, as they are, on record")
         A("backup", "&Backup", self.backup, "Ctrl+B", "backup", "Back up the database now")
-        A("restore", "Res&tore…", self.open_restore_dialog, "Ctrl+Shift+B", "restore", "Restore a recorded backup")
-        A("export", "&Export report…", self.open_export_dialog, "Ctrl+E", "export", "Export an audit report")
+        A("restore", "Res&tore…", self.restore, "Ctrl+Shift+B", "restore", "Restore a recorded backup")
+        A("export", "&Export report…", self.export, "Ctrl+E", "export", "Export an audit report")
         A("cancel", "&Cancel", self.cancel, "Esc", "cancel", "Cancel the running operation")
         A("fit", "&Fit graph", self.graph.fit, "Ctrl+0", "fit", "Show the whole graph")
         A("find", "&Find migration", self._focus_search, QKeySequence.StandardKey.Find, "search")
@@ -82,6 +83,7 @@ class WindowActions:
         for dock in (self.log_dock, self.findings_dock, self.details_dock):
             m.addAction(dock.toggleViewAction())
         m.addSeparator()
+        self._build_theme_menu(m)
         m.addAction(a["reset_layout"])
         mb.addMenu("&Help").addAction(a["about"])
 
@@ -146,13 +148,13 @@ class WindowActions:
         self.findings.finding_activated.connect(self.open_finding)
         self.history.event_selected.connect(self._event_selected)
     def _update_actions(self, *_args) -> None:
-        busy = self.worker.busy
+        busy = self.worker.busy or not self.connected  # nothing to operate on until it answers
         has = self.snapshot is not None
         st = self.snapshot.by_id.get(self.selected_id) if (has and self.selected_id) else None
         a = self.actions_by_name
         pending = bool(has and self.snapshot.with_status("pending", "failed"))
-        a["refresh"].setEnabled(not busy and bool(self.url))
-        a["validate"].setEnabled(not busy and bool(self.url))
+        a["refresh"].setEnabled(not self.worker.busy and bool(self.url))
+        a["validate"].setEnabled(not self.worker.busy and bool(self.url))
         a["deploy"].setEnabled(not busy and pending)
         a["rollback_to"].setEnabled(not busy and bool(st and st.is_applied))
         a["rollback_with_dependents"].setEnabled(not busy and bool(st and st.is_applied))
@@ -163,8 +165,8 @@ class WindowActions:
         a["backup"].setEnabled(not busy and has)
         a["restore"].setEnabled(not busy and has)
         a["export"].setEnabled(not busy and has)
-        a["open"].setEnabled(not busy)
-        a["cancel"].setEnabled(busy)
+        a["open"].setEnabled(not self.worker.busy)
+        a["cancel"].setEnabled(self.worker.busy)
 
 
 def _separator() -> QWidget:

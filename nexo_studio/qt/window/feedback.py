@@ -26,6 +26,8 @@ class WindowFeedback:
             self.log_message("info", f"{name} started")
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
+        if name in ("deploy", "rollback", "repair", "backup", "restore"):
+            self.notice.hide()  # the previous result
         self.cancel_button.setVisible(name in ("deploy", "rollback", "backup", "restore"))
 
     def _on_progress(self, index: int, total: int) -> None:
@@ -83,6 +85,8 @@ class WindowFeedback:
         self.log.append([LogEntry(datetime.now(timezone.utc).astimezone(), level, source, message)])
 
     def _on_job_finished(self, outcome: JobOutcome) -> None:
+        """Every job (the window's and its dialogs'): the progress ends, the views take the
+        snapshot the worker read after it. Reporting is the awaiting coroutine's part."""
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         if outcome.loaded is not None:
@@ -91,24 +95,34 @@ class WindowFeedback:
                 self.log_message("error", f"cannot read the database: {outcome.loaded.error}")
         if not self.worker.busy:
             self._set_idle_label()
-        self._report(outcome)
-        handler = self._after.pop(outcome.name, None)
-        if handler is not None:
-            handler(outcome)
         self._update_actions()
-        self.operation_finished.emit(outcome)
 
-    def _report(self, outcome: JobOutcome) -> None:
+    async def _finish(self, title: str, outcome: JobOutcome | None) -> JobOutcome | None:
+        """Report ``outcome`` of a user action, emit ``operation_finished``, then react to its
+        error class (DatabaseNeedsRepair opens the repair dialog)."""
+        from ...errors import DatabaseNeedsRepair
+
+        if outcome is None:
+            return None
+        self._report(title, outcome)
+        from .notice import NOTIFY
+
+        if outcome.name in NOTIFY:
+            self.notice.show_outcome(title, outcome)
+        self.operation_finished.emit(outcome)
+        if isinstance(outcome.error, DatabaseNeedsRepair) and outcome.error.problems:
+            await self.repair(outcome.error.problems[0][0])
+        return outcome
+
+    def _report(self, title: str, outcome: JobOutcome) -> None:
         from ...core.db import redact
+        from ...errors import DatabaseNeedsRepair, LockTimeout
 
         name = outcome.name
-        if name in ("refresh", "validate", "test-connection", "deploy-preview", "export-preview", "list-backups", "export",
-                    "history-problems"):
-            if outcome.error is not None and name in ("refresh", "validate"):
+        if name in ("refresh", "validate"):
+            if outcome.error is not None:
                 self.log_message("error", f"{name} failed: {redact(str(outcome.error))}")
             return
-        title = {"deploy": "Deploy", "rollback": "Roll back", "repair": "Repair", "backup": "Backup",
-                 "restore": "Restore"}.get(name, name)
         if outcome.error is not None:
             text = redact(str(getattr(outcome.error, "orig", None) or outcome.error))
             if outcome.cancelled:
@@ -118,9 +132,20 @@ class WindowFeedback:
             self.log_message("error", f"{name} failed: {text}")
             if outcome.traceback:
                 self.log_message("debug", outcome.traceback)
-            self.show_error(title, text)
+            if isinstance(outcome.error, LockTimeout):
+                exc = outcome.error
+                who = exc.holder or "another session (it did not say who)"
+                self.show_error(title, f"{title} did not start: the database lock is held by {who}; waited "
+                                       f"{exc.timeout:g} s. Try again when that operation ends.")
+            elif isinstance(outcome.error, DatabaseNeedsRepair):
+                self.statusBar().showMessage(f"{title} refused: {text}", 10000)
+            else:
+                self.show_error(title, text)
             return
-        result = outcome.result
+        self._report_result(title, outcome)
+
+    def _report_result(self, title: str, outcome: JobOutcome) -> None:
+        name, result = outcome.name, outcome.result
         message = getattr(result, "message", None)
         if name == "backup":
             message = f"backup written: {result}"

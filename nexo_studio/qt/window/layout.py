@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 
-from PySide6.QtCore import QByteArray, Qt
-from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QWidget
+from PySide6.QtCore import QByteArray, QPoint, QSize, Qt
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QDockWidget, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ..graph import GraphView
 from ..panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
 from ..theme import icon
-from . import LAYOUT_VERSION, settings
+from . import LAYOUT_VERSION, TAB_HISTORY, settings
 
 
 class WindowLayout:
@@ -33,12 +34,42 @@ class WindowLayout:
         self.splitter.setChildrenCollapsible(False)
         self.splitter.addWidget(self.migrations)
         self.splitter.addWidget(self.tabs)
-        self.splitter.setStretchFactor(0, 2)
-        self.splitter.setStretchFactor(1, 3)
+        # the table keeps the height fit_table_rows gave it; the tabs take or give what changes
+        # (a window resize, the completion notice or connection banner appearing)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
         self.splitter.setSizes([260, 400])
         self.migrations.setMinimumHeight(130)
         self.tabs.setMinimumHeight(200)
-        self.setCentralWidget(self.splitter)
+        from .notice import CompletionNotice
+        from .unreachable import connection_banner, sample_banner
+
+        self.connection_banner = connection_banner()
+        self.sample_banner = sample_banner()
+        self.notice = CompletionNotice()
+        self.notice.history_button.clicked.connect(self.show_latest_history)
+        central = QWidget()
+        box = QVBoxLayout(central)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(0)
+        box.addWidget(self.sample_banner)
+        box.addWidget(self.connection_banner)
+        box.addWidget(self.notice)
+        box.addWidget(self.splitter, 1)
+        self.setCentralWidget(central)
+
+    def show_latest_history(self) -> None:
+        """The History tab with the newest event selected (the completion notice's link)."""
+        self.tabs.setCurrentIndex(TAB_HISTORY)
+        model = self.history.model
+        newest = max((h.seq for h in model.all_rows()), default=None)
+        if newest is not None:
+            for box in (self.history.action_box, self.history.status_box):
+                box.setCurrentIndex(0)
+            self.history.migration_edit.clear()
+            row = model.row_of_seq(newest)
+            if row is not None:
+                self.history.view.selectRow(row)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -60,9 +91,8 @@ class WindowLayout:
         self.log_dock.raise_()
         self.details_dock = self._dock("Details", "details_dock", self.details, Qt.DockWidgetArea.RightDockWidgetArea)
         self.details.setMinimumWidth(220)
-        self.log.setMinimumHeight(90)
         self.resizeDocks([self.details_dock], [290], Qt.Orientation.Horizontal)
-        self.resizeDocks([self.log_dock], [120], Qt.Orientation.Vertical)
+        self.resizeDocks([self.log_dock], [160], Qt.Orientation.Vertical)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
     def restore_layout(self) -> None:
@@ -70,6 +100,13 @@ class WindowLayout:
         geometry = s.value("window/geometry")
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
+        else:  # a first start: most of the screen, not Qt's default of two thirds
+            screen = self.screen() or QGuiApplication.primaryScreen()
+            if screen is not None:
+                area = screen.availableGeometry()
+                size = first_size(area.size()).expandedTo(self.minimumSize())
+                self.resize(size)
+                self.move(area.center() - QPoint(size.width() // 2, size.height() // 2))
         state = s.value("window/state")
         if isinstance(state, QByteArray) and not state.isEmpty():
             self.restoreState(state, LAYOUT_VERSION)
@@ -103,7 +140,7 @@ class WindowLayout:
         header = self.migrations.view.horizontalHeader().height() or 24
         bar = self.migrations.search.sizeHint().height() + 10
         want = bar + header + rows * self.migrations.view.verticalHeader().defaultSectionSize() + 6
-        want = min(want, int(total * 0.55))
+        want = min(want, int(total * 0.6))
         self.splitter.setSizes([want, total - want])
 
     def reset_layout(self) -> None:
@@ -116,3 +153,13 @@ class WindowLayout:
         self.fit_table_rows()
         self.log_dock.raise_()
         self.save_layout()
+
+
+#: the first window: this share of the screen, up to MAX_FIRST
+FIRST_SHARE = 0.9
+MAX_FIRST = QSize(1680, 1050)
+
+
+def first_size(available: QSize) -> QSize:
+    """The window's size on a first start (no saved geometry) for a screen of ``available``."""
+    return QSize(int(available.width() * FIRST_SHARE), int(available.height() * FIRST_SHARE)).boundedTo(MAX_FIRST)

@@ -1,15 +1,22 @@
-"""Operations started from the window: each opens its dialog (if any) and submits a job to the
-worker; nothing here touches the database on the GUI thread."""
+"""The window's user actions, one coroutine each (qasync): open the dialog and ``await`` it,
+``await`` the job on the worker (the views are refreshed from the database when it returns),
+then report and react to the error class. Nothing here touches the database on the GUI thread.
+
+Actions and menu entries call :meth:`WindowOperations.trigger`, which starts the coroutine on
+the Qt loop (see :mod:`nexo_studio.qt.aio`).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QDialog
 
 from ...core.config import DeploySettings
+from ..aio import ask, spawn
 from ..dialogs import (
     AcceptHistoryDialog,
     ConnectionDialog,
@@ -23,24 +30,42 @@ from ..worker import Job, JobOutcome
 
 
 class WindowOperations:
-    """Dialogs and jobs for each operation; a mixin of MainWindow."""
+    """One coroutine per user action; a mixin of MainWindow."""
 
-    def _submit(self, job: Job) -> bool:
-        if not self.worker.submit(job):
+    # ------------------------------------------------------------------------------------------
+    # plumbing
+
+    def spawn(self, coro) -> asyncio.Task:
+        return spawn(coro)
+
+    def trigger(self, slot: Callable[[], object]) -> None:
+        """Call ``slot``; when it is a coroutine function, run the coroutine on the Qt loop."""
+        result = slot()
+        if inspect.iscoroutine(result):
+            spawn(result)
+
+    async def _job(self, job: Job) -> JobOutcome | None:
+        """Run ``job`` on the worker; None (and a note) while another operation runs."""
+        future = self.worker.start(job)
+        if future is None:
             self.statusBar().showMessage("Another operation is running.", 4000)
-            return False
-        return True
+            return None
+        return await future
+
+    async def _dialog(self, dialog: QDialog) -> bool:
+        """Show ``dialog`` and wait for it; True when accepted. Read its fields right after (before
+        the next ``await``): it is deleted once control returns to the event loop."""
+        self.active_dialog = dialog
+        try:
+            return await ask(dialog)
+        finally:
+            if self.active_dialog is dialog:
+                self.active_dialog = None
+            dialog.deleteLater()
 
     def _deploy_defaults(self) -> DeploySettings:
         cfg = self.loaded.config if self.loaded else None
         return cfg.deploy if cfg is not None else DeploySettings()
-
-    def _show_dialog(self, dialog: QWidget, on_accept: Callable[[], None]) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(on_accept)
-        dialog.finished.connect(lambda _r: setattr(self, "active_dialog", None))
-        self.active_dialog = dialog
-        dialog.open()
 
     def _ready(self) -> bool:
         if self.worker.busy:
@@ -49,79 +74,96 @@ class WindowOperations:
         if self.project is None or self.snapshot is None:
             self.statusBar().showMessage("Open a project first.", 4000)
             return False
+        if self.loaded is not None and not self.loaded.connected:
+            self.statusBar().showMessage(f"Cannot connect: {self.loaded.error or 'no answer'}", 6000)
+            return False
         return True
 
-    def open_connection_dialog(self) -> None:
+    # ------------------------------------------------------------------------------------------
+    # the actions
+
+    async def open_project(self) -> None:
         dialog = ConnectionDialog(self.worker, self.migrations_dir, self.url, parent=self)
+        if not await self._dialog(dialog):
+            return
+        folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
+        self.set_connection(folder, url)
+        if note:
+            self.log_message("warning", note)
+            self.show_info("Password not saved", note)
 
-        def opened() -> None:
-            self.set_connection(dialog.result_dir, dialog.result_url)
-            if dialog.keyring_message:
-                self.log_message("warning", dialog.keyring_message)
-                self.show_info("Password not saved", dialog.keyring_message)
+    def refresh(self) -> bool:
+        """Start :meth:`refresh_async` (F5, and after opening a project); False while busy."""
+        if not self.url or not self.migrations_dir or self.worker.busy:
+            return False
+        spawn(self.refresh_async())
+        return True
 
-        self._show_dialog(dialog, opened)
+    async def refresh_async(self) -> JobOutcome | None:
+        """``await window.refresh_async()``: the views are up to date when it returns."""
+        self._graph_font = self.graph.font()
+        outcome = await self._job(Job("refresh", lambda ctx: None, label="Refreshing"))
+        return await self._finish("Refresh", outcome)
 
-    def validate(self) -> None:
-        def done(outcome: JobOutcome) -> None:
+    async def validate(self) -> JobOutcome | None:
+        outcome = await self._job(Job("validate", lambda ctx: None, label="Validating"))
+        if outcome is not None:
             self.findings_dock.show()
             self.findings_dock.raise_()
             if self.snapshot is not None:
                 e, w = len(self.snapshot.errors), len(self.snapshot.warnings)
                 self.log_message("error" if e else "info", f"validate: {e} error(s), {w} warning(s)")
+        return await self._finish("Validate", outcome)
 
-        if self._submit(Job("validate", lambda ctx: None, label="Validating")):
-            self._after["validate"] = done
-
-    def open_deploy_dialog(self, target_id: str | None = None) -> None:
+    async def deploy(self, target_id: str | None = None) -> JobOutcome | None:
         if not self._ready():
-            return
+            return None
         dialog = DeployDialog(self.worker, self.project, self.snapshot, self._deploy_defaults(), target_id, self)
-        self._show_dialog(dialog, lambda: self.deploy(dialog.options()))
+        if not await self._dialog(dialog):
+            return None
+        return await self.run_deploy(dialog.options())
 
-    def deploy(self, opts) -> bool:
+    async def run_deploy(self, opts) -> JobOutcome | None:
+        """Deploy with ``opts`` (no dialog): the job, the refresh, the report."""
         from ...core.pipeline import deploy
 
         def run(ctx):
             return deploy(ctx.project, ctx.target, ctx.session.deploy_options(opts), ctx.cancel)
 
-        return self._submit(Job("deploy", run, label="Deploying"))
+        return await self._finish("Deploy", await self._job(Job("deploy", run, label="Deploying")))
 
-    def open_rollback_dialog(self, migration_id: str | None, with_dependents: bool) -> None:
-        if not migration_id or not self._ready():
-            if not migration_id:
-                self.statusBar().showMessage("Select an applied migration first.", 4000)
-            return
-        dialog = RollbackDialog(self.project, self.snapshot, migration_id, with_dependents, self)
-        self._show_dialog(dialog, lambda: self.rollback(dialog.options()))
-
-    def rollback(self, opts) -> bool:
+    async def rollback(self, migration_id: str | None, with_dependents: bool) -> JobOutcome | None:
         from ...core.pipeline import rollback
 
-        return self._submit(Job("rollback", lambda ctx: rollback(ctx.project, ctx.target, opts, ctx.cancel),
-                                label="Rolling back"))
-
-    def open_repair_dialog(self, migration_id: str | None) -> None:
+        if not migration_id:
+            self.statusBar().showMessage("Select an applied migration first.", 4000)
+            return None
         if not self._ready():
-            return
+            return None
+        dialog = RollbackDialog(self.project, self.snapshot, migration_id, with_dependents, self)
+        if not await self._dialog(dialog):
+            return None
+        opts = dialog.options()
+        outcome = await self._job(Job("rollback", lambda ctx: rollback(ctx.project, ctx.target, opts, ctx.cancel),
+                                      label="Rolling back"))
+        return await self._finish("Roll back", outcome)
+
+    async def repair(self, migration_id: str | None = None) -> JobOutcome | None:
+        from ...core.operations import repair
+
+        if not self._ready():
+            return None
         dialog = RepairDialog(self.snapshot, migration_id, self)
         if not dialog.candidates:
             dialog.deleteLater()
             self.statusBar().showMessage("Nothing needs repair: no dirty, failed, drifted or missing migration.", 5000)
-            return
-
-        def go() -> None:
-            choice = dialog.choice()
-            if choice:
-                self.repair(*choice)
-
-        self._show_dialog(dialog, go)
-
-    def repair(self, migration_id: str, kwargs: dict) -> bool:
-        from ...core.operations import repair
-
-        return self._submit(Job("repair", lambda ctx: repair(ctx.project, ctx.target, migration_id, **kwargs),
-                                label="Repairing"))
+            return None
+        if not await self._dialog(dialog) or not (choice := dialog.choice()):
+            return None
+        mid, kwargs = choice
+        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.project, ctx.target, mid, **kwargs),
+                                      label="Repairing"))
+        return await self._finish("Repair", outcome)
 
     def history_tampered(self) -> bool:
         """The last refresh found history rows that break the hash chain, or lost rows/tables."""
@@ -130,79 +172,80 @@ class WindowOperations:
         verdict = self.loaded.extra.get("verdict")
         return bool(self.loaded.snapshot.tampered_tables or (verdict is not None and not verdict.ok))
 
-    def open_accept_history_dialog(self) -> None:
-        """Read what would be accepted (worker), show it for confirmation, then accept exactly that."""
-        from ...core.operations import history_problems
+    async def accept_history(self) -> JobOutcome | None:
+        """Read what would be accepted (worker), show it for confirmation, then accept exactly that
+        (``repair --accept-history`` with ``expect``)."""
+        from ...core.operations import history_problems, repair
         from ...core.state.store import operator_and_host
 
         if not self._ready():
-            return
+            return None
+        checked = await self._job(Job("history-problems", lambda ctx: history_problems(ctx.target), refresh=False,
+                                      needs_project=False, label="Checking the history"))
+        if checked is None:
+            return None
+        if checked.error is not None:
+            self.show_error("Accept history", f"Cannot read the history: {checked.error}")
+            return None
+        if not checked.result:
+            self.show_info("Accept history", "Nothing to accept: the history chain verifies and the state "
+                                             "tables are consistent.")
+            return None
+        dialog = AcceptHistoryDialog(checked.result, self.loaded.display_url if self.loaded else "",
+                                     "@".join(operator_and_host()), self)
+        if not await self._dialog(dialog):
+            return None
+        problems = dialog.problems
+        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.project, ctx.target, None, accept_history=True,
+                                                                   expect=problems),
+                                      label="Accepting the history"))
+        return await self._finish("Accept history", outcome)
 
-        def checked(outcome: JobOutcome) -> None:
-            if outcome.error is not None:
-                self.show_error("Accept history", f"Cannot read the history: {outcome.error}")
-                return
-            if not outcome.result:
-                self.show_info("Accept history", "Nothing to accept: the history chain verifies and the state "
-                                                 "tables are consistent.")
-                return
-            dialog = AcceptHistoryDialog(outcome.result, self.loaded.display_url if self.loaded else "",
-                                         "@".join(operator_and_host()), self)
-            self._show_dialog(dialog, lambda: self.accept_history(dialog.problems))
-
-        if self._submit(Job("history-problems", lambda ctx: history_problems(ctx.target), refresh=False,
-                            needs_project=False, label="Checking the history")):
-            self._after["history-problems"] = checked
-
-    def accept_history(self, problems) -> bool:
-        """``repair --accept-history`` for exactly ``problems`` (what the user confirmed)."""
-        from ...core.operations import repair
-
-        return self._submit(Job("repair", lambda ctx: repair(ctx.project, ctx.target, None, accept_history=True,
-                                                             expect=problems),
-                                label="Accepting the history"))
-
-    def backup(self) -> bool:
+    async def backup(self) -> JobOutcome | None:
         from ...core.backups import backup
 
         if not self._ready():
-            return False
-        return self._submit(Job("backup", lambda ctx: backup(ctx.target, backup_dir=ctx.session.backup_dir,
-                                                             cancel=ctx.cancel), label="Backing up"))
+            return None
+        outcome = await self._job(Job("backup", lambda ctx: backup(ctx.target, backup_dir=ctx.session.backup_dir,
+                                                                   cancel=ctx.cancel), label="Backing up"))
+        return await self._finish("Backup", outcome)
 
-    def open_restore_dialog(self) -> None:
-        from ...core.backups import list_backups
+    async def restore(self) -> JobOutcome | None:
+        from ...core.backups import list_backups, restore
 
         if not self._ready():
-            return
+            return None
+        listed = await self._job(Job("list-backups", lambda ctx: list_backups(ctx.target), refresh=False,
+                                     needs_project=False, label="Listing backups"))
+        if listed is None:
+            return None
+        if listed.error is not None:
+            self.show_error("Restore", f"Cannot list backups: {listed.error}")
+            return None
+        if not listed.result:
+            self.show_info("Restore", "No backup of this database is recorded yet. Use Backup (Ctrl+B) first.")
+            return None
+        dialog = RestoreDialog(listed.result, self.loaded.display_url if self.loaded else "", self)
+        if not await self._dialog(dialog):
+            return None
+        path = Path(dialog.selected()["path"])
+        outcome = await self._job(Job("restore", lambda ctx: restore(ctx.target, path, cancel=ctx.cancel),
+                                      label="Restoring"))
+        return await self._finish("Restore", outcome)
 
-        def listed(outcome: JobOutcome) -> None:
-            if outcome.error is not None:
-                self.show_error("Restore", f"Cannot list backups: {outcome.error}")
-                return
-            if not outcome.result:
-                self.show_info("Restore", "No backup of this database is recorded yet. Use Backup (Ctrl+B) first.")
-                return
-            dialog = RestoreDialog(outcome.result, self.loaded.display_url if self.loaded else "", self)
-            self._show_dialog(dialog, lambda: self.restore(Path(dialog.selected()["path"])))
-
-        if self._submit(Job("list-backups", lambda ctx: list_backups(ctx.target), refresh=False,
-                            needs_project=False, label="Listing backups")):
-            self._after["list-backups"] = listed
-
-    def restore(self, path: Path) -> bool:
-        from ...core.backups import restore
-
-        return self._submit(Job("restore", lambda ctx: restore(ctx.target, path, cancel=ctx.cancel), label="Restoring"))
-
-    def open_export_dialog(self) -> None:
+    async def export(self) -> None:
         if self.project is None:
             return
-        dialog = ExportDialog(self.worker, Path.home(), self)
-        self._show_dialog(dialog, lambda: None)
+        await self._dialog(ExportDialog(self.worker, Path.home(), self, database_name(self.url or "")))
 
-    def cancel(self) -> None:
-        if self.worker.busy:
-            self.worker.cancel()
-            self.busy_label.setText("Cancelling…")
-            self.log_message("warning", "cancel requested: stopping after the current statement")
+
+def database_name(url: str) -> str:
+    """The database's name for file names: the SQLite file's stem, else the URL's database."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        u = make_url(url)
+    except Exception:  # noqa: BLE001 - a name for a file, never an error
+        return ""
+    db = u.database or ""
+    return Path(db).stem if u.get_backend_name() == "sqlite" else db
