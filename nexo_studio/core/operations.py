@@ -34,13 +34,18 @@ def status(project: Project, target: Target) -> Snapshot:
 
         return snapshot(project, {}, target.dialect)
     with target.connect() as conn:
-        snap = read_snapshot(project, target, conn)
-        if _running(snap) or snap.tampered_tables:
-            snap = _judge_running(project, target, conn, snap)
-        from .preexisting import with_preexisting  # objects the next migration would create exist?
+        return status_on(project, target, conn)
 
-        snap = with_preexisting(snap, conn, target.dialect)
-    return snap
+
+def status_on(project: Project, target: Target, conn) -> Snapshot:
+    """``status`` on a connection the caller holds (the GUI reads the history on it too): the
+    one place that decides what each migration's status is, for both front ends."""
+    snap = read_snapshot(project, target, conn)
+    if _running(snap) or snap.tampered_tables:
+        snap = _judge_running(project, target, conn, snap)
+    from .preexisting import with_preexisting  # objects the next migration would create exist?
+
+    return with_preexisting(snap, conn, target.dialect)
 
 
 def _running(snap: Snapshot) -> list[str]:

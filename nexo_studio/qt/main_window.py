@@ -17,8 +17,8 @@ from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox, QWidget
 
-from ..core.project import BLOCKING, Project, Snapshot, chain_findings
-from ..core.state.store import HistoryRow
+from ..core.project import BLOCKING, Project, Snapshot
+from ..app.types import HistoryRow
 from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
@@ -125,10 +125,10 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self._update_actions()
 
     def _decorate(self, loaded: Loaded) -> None:
-        """Worker thread: graph layout, hash-chain verdict, project config (no Qt widgets here)."""
+        """Worker thread: graph layout and timeline data (no Qt widgets here). The hash-chain
+        verdict comes with the status (``snapshot.chain``), as the CLI's does."""
         from PySide6.QtGui import QFont, QFontMetricsF
 
-        from ..core.state.chain import verify_chain
         from .graph import graph_edges, layered_layout
 
         nodes, edges = graph_edges(loaded.project, loaded.snapshot)
@@ -139,8 +139,6 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         names = [s.name for s in loaded.snapshot.states]
         width = min(max(max((fm.horizontalAdvance(n) for n in names), default=0.0) + 46, 168.0), 260.0)
         loaded.extra["layout"] = layered_layout(nodes, edges, node_width=width)
-        loaded.extra["verdict"] = verdict = verify_chain(h.__dict__ for h in loaded.history)
-        loaded.extra["chain_findings"] = tuple(chain_findings(verdict))
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
@@ -163,8 +161,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         else:
             self.graph.update_statuses(snap)
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"))
-        chain = tuple(f for f in loaded.extra.get("chain_findings", ()) if f not in snap.findings)  # status has them
-        self.findings.set_findings(snap.findings + chain)
+        self.findings.set_findings(snap.findings)  # the chain's breaks included, as in `nexo status`
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -244,7 +241,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self.tabs.setCurrentIndex(TAB_SQL)
 
     def _event_selected(self, h: HistoryRow) -> None:
-        self.details.show_event(h, self.loaded.extra.get("verdict") if self.loaded else None)
+        self.details.show_event(h, self.loaded.snapshot.chain if self.loaded else None)
         self.details_dock.raise_()
 
     def open_finding(self, finding) -> None:

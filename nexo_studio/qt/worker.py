@@ -34,7 +34,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from ..core.events import CancelToken, Event, Log, MigrationFinished, MigrationStarted
 from ..core.project import Project, Snapshot
-from ..core.state.store import HistoryRow
+from ..app.types import HistoryRow
 
 #: every JobThread started and not yet collected by its Worker (tests assert none is left running)
 LIVE_THREADS: "set[JobThread]" = set()
@@ -131,10 +131,9 @@ class JobOutcome:
 
 def load_state(ctx: JobContext) -> Loaded:
     """Project from disk + status + the whole history (read-only: creates nothing)."""
+    from ..app.view import read_view
     from ..core.db import redact
-    from ..core.pipeline import read_snapshot
     from ..core.project import snapshot
-    from ..core.state.locks import lock_for
     from ..errors import ConfigError
 
     t0 = time.perf_counter()
@@ -152,18 +151,9 @@ def load_state(ctx: JobContext) -> Loaded:
         return Loaded(project, snap, (), target.display_url, target.dialect, f"SQLite {sqlite3.sqlite_version} (new file)",
                       config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     try:
-        with target.connect() as conn:
-            version = target.server_version(conn)
-            snap = read_snapshot(project, target, conn)
-            history = tuple(target.store.history(conn))
-            if conn.in_transaction():
-                conn.rollback()
-        try:
-            holder = lock_for(target.engine).holder()
-        except Exception:  # a lock probe must never break a refresh
-            holder = None
-        return Loaded(project, snap, history, target.display_url, target.dialect, version, holder,
-                      config=config, load_ms=int((time.perf_counter() - t0) * 1000))
+        view = read_view(ctx.session, project)  # the CLI's status, the same function
+        return Loaded(project, view.snapshot, view.history, target.display_url, target.dialect, view.server_version,
+                      view.lock_holder, config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     except Exception as exc:  # connection refused, unreadable state: show the project anyway
         reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
         snap = snapshot(project, {}, target.dialect)

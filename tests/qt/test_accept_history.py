@@ -94,7 +94,7 @@ def test_accept_a_hand_edited_history_row_by_clicking(qtbot, make_window, db_fil
     assert details["repair"] == "accept-history" and [b["seq"] for b in details["chain_breaks"]] == [seq]
     assert f"recorded in the history as seq {last.seq}" in w.log.text(selected_only=False)
     # the chain verifies again, the edited row is kept as found, and the action is no longer offered
-    verdict = w.loaded.extra["verdict"]
+    verdict = w.loaded.snapshot.chain
     assert verdict.ok and [(b.seq, b.accepted_at) for b in verdict.accepted] == [(seq, last.seq)]
     assert not accept.isEnabled() and not w.accept_history_tool.isVisible()
     assert "history tampered" not in w.pending_label.text()
@@ -121,7 +121,7 @@ def test_deleted_history_rows_show_what_is_left_to_repair(qtbot, make_window, db
     assert remaining is not None and gone.migration_id in remaining.text()
     outcome = confirm(qtbot, w, dialog)
     assert outcome.ok, outcome.error
-    assert w.loaded.extra["verdict"].ok
+    assert w.loaded.snapshot.chain.ok
     assert statuses(w)[gone.migration_id] == "dirty"  # still to repair, as the dialog said
     assert w.actions_by_name["repair"].isEnabled()
 
@@ -138,7 +138,7 @@ def test_accept_refuses_when_the_history_changed_after_it_was_shown(qtbot, make_
     outcome = confirm(qtbot, w, dialog)
     assert not outcome.ok and type(outcome.error).__name__ == "HistoryChanged"
     assert not any(h.action == "repair" for h in w.history.model.all_rows())  # nothing recorded
-    assert sorted(b.seq for b in w.loaded.extra["verdict"].breaks) == applies[:2]
+    assert sorted(b.seq for b in w.loaded.snapshot.chain.breaks) == applies[:2]
 
 
 def test_history_problem_model(qtmodeltester):

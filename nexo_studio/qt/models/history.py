@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-from ...core.state.chain import ChainBreak
-from ...core.state.store import HistoryRow
+from ...app.types import ChainBreak
+from ...app.types import HistoryRow
 from ..palette import action_colour, status_colour
 from .common import ID_ROLE, ROW_ROLE, _Index, _RowsTableModel, fmt_ms, fmt_time
 

@@ -9,7 +9,7 @@ from PySide6.QtGui import QTextOption
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
 from ...core.project import Project, Snapshot
-from ...core.state.store import HistoryRow
+from ...app.types import HistoryRow
 from ..models import fmt_ms, fmt_time
 from ..palette import ACTION_LABELS, STATUS_LABELS, action_colour, status_colour
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.state.store import HistoryRow
+from ...app.types import HistoryRow
 from ..models import HistoryFilter, HistoryTableModel
 from ..palette import ACTION_LABELS
 from .common import _table

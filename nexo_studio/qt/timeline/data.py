@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 
 from ...core.reports.layout import duration
-from ...core.state.store import HistoryRow
+from ...app.types import HistoryRow
 from ..labels import ACTION_LABELS
 
 #: lane order (deploy_start / deploy_end make the deployment spans, not marks)

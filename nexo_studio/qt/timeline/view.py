@@ -27,7 +27,7 @@ from PySide6.QtCore import QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QWheelEvent
 from PySide6.QtWidgets import QToolTip, QWidget
 
-from ...core.state.store import HistoryRow
+from ...app.types import HistoryRow
 from ..palette import ACTION_COLOURS, ACTION_LABELS, RESULT_COLOURS
 from .data import DEPLOY_ACTIONS, TimelineData, _Lane, _local, format_duration, to_seconds, to_utc
 from .paint import colours, paint_timeline

@@ -169,14 +169,14 @@ class WindowOperations:
         """The last refresh found history rows that break the hash chain, or lost rows/tables."""
         if self.loaded is None:
             return False
-        verdict = self.loaded.extra.get("verdict")
+        verdict = self.loaded.snapshot.chain
         return bool(self.loaded.snapshot.tampered_tables or (verdict is not None and not verdict.ok))
 
     async def accept_history(self) -> JobOutcome | None:
         """Read what would be accepted (worker), show it for confirmation, then accept exactly that
         (``repair --accept-history`` with ``expect``)."""
         from ...core.operations import history_problems, repair
-        from ...core.state.store import operator_and_host
+        from ...app.types import operator_and_host
 
         if not self._ready():
             return None
