@@ -48,7 +48,7 @@ __all__ = [
 ]
 
 MAX_FILE_SIZE = 16 * 1024 * 1024
-HEADER_KEYS = ("description", "depends", "transaction", "tags")
+HEADER_KEYS = ("description", "depends", "transaction", "tags", "origin")
 TRANSACTION_MODES = ("per-migration", "none")
 PY_FUNCTIONS = ("up", "down", "verify")
 
