@@ -122,7 +122,7 @@ def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int 
     if ev.action == "apply":
         applied = ev.status == "ok"
         checksum = details.get("checksum") if applied else None
-    elif ev.action == "baseline":
+    elif ev.action in ("baseline", "adopt"):
         applied, checksum = True, details.get("checksum")
     elif ev.action == "rollback":
         applied = ev.status != "ok"  # a failed rollback left it applied
@@ -332,7 +332,7 @@ class StateStore:
             return set()
         h, m = self.t.history, self.t.migrations
         latest = (sa.select(sa.func.max(h.c.seq))
-                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "repair")))
+                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "adopt", "repair")))
                   .group_by(h.c.migration_id))
         q = (sa.select(h.c.migration_id)
              .where(h.c.seq.in_(latest), h.c.action == "apply", h.c.status == "failed")
@@ -595,7 +595,7 @@ class StateStore:
     def _latest_events(self, conn: sa.Connection) -> dict[str, DecidingEvent]:
         """Each migration's latest event that decides its state, outside restored-over spans."""
         h = self.t.history
-        kinds = ("apply", "rollback", "baseline", "repair")
+        kinds = ("apply", "rollback", "baseline", "adopt", "repair")
         deciding = sa.select(h.c.seq, h.c.migration_id, h.c.action, h.c.status, h.c.details)
         latest = (sa.select(sa.func.max(h.c.seq)).where(h.c.migration_id.is_not(None), h.c.action.in_(kinds))
                   .group_by(h.c.migration_id))
