@@ -114,3 +114,27 @@ def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, drop
     assert dropped not in tables(url) and "nexo_new" not in tables(url)
     r = nexo(*base, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+TOOLS_DIR = Path(os.environ.get("NEXO_TOOLS_DIR", Path.home() / ".cache" / "nexo-tools"))
+
+
+def pg_schema(url: str, exclude: tuple[str, ...] = ()) -> str:
+    """`pg_dump --schema-only` of a PostgreSQL database, without nexo's and ``exclude``'s tables."""
+    u = sa.engine.make_url(url)
+    args = ["pg_dump", "--schema-only", "--no-owner", "-h", u.host or "127.0.0.1", "-p", str(u.port or 5432),
+            "-U", u.username or "postgres", "-T", 'public."__*"']
+    for name in exclude:
+        args += ["-T", name, "-N", name] if "." not in name else ["-T", name]
+    out = subprocess.run([*args, u.database], capture_output=True, text=True, check=True, timeout=120).stdout
+    return "\n".join(line for line in out.splitlines()
+                     if line.strip() and not line.startswith(("--", "\\restrict", "\\unrestrict")))
+
+
+def same_schema_as_fresh_nexo(tmp_path: Path, make_db, url: str, mig: Path, exclude: tuple[str, ...]) -> None:
+    """Acceptance 3: the imported project deployed by nexo on a fresh database gives the schema the
+    real tool gave (PostgreSQL, pg_dump --schema-only, the tools' own tables excluded)."""
+    fresh = make_db("postgresql")
+    r = nexo("--db", fresh, "--migrations", str(mig), "deploy", "--no-backup")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert pg_schema(fresh, exclude) == pg_schema(url, exclude)
