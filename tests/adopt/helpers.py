@@ -57,10 +57,10 @@ def run_sql(url: str, sql: str) -> None:
         engine.dispose()
 
 
-def tables(url: str) -> set[str]:
+def tables(url: str, schema: str | None = None) -> set[str]:
     engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
     try:
-        return set(sa.inspect(engine).get_table_names())
+        return set(sa.inspect(engine).get_table_names(schema=schema))
     finally:
         engine.dispose()
 
@@ -99,7 +99,8 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     return {"adopt": doc, "import": imported, "base": base, "mig": mig, "foreign_rows": before}
 
 
-def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, dropped: str) -> None:
+def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, dropped: str,
+                             schema: str | None = None) -> None:
     """Acceptance 2: a new nexo migration deploys on top; rollback --to an adopted migration runs
     the imported downs (``dropped``: a table one of them drops)."""
     last = sorted(p.stem for p in mig.iterdir())[-1]
@@ -109,9 +110,10 @@ def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, drop
     assert r.returncode == 0, r.stdout + r.stderr
     assert json.loads(r.stdout)["applied"] == ["2099.01.01.000000_nexo_new"]
     assert "nexo_new" in tables(url)
+    assert dropped in tables(url, schema)
     r = nexo(*base, "rollback", "--to", to, "--yes", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert dropped not in tables(url) and "nexo_new" not in tables(url)
+    assert dropped not in tables(url, schema) and "nexo_new" not in tables(url)
     r = nexo(*base, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
 
