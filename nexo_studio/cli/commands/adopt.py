@@ -9,13 +9,13 @@ from pathlib import Path
 from ...errors import EXIT_OK
 from ..context import Context, confirm, emit_json, run_op
 
-TOOLS = ("flyway", "alembic", "sqitch", "golang-migrate", "dbmate")
+TOOLS = ("flyway", "liquibase", "alembic", "sqitch", "golang-migrate", "dbmate")
 
 
 def add_parsers(cmd, yes, lock_timeout) -> None:
     """Register `import` and `adopt` (``cmd``/``yes``/``lock_timeout``: the parser's helpers)."""
-    p = cmd("import", "write nexo migrations from another tool's project (flyway, alembic, sqitch, "
-                      "golang-migrate, dbmate)")
+    p = cmd("import", "write nexo migrations from another tool's project (flyway, liquibase, alembic, "
+                      "sqitch, golang-migrate, dbmate)")
     p.add_argument("--from", dest="from_tool", required=True, choices=TOOLS, metavar="TOOL")
     p.add_argument("source", type=Path, metavar="SOURCE", help="the other tool's folder (or changelog file)")
     p.add_argument("--into", type=Path, metavar="DIR", help="write here (default: the migrations folder)")

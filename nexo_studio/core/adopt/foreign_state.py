@@ -61,7 +61,7 @@ def _reflect(conn, name: str, schema: str | None = None) -> sa.Table | None:
 def read_state(tool: str, conn: sa.Connection, known: list[tuple[str, tuple[str, ...]]],
                database: str | None = None) -> ForeignState:
     state = ForeignState(tool, TABLES[tool])
-    reader = {"flyway": _flyway, "golang-migrate": _golang, "dbmate": _dbmate, "alembic": _alembic,
+    reader = {"flyway": _flyway, "liquibase": _liquibase, "golang-migrate": _golang, "dbmate": _dbmate, "alembic": _alembic,
               "sqitch": _sqitch}.get(tool)
     if reader is None:
         from ...errors import InvalidInput
@@ -97,6 +97,26 @@ def _flyway(conn, state, known, _db) -> None:
             ok = bool(m["success"])
             checksum = None if m["checksum"] is None else str(m["checksum"])
             state.rows[version] = ForeignRow(version, "applied" if ok else "failed", checksum)
+
+
+def _liquibase(conn, state, known, _db) -> None:
+    """DATABASECHANGELOG: one row per changeset run (EXECUTED, RERAN, MARK_RAN applied; FAILED
+    failed; SKIPPED not applied); the MD5SUM compared when it is a version-9 checksum."""
+    t = _reflect(conn, "databasechangelog")
+    if t is None:
+        return
+    state.found = True
+    cols = {c.name.lower(): c for c in t.c}
+    rows = list(conn.execute(sa.select(t).order_by(cols["orderexecuted"], cols["dateexecuted"], cols["id"])))
+    state.raw = _raw(rows)
+    for r in rows:
+        m = {k.lower(): v for k, v in r._mapping.items()}
+        fid = f"{m['id']}::{m['author']}"
+        kind = (m["exectype"] or "").upper()
+        if kind == "SKIPPED":
+            continue
+        md5 = m["md5sum"] if m["md5sum"] and str(m["md5sum"]).startswith("9:") else None
+        state.rows[fid] = ForeignRow(fid, "failed" if kind == "FAILED" else "applied", md5)
 
 
 def _golang(conn, state, known, _db) -> None:

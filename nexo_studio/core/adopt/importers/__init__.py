@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ..model import ForeignProject
 
-_MODULES = {"flyway": "flyway", "alembic": "alembic", "sqitch": "sqitch",
+_MODULES = {"flyway": "flyway", "liquibase": "liquibase", "alembic": "alembic", "sqitch": "sqitch",
             "golang-migrate": "golang_migrate", "dbmate": "dbmate"}
 
 
