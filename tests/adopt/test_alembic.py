@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from tests.adopt.helpers import new_on_top_and_roll_back, nexo, rows_of, same_schema_as_fresh_nexo, take_over
+from tests.adopt.helpers import need_tool, new_on_top_and_roll_back, nexo, rows_of, same_schema_as_fresh_nexo, take_over
 
 ENV = '''from alembic import context
 from sqlalchemy import engine_from_config, pool
@@ -68,7 +68,10 @@ def write_project(root: Path, url: str) -> Path:
 
 
 def alembic(src: Path, *args: str) -> None:
-    pytest.importorskip("alembic", reason="alembic is not installed (pip install -e '.[test]')")
+    try:
+        import alembic as _  # noqa: F401
+    except ImportError:
+        need_tool("/nonexistent/alembic", "alembic (pip install -e '.[test]')")
     r = subprocess.run([sys.executable, "-m", "alembic", "-c", str(src / "alembic.ini"), *args], cwd=src,
                        capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr

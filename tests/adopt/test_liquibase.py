@@ -1,0 +1,89 @@
+"""Liquibase, the real tool (npm `liquibase` 4.28 with its PostgreSQL driver, a Debian JRE):
+`liquibase update` runs a formatted SQL changelog on a fresh PostgreSQL database; nexo imports it
+(the MD5SUMs it computes equal the ones Liquibase recorded) and adopts the database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from nexo_studio.core.adopt.checksums import liquibase_md5sum
+from tests.adopt.helpers import (TOOLS_DIR, need_tool, new_on_top_and_roll_back, nexo, rows_of,
+                                 same_schema_as_fresh_nexo, take_over)
+
+LB = TOOLS_DIR / "node_modules" / "liquibase" / "dist"
+
+
+def changelog(root: Path) -> Path:
+    parts = ["--liquibase formatted sql", ""]
+    for i in range(1, 8):
+        parts += [f"--changeset alice:{i}", f"--comment: table {i}",
+                  f"CREATE TABLE lb_t{i} (id INTEGER PRIMARY KEY, v VARCHAR(20));",
+                  f"INSERT INTO lb_t{i} (id, v) VALUES ({i}, 'x;y');", f"--rollback DROP TABLE lb_t{i};", ""]
+    parts += ["--changeset bob:fn splitStatements:false",
+              "CREATE FUNCTION lb_f() RETURNS integer LANGUAGE plpgsql AS $$", "BEGIN", "  RETURN 1;", "END;",
+              "$$;", "--rollback DROP FUNCTION lb_f();", "",
+              "--changeset bob:idx runInTransaction:false",
+              "CREATE INDEX CONCURRENTLY lb_t1_v ON lb_t1 (v);", "--rollback DROP INDEX lb_t1_v;", "",
+              "--changeset carol:views endDelimiter:/",
+              "CREATE VIEW lb_v1 AS SELECT id FROM lb_t1", "/",
+              "CREATE VIEW lb_v2 AS SELECT id FROM lb_t2", "/",
+              "--rollback DROP VIEW lb_v2;", "--rollback DROP VIEW lb_v1;", ""]
+    path = root / "changelog.sql"
+    path.write_text("\n".join(parts))
+    return path
+
+
+def liquibase_update(url: str, log: Path) -> None:
+    exe = need_tool(str(LB / "liquibase" / "liquibase"), "liquibase")
+    u = sa.engine.make_url(url)
+    r = subprocess.run([exe, f"--url=jdbc:postgresql://{u.host}:{u.port or 5432}/{u.database}",
+                        f"--username={u.username}", f"--changelog-file={log.name}",
+                        f"--classpath={LB / 'drivers' / 'postgresql-42.4.2.jar'}", "--show-banner=false", "update"],
+                       cwd=log.parent, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_liquibase_database_taken_over(tmp_path, make_db):
+    url = make_db("postgresql")
+    log = changelog(tmp_path)
+    liquibase_update(url, log)
+    recorded = {f"{r[0]}::{r[1]}": r[6] for r in rows_of(url, "databasechangelog")}
+    got = take_over(tmp_path, url, "liquibase", log, "databasechangelog")
+    mapping = got["import"]["mapping"]
+    assert len(mapping) == 10 and [m["foreign_id"] for m in mapping][-3:] == ["fn::bob", "idx::bob", "views::carol"]
+    for m in mapping:  # our MD5SUM is Liquibase's
+        assert f"checksum={recorded[m['foreign_id']].replace(':', '%3A')}" in (got["mig"] / m["file"]).read_text()
+    assert mapping[-2]["transaction"] == "none"
+    same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("databasechangelog", "databasechangeloglock"))
+    new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[4]["migration_id"], "lb_t6")
+
+
+def test_liquibase_edited_changeset_and_unsupported_items(tmp_path, make_db):
+    url = make_db("postgresql")
+    log = changelog(tmp_path)
+    liquibase_update(url, log)
+    log.write_text(log.read_text().replace("CREATE TABLE lb_t3 (id INTEGER PRIMARY KEY, v VARCHAR(20));",
+                                           "CREATE TABLE lb_t3 (id BIGINT PRIMARY KEY, v VARCHAR(20));"))
+    mig = tmp_path / "m"
+    base = ["--db", url, "--migrations", str(mig)]
+    assert nexo(*base, "import", "--from", "liquibase", str(log)).returncode == 0
+    r = nexo(*base, "adopt", "--from", "liquibase", "--yes", "--json")
+    assert r.returncode == 2, r.stdout + r.stderr
+    doc = json.loads(nexo(*base, "status", "--from", "liquibase", "--json").stdout)
+    assert [x["foreign_id"] for x in doc["migrations"] if x["kind"] == "checksum-mismatch"] == ["3::alice"]
+    other = tmp_path / "other.sql"
+    other.write_text("--liquibase formatted sql\n--changeset a:1 context:test\nSELECT 1;\n"
+                     "--changeset a:2\n--precondition-sql-check expectedResult:0 SELECT 1\nSELECT 2;\n")
+    r = nexo("--migrations", str(tmp_path / "o"), "import", "--from", "liquibase", str(other))
+    assert r.returncode == 2 and "contexts" in r.stderr and "precondition" in r.stderr, r.stderr
+
+
+def test_md5sum_examples_recorded_by_liquibase_4_28():
+    """Values Liquibase 4.28.0 wrote to DATABASECHANGELOG for these bodies."""
+    assert liquibase_md5sum("CREATE TABLE lb_a (id INTEGER PRIMARY KEY);") == "9:9827fb308ce5beabd69207dafca447dd"
+    assert liquibase_md5sum("  CREATE INDEX CONCURRENTLY lb_a_id ON lb_a (id);   \n-- a comment inside") \
+        == "9:2bc9ce24eb2cf6e16557507be0a4b52d"
