@@ -96,6 +96,10 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     assert summary[0]["details"]["tool"] == tool and summary[0]["details"]["rows"] == len(before)
     assert len(summary[0]["details"]["rows_sha256"]) == 64
     assert rows_of(url, foreign_table, schema) == before  # the other tool's table untouched
+    r = nexo(*base, "adopt", "--from", tool, "--yes", "--json")  # again: nothing to do, nothing recorded
+    assert r.returncode == 0 and json.loads(r.stdout)["adopted"] == [], r.stdout + r.stderr
+    r = nexo(*base, "history", "--json", "--action", "adopt", "--limit", "0")
+    assert len(json.loads(r.stdout)["events"]) == len(events)
     return {"adopt": doc, "import": imported, "base": base, "mig": mig, "foreign_rows": before}
 
 

@@ -12,7 +12,7 @@ from ..events import Event, Log
 from ..project import Project, read_snapshot
 from ..state.store import new_deployment_id, utcnow
 from ..target import Target
-from .foreign_state import ForeignState, read_state
+from .foreign_state import TABLES, ForeignState, read_state
 from .reconcile import Line, imported, known_graph, reconcile
 
 
@@ -40,7 +40,8 @@ def foreign_status(project: Project, target: Target, tool: str, conn=None) -> Re
     """Read-only: the other tool's recorded state against the imported files."""
     origins = imported(project, tool)
     if target.absent():
-        return Reconciliation(ForeignState(tool, ""), reconcile(ForeignState(tool, ""), origins))
+        empty = ForeignState(tool, TABLES[tool])
+        return Reconciliation(empty, reconcile(empty, origins))
     if conn is None:
         with target.connect() as own:
             state = read_state(tool, own, known_graph(project, origins), _database_path(target))
@@ -83,6 +84,8 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
             refuse_blocked(snap)
         todo = [x for x in rec.of("matched-applied", "checksum-mismatch")
                 if snap.by_id[x.migration_id].status in ("pending", "failed")]
+        if not todo:  # adopted already (or nothing applied by the other tool): record nothing
+            return rec, []
         store = target.store
         store.ensure(conn)
         deployment_id = new_deployment_id()
