@@ -66,8 +66,10 @@ def tables(url: str, schema: str | None = None) -> set[str]:
 
 
 def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: str, *,
-              schema: str | None = None, extra_import: tuple[str, ...] = ()) -> dict:
-    """import + adopt --yes + the checks of acceptance 1; returns the adopt JSON document."""
+              schema: str | None = None, extra_import: tuple[str, ...] = (), read_foreign=None) -> dict:
+    """import + adopt --yes + the checks of acceptance 1; returns the adopt JSON document.
+    ``read_foreign``: reads the foreign table's rows where it is not in the database itself."""
+    read_foreign = read_foreign or (lambda: rows_of(url, foreign_table, schema))
     mig = tmp_path / "nexo_migrations"
     base = ["--db", url, "--migrations", str(mig)]
     r = nexo(*base, "import", "--from", tool, str(source), "--json", *extra_import)
@@ -77,7 +79,7 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     r = nexo(*base, "import", "--from", tool, str(source), "--into", str(again), *extra_import)
     assert r.returncode == 0, r.stdout + r.stderr
     assert {p.name: p.read_bytes() for p in mig.iterdir()} == {p.name: p.read_bytes() for p in again.iterdir()}
-    before = rows_of(url, foreign_table, schema)
+    before = read_foreign()
     r = nexo(*base, "adopt", "--from", tool, "--yes", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
@@ -95,7 +97,7 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     assert len(events) == len(doc["adopted"]) + 1 and len(summary) == 1
     assert summary[0]["details"]["tool"] == tool and summary[0]["details"]["rows"] == len(before)
     assert len(summary[0]["details"]["rows_sha256"]) == 64
-    assert rows_of(url, foreign_table, schema) == before  # the other tool's table untouched
+    assert read_foreign() == before  # the other tool's table untouched
     r = nexo(*base, "adopt", "--from", tool, "--yes", "--json")  # again: nothing to do, nothing recorded
     assert r.returncode == 0 and json.loads(r.stdout)["adopted"] == [], r.stdout + r.stderr
     r = nexo(*base, "history", "--json", "--action", "adopt", "--limit", "0")

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+
+import pytest
 import subprocess
 from pathlib import Path
 
@@ -17,20 +19,27 @@ from tests.adopt.helpers import (need_tool, new_on_top_and_roll_back, nexo, rows
 WHO = "Tester <tester@example.com>"
 
 
-def write_project(root: Path) -> Path:
+def write_project(root: Path, dialect: str = "postgresql") -> Path:
     src = root / "sq"
     for d in ("deploy", "revert", "verify"):
         (src / d).mkdir(parents=True)
-    (src / "sqitch.conf").write_text("[core]\n\tengine = pg\n")
+    pg = dialect == "postgresql"
+    (src / "sqitch.conf").write_text(f"[core]\n\tengine = {'pg' if pg else 'sqlite'}\n")
     plan = ["%syntax-version=1.0.0", "%project=adopt", ""]
-    changes = [("appschema", [], "CREATE SCHEMA app;", "DROP SCHEMA app;", "SELECT pg_catalog.has_schema_privilege('app', 'usage');")]
+    app = "app." if pg else ""
+    changes = [("appschema", [], "CREATE SCHEMA app;", "DROP SCHEMA app;",
+                "SELECT pg_catalog.has_schema_privilege('app', 'usage');") if pg else
+               ("appschema", [], "CREATE TABLE meta (k TEXT);", "DROP TABLE meta;", "SELECT k FROM meta WHERE 0;")]
     for i in range(1, 9):
         req = ["appschema"] + ([f"t{i - 1}"] if i > 1 else [])
-        changes.append((f"t{i}", req, f"CREATE TABLE app.t{i} (id INTEGER PRIMARY KEY, v TEXT);",
-                        f"DROP TABLE app.t{i};", f"SELECT id, v FROM app.t{i} WHERE FALSE;"))
+        changes.append((f"t{i}", req, f"CREATE TABLE {app}t{i} (id INTEGER PRIMARY KEY, v TEXT);",
+                        f"DROP TABLE {app}t{i};", f"SELECT id, v FROM {app}t{i} WHERE 1 = 0;"))
     changes.append(("touch", ["t1"],
                     "CREATE FUNCTION app.touch() RETURNS integer LANGUAGE plpgsql AS $$\nBEGIN\n"
-                    "  RETURN 1;\nEND;\n$$;", "DROP FUNCTION app.touch();", "SELECT app.touch();"))
+                    "  RETURN 1;\nEND;\n$$;", "DROP FUNCTION app.touch();", "SELECT app.touch();") if pg else
+                   ("touch", ["t1"], "CREATE TRIGGER touch AFTER INSERT ON t1 BEGIN\n"
+                    "  UPDATE t1 SET v = 'x' WHERE id = NEW.id;\nEND;", "DROP TRIGGER touch;",
+                    "SELECT name FROM sqlite_master WHERE name = 'touch';"))
     for n, (name, req, deploy, revert, verify) in enumerate(changes):
         deps = f"[{' '.join(req)}] " if req else ""
         plan.append(f"{name} {deps}2024-01-01T00:00:{n // 2:02d}Z {WHO} # change {name}")
@@ -51,25 +60,40 @@ def sqitch(src: Path, *args: str) -> subprocess.CompletedProcess:
 
 def target_uri(url: str) -> str:
     u = sa.engine.make_url(url)
+    if u.get_backend_name() == "sqlite":
+        return f"db:sqlite:{u.database}"
     return f"db:pg://{u.username}@{u.host}:{u.port or 5432}/{u.database}"
 
 
-def test_sqitch_database_taken_over(tmp_path, make_db):
-    url = make_db("postgresql")
-    src = write_project(tmp_path)
+def registry_rows(url: str, table: str) -> list[tuple]:
+    u = sa.engine.make_url(url)
+    if u.get_backend_name() == "sqlite":  # Sqitch's SQLite registry: sqitch.db beside the database
+        return rows_of(f"sqlite:///{Path(u.database).with_name('sqitch.db')}", table)
+    return rows_of(url, table, "sqitch")
+
+
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+def test_sqitch_database_taken_over(tmp_path, make_db, dialect):
+    url = make_db(dialect)
+    src = write_project(tmp_path, dialect)
     r = sqitch(src, "deploy", "--verify", target_uri(url))
     assert r.returncode == 0, r.stdout + r.stderr
-    events = rows_of(url, "events", "sqitch")
-    got = take_over(tmp_path, url, "sqitch", src, "changes", schema="sqitch")
-    assert rows_of(url, "events", "sqitch") == events
+    events, changes = registry_rows(url, "events"), registry_rows(url, "changes")
+    if dialect == "sqlite":
+        got = take_over(tmp_path, url, "sqitch", src, "changes", read_foreign=lambda: registry_rows(url, "changes"))
+    else:
+        got = take_over(tmp_path, url, "sqitch", src, "changes", schema="sqitch")
+    assert registry_rows(url, "events") == events and registry_rows(url, "changes") == changes
     mapping = got["import"]["mapping"]
     assert [m["foreign_id"] for m in mapping][:3] == ["appschema", "t1", "t2"] and all(m["verify"] for m in mapping)
     text = (got["mig"] / mapping[-1]["file"]).read_text()
-    assert "COMMIT" not in text.split("-- +down")[0] and "$$" in text  # sqitch's BEGIN/COMMIT stripped, body kept
+    assert "COMMIT;" not in text.split("-- +down")[0] and "END;" in text  # sqitch's BEGIN/COMMIT stripped, body kept
     t3 = (got["mig"] / mapping[3]["file"]).read_text()
     assert f"-- depends: {mapping[0]['migration_id']}, {mapping[2]['migration_id']}" in t3  # requires kept
-    same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("sqitch",))
-    new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[5]["migration_id"], "t8", schema="app")
+    if dialect == "postgresql":
+        same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("sqitch",))
+    new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[5]["migration_id"], "t8",
+                             schema="app" if dialect == "postgresql" else None)
 
 
 def test_sqitch_status_from_reads_only(tmp_path, make_db):
