@@ -24,8 +24,9 @@ def write_project(root: Path, dialect: str) -> Path:
             f"INSERT INTO dm_t{i} (id, v) VALUES ({i}, 'a;b');\n\n-- migrate:down\nDROP TABLE dm_t{i};\n")
     index = ("CREATE INDEX CONCURRENTLY dm_t1_v ON dm_t1 (v);" if dialect == "postgresql"
              else "CREATE INDEX dm_t1_v ON dm_t1 (v);")
+    drop = "DROP INDEX dm_t1_v ON dm_t1;" if dialect == "mysql" else "DROP INDEX dm_t1_v;"
     (src / "20240102000000_index_v.sql").write_text(
-        f"-- migrate:up transaction:false\n{index}\n\n-- migrate:down transaction:false\nDROP INDEX dm_t1_v;\n")
+        f"-- migrate:up transaction:false\n{index}\n\n-- migrate:down transaction:false\n{drop}\n")
     return src
 
 
@@ -33,6 +34,8 @@ def dbmate_url(url: str) -> str:
     u = sa.engine.make_url(url)
     if u.get_backend_name() == "sqlite":
         return f"sqlite:{u.database}"
+    if u.get_backend_name() in ("mysql", "mariadb"):
+        return f"mysql://{u.username}@{u.host}:{u.port or 3306}/{u.database}"
     return f"postgres://{u.username}@{u.host}:{u.port or 5432}/{u.database}?sslmode=disable"
 
 
@@ -43,7 +46,7 @@ def dbmate_up(url: str, src: Path) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("dialect", ["postgresql", "sqlite"])
+@pytest.mark.parametrize("dialect", ["postgresql", "sqlite", "mysql"])
 def test_dbmate_database_taken_over(tmp_path, make_db, dialect):
     url = make_db(dialect)
     src = write_project(tmp_path, dialect)
