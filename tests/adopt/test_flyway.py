@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from nexo_studio.core.adopt.checksums import flyway_crc32
-from tests.adopt.helpers import new_on_top_and_roll_back, nexo, run_sql, take_over
+from tests.adopt.helpers import new_on_top_and_roll_back, nexo, run_sql, same_schema_as_fresh_nexo, take_over
 from tests.conftest import DIALECTS
 
 # version -> (description, up, undo)
@@ -114,6 +114,8 @@ def test_flyway_database_taken_over(tmp_path, make_db, dialect):
     ids = [m["migration_id"] for m in got["import"]["mapping"]]
     assert [m["foreign_id"] for m in got["import"]["mapping"]] == [v for v, *_ in PROJECT]  # 1.2 < 1.10 < 2
     assert ids[3].endswith("_v1_10_add_email")
+    if dialect == "postgresql":
+        same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("flyway_schema_history",))
     new_on_top_and_roll_back(got["base"], got["mig"], url, ids[3], "fw_late")
 
 
@@ -139,3 +141,31 @@ def test_flyway_edited_file_is_a_mismatch_and_failed_row_refuses(tmp_path, make_
     flyway_migrate(url2, "sqlite", write_project(tmp_path / "b"), fail_last=True)
     r = nexo("--db", url2, "--migrations", str(mig), "adopt", "--from", "flyway", "--yes")
     assert r.returncode == 3 and "10" in r.stderr, r.stdout + r.stderr
+
+
+def test_flyway_baseline_schema_and_undo_rows(tmp_path, make_db):
+    """A BASELINE row marks every version up to it applied; a successful UNDO_SQL row unapplies
+    its version; the SCHEMA row and repeatables are not migrations."""
+    url = make_db("sqlite")
+    loc = write_project(tmp_path)
+    run_sql(url, DDL["sqlite"])
+    rows = [(1, "0", "<< Flyway Schema Creation >>", "SCHEMA", '"public"', "NULL", 1),
+            (2, "1.2", "<< Flyway Baseline >>", "BASELINE", "<< Flyway Baseline >>", "NULL", 1)]
+    rank = 3
+    for version, desc, _up, _undo in PROJECT[3:]:
+        path = loc / f"V{version}__{desc.replace(' ', '_')}.sql"
+        rows.append((rank, version, desc, "SQL", path.name, str(flyway_crc32(path.read_bytes())), 1))
+        rank += 1
+    rows.append((rank, "10", "late", "UNDO_SQL", "U10__late.sql", "123", 1))
+    rows.append((rank + 1, None, "refresh view", "SQL", "R__refresh_view.sql", "42", 1))
+    for r in rows:
+        version = "NULL" if r[1] is None else f"'{r[1]}'"
+        run_sql(url, "INSERT INTO flyway_schema_history (installed_rank, version, description, type, script, "
+                     f"checksum, installed_by, execution_time, success) VALUES ({r[0]}, {version}, '{r[2]}', "
+                     f"'{r[3]}', '{r[4]}', {r[5]}, 'flyway', 0, {r[6]})")
+    mig = tmp_path / "m"
+    base = ["--db", url, "--migrations", str(mig)]
+    assert nexo(*base, "import", "--from", "flyway", str(loc), "--skip-unsupported").returncode == 0
+    doc = json.loads(nexo(*base, "status", "--from", "flyway", "--json").stdout)
+    kinds = {x["foreign_id"]: x["kind"] for x in doc["migrations"]}
+    assert kinds == {**{v: "matched-applied" for v, *_ in PROJECT[:-1]}, "10": "pending"}, kinds

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.adopt.helpers import new_on_top_and_roll_back, nexo, run_sql, take_over
+from tests.adopt.helpers import new_on_top_and_roll_back, nexo, run_sql, same_schema_as_fresh_nexo, take_over
 from tests.conftest import DIALECTS
 
 DDL = {  # database/postgres, database/mysql, database/sqlite3 drivers
@@ -50,6 +50,8 @@ def test_golang_migrate_database_taken_over(tmp_path, make_db, dialect):
     mapping = got["import"]["mapping"]
     assert [int(m["foreign_id"]) for m in mapping] == [v for v, *_ in steps]
     assert all(m["down"] for m in mapping)
+    if dialect == "postgresql":
+        same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("schema_migrations",))
     new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[4]["migration_id"], "gm_t6")
 
 
