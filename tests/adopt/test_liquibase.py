@@ -87,3 +87,62 @@ def test_md5sum_examples_recorded_by_liquibase_4_28():
     assert liquibase_md5sum("CREATE TABLE lb_a (id INTEGER PRIMARY KEY);") == "9:9827fb308ce5beabd69207dafca447dd"
     assert liquibase_md5sum("  CREATE INDEX CONCURRENTLY lb_a_id ON lb_a (id);   \n-- a comment inside") \
         == "9:2bc9ce24eb2cf6e16557507be0a4b52d"
+
+
+XML = """<?xml version="1.0" encoding="UTF-8"?>
+<databaseChangeLog xmlns="http://www.liquibase.org/xml/ns/dbchangelog"
+    xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+    xsi:schemaLocation="http://www.liquibase.org/xml/ns/dbchangelog
+      http://www.liquibase.org/xml/ns/dbchangelog/dbchangelog-4.20.xsd">
+  <changeSet id="1" author="alice">
+    <comment>first table</comment>
+    <sql>CREATE TABLE lx_a (id INTEGER PRIMARY KEY);</sql>
+    <rollback>DROP TABLE lx_a;</rollback>
+  </changeSet>
+  <changeSet id="2" author="alice">
+    <sqlFile path="sql/f.sql" relativeToChangelogFile="true"/>
+    <rollback><sql>DROP TABLE lx_f;</sql></rollback>
+  </changeSet>
+  <changeSet id="3" author="bob">
+    <sql splitStatements="false">
+      CREATE TABLE lx_b (id INTEGER);
+    </sql>
+    <sql>CREATE TABLE lx_c (id INTEGER);</sql>
+    <rollback>DROP TABLE lx_c; DROP TABLE lx_b;</rollback>
+  </changeSet>
+  <changeSet id="4" author="bob">
+    <createTable tableName="lx_d"><column name="id" type="int"/></createTable>
+  </changeSet>
+  <changeSet id="5" author="bob" runInTransaction="false">
+    <sql>CREATE INDEX CONCURRENTLY lx_a_id ON lx_a (id);</sql>
+    <rollback>DROP INDEX lx_a_id;</rollback>
+  </changeSet>
+</databaseChangeLog>
+"""
+
+
+def test_liquibase_xml_changelog(tmp_path, make_db):
+    url = make_db("postgresql")
+    (tmp_path / "sql").mkdir()
+    (tmp_path / "sql" / "f.sql").write_text("CREATE TABLE lx_f (id INTEGER);\nINSERT INTO lx_f VALUES (1);\n")
+    log = tmp_path / "changelog.xml"
+    log.write_text(XML)
+    liquibase_update(url, log)
+    recorded = {f"{r[0]}::{r[1]}": r[6] for r in rows_of(url, "databasechangelog")}
+    mig = tmp_path / "m"
+    base = ["--db", url, "--migrations", str(mig)]
+    r = nexo(*base, "import", "--from", "liquibase", str(log))
+    assert r.returncode == 2 and "createTable" in r.stderr
+    r = nexo(*base, "import", "--from", "liquibase", str(log), "--skip-unsupported", "--json")
+    mapping = json.loads(r.stdout)["mapping"]
+    assert [m["foreign_id"] for m in mapping] == ["1::alice", "2::alice", "3::bob", "5::bob"]
+    assert mapping[-1]["transaction"] == "none"
+    for m in mapping:
+        assert f"checksum={recorded[m['foreign_id']].replace(':', '%3A')}" in (mig / m["file"]).read_text()
+    r = nexo(*base, "adopt", "--from", "liquibase", "--yes")  # 4::bob ran but has no file
+    assert r.returncode == 2 and "4::bob" in r.stderr, r.stdout + r.stderr
+    r = nexo(*base, "adopt", "--from", "liquibase", "--yes", "--accept-mismatch", "--json")
+    assert r.returncode == 0 and len(json.loads(r.stdout)["adopted"]) == 4, r.stdout + r.stderr
+    r = nexo(*base, "rollback", "--to", "0", "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert {"lx_a", "lx_b", "lx_c", "lx_f"}.isdisjoint(sa.inspect(sa.create_engine(url)).get_table_names())

@@ -14,6 +14,7 @@ import re
 import zlib
 
 _LINE_END = re.compile(r"\r\n|\r|\n")
+_WS = re.compile(r"\s+")
 
 
 def flyway_crc32(data: bytes) -> int:
@@ -37,10 +38,11 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def liquibase_md5sum(sql: str) -> str:
-    """Liquibase's MD5SUM (checksum version 9, Liquibase 4.24 and later) of a formatted-SQL
-    changeset with one sql change: ``"9:" + md5("9:" + md5(sql without any whitespace) + ":")``
-    — the change's checksum, then the changeset's over its changes' checksums each followed by
-    ``:``. Checked against the values Liquibase 4.28 itself records (tests/adopt/test_liquibase.py)."""
-    inner = hashlib.md5(re.sub(r"\s+", "", sql).encode("utf-8")).hexdigest()
-    return "9:" + hashlib.md5(f"9:{inner}:".encode("utf-8")).hexdigest()
+def liquibase_md5sum(*sqls: str) -> str:
+    """Liquibase's MD5SUM (checksum version 9, Liquibase 4.24 and later) of a changeset whose
+    changes are sql/sqlFile changes with these texts: each change's checksum is
+    ``9:`` + md5 of its SQL without any whitespace; the changeset's is ``9:`` + md5 of the changes'
+    checksums each followed by ``:``. Checked against the values Liquibase 4.28 itself records
+    (tests/adopt/test_liquibase.py)."""
+    inner = "".join(f"9:{hashlib.md5(_WS.sub('', sql).encode('utf-8')).hexdigest()}:" for sql in sqls)
+    return "9:" + hashlib.md5(inner.encode("utf-8")).hexdigest()

@@ -58,10 +58,14 @@ def _split_on(body: str, delimiter: str) -> str:
 def read(source: Path) -> ForeignProject:
     from ....errors import InvalidInput
 
+    if source.suffix.lower() == ".xml" and source.is_file():
+        from .liquibase_xml import read as read_xml
+
+        return read_xml(source)
     project = ForeignProject("liquibase")
-    if source.is_dir() or source.suffix.lower() in (".xml", ".yaml", ".yml", ".json"):
-        raise InvalidInput(f"{source}: only Liquibase formatted SQL changelogs (a .sql file starting with "
-                           "'--liquibase formatted sql') can be imported")
+    if source.is_dir() or source.suffix.lower() in (".yaml", ".yml", ".json"):
+        raise InvalidInput(f"{source}: only Liquibase formatted SQL and XML changelogs can be imported "
+                           "(give the changelog file)")
     text = read_text(source).replace("\r\n", "\n")
     if not text.lstrip().lower().startswith("--liquibase formatted sql"):
         raise InvalidInput(f"{source}:1: not a formatted SQL changelog (no '--liquibase formatted sql' line)")
