@@ -75,6 +75,12 @@ def test_liquibase_edited_changeset_and_unsupported_items(tmp_path, make_db):
     assert r.returncode == 2, r.stdout + r.stderr
     doc = json.loads(nexo(*base, "status", "--from", "liquibase", "--json").stdout)
     assert [x["foreign_id"] for x in doc["migrations"] if x["kind"] == "checksum-mismatch"] == ["3::alice"]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    with engine.begin() as conn:  # an update that died holding Liquibase's lock
+        conn.exec_driver_sql("UPDATE databasechangeloglock SET locked = TRUE, lockedby = 'ci-runner'")
+    engine.dispose()
+    r = nexo(*base, "adopt", "--from", "liquibase", "--yes", "--accept-mismatch")
+    assert r.returncode == 3 and "ci-runner" in r.stderr, r.stdout + r.stderr
     other = tmp_path / "other.sql"
     other.write_text("--liquibase formatted sql\n--changeset a:1 context:test\nSELECT 1;\n"
                      "--changeset a:2\n--precondition-sql-check expectedResult:0 SELECT 1\nSELECT 2;\n")

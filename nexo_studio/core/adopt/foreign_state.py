@@ -35,6 +35,8 @@ class ForeignState:
     found: bool = False
     rows: dict[str, ForeignRow] = field(default_factory=dict)
     raw: list[list[str | None]] = field(default_factory=list)
+    #: the tool's own sign of a run in progress or crashed (Liquibase's lock held): dirty
+    dirty: list[str] = field(default_factory=list)
 
     @property
     def rows_sha256(self) -> str:
@@ -117,6 +119,13 @@ def _liquibase(conn, state, known, _db) -> None:
             continue
         md5 = m["md5sum"] if m["md5sum"] and str(m["md5sum"]).startswith("9:") else None
         state.rows[fid] = ForeignRow(fid, "failed" if kind == "FAILED" else "applied", md5)
+    lock = _reflect(conn, "databasechangeloglock")
+    if lock is not None:
+        for r in conn.execute(sa.select(lock)):
+            m = {k.lower(): v for k, v in r._mapping.items()}
+            if m.get("locked"):
+                state.dirty.append(f"{lock.name} is locked by {m.get('lockedby')} since {m.get('lockgranted')} "
+                                   "(an update is running, or one died: `liquibase release-locks`)")
 
 
 def _golang(conn, state, known, _db) -> None:

@@ -43,7 +43,7 @@ def known_graph(project: Project, origins: dict[str, tuple[str, dict]]) -> list[
 
 
 def reconcile(state: ForeignState, origins: dict[str, tuple[str, dict]]) -> list[Line]:
-    lines: list[Line] = []
+    lines: list[Line] = [Line("failed/dirty", state.table, None, why) for why in state.dirty]
     for fid, (mid, origin) in origins.items():
         row = state.rows.get(fid)
         if row is None:
