@@ -3,6 +3,7 @@ drivers create it (the tool cannot be installed here): one row, the current vers
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,11 @@ def test_golang_migrate_database_taken_over(tmp_path, make_db, dialect):
     if dialect == "postgresql":
         same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("schema_migrations",))
     new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[4]["migration_id"], "gm_t6")
+    if dialect == "sqlite":  # the audit report filters adopt rows like any other action
+        out = tmp_path / "report.json"
+        r = nexo(*got["base"], "export", "--format", "json", "--out", str(out), "--action", "adopt")
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert len(json.loads(out.read_text())["events"]) == len(mapping) + 1
 
 
 def test_golang_migrate_dirty_refuses_with_exit_3(tmp_path, make_db):
