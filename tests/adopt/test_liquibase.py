@@ -8,6 +8,7 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from nexo_studio.core.adopt.checksums import liquibase_md5sum
@@ -17,18 +18,25 @@ from tests.adopt.helpers import (TOOLS_DIR, need_tool, new_on_top_and_roll_back,
 LB = TOOLS_DIR / "node_modules" / "liquibase" / "dist"
 
 
-def changelog(root: Path) -> Path:
+def changelog(root: Path, dialect: str = "postgresql") -> Path:
     parts = ["--liquibase formatted sql", ""]
     for i in range(1, 8):
         parts += [f"--changeset alice:{i}", f"--comment: table {i}",
                   f"CREATE TABLE lb_t{i} (id INTEGER PRIMARY KEY, v VARCHAR(20));",
                   f"INSERT INTO lb_t{i} (id, v) VALUES ({i}, 'x;y');", f"--rollback DROP TABLE lb_t{i};", ""]
-    parts += ["--changeset bob:fn splitStatements:false",
-              "CREATE FUNCTION lb_f() RETURNS integer LANGUAGE plpgsql AS $$", "BEGIN", "  RETURN 1;", "END;",
-              "$$;", "--rollback DROP FUNCTION lb_f();", "",
-              "--changeset bob:idx runInTransaction:false",
-              "CREATE INDEX CONCURRENTLY lb_t1_v ON lb_t1 (v);", "--rollback DROP INDEX lb_t1_v;", "",
-              "--changeset carol:views endDelimiter:/",
+    if dialect == "postgresql":
+        parts += ["--changeset bob:fn splitStatements:false",
+                  "CREATE FUNCTION lb_f() RETURNS integer LANGUAGE plpgsql AS $$", "BEGIN", "  RETURN 1;", "END;",
+                  "$$;", "--rollback DROP FUNCTION lb_f();", "",
+                  "--changeset bob:idx runInTransaction:false",
+                  "CREATE INDEX CONCURRENTLY lb_t1_v ON lb_t1 (v);", "--rollback DROP INDEX lb_t1_v;", ""]
+    else:
+        parts += ["--changeset bob:fn splitStatements:false",
+                  "CREATE PROCEDURE lb_p() BEGIN", "  SELECT 1;", "  SELECT 2;", "END;",
+                  "--rollback DROP PROCEDURE lb_p;", "",
+                  "--changeset bob:idx runInTransaction:false",
+                  "CREATE INDEX lb_t1_v ON lb_t1 (v);", "--rollback DROP INDEX lb_t1_v ON lb_t1;", ""]
+    parts += ["--changeset carol:views endDelimiter:/",
               "CREATE VIEW lb_v1 AS SELECT id FROM lb_t1", "/",
               "CREATE VIEW lb_v2 AS SELECT id FROM lb_t2", "/",
               "--rollback DROP VIEW lb_v2;", "--rollback DROP VIEW lb_v1;", ""]
@@ -40,25 +48,31 @@ def changelog(root: Path) -> Path:
 def liquibase_update(url: str, log: Path) -> None:
     exe = need_tool(str(LB / "liquibase" / "liquibase"), "liquibase")
     u = sa.engine.make_url(url)
-    r = subprocess.run([exe, f"--url=jdbc:postgresql://{u.host}:{u.port or 5432}/{u.database}",
-                        f"--username={u.username}", f"--changelog-file={log.name}",
-                        f"--classpath={LB / 'drivers' / 'postgresql-42.4.2.jar'}", "--show-banner=false", "update"],
+    if u.get_backend_name() == "postgresql":
+        jdbc, driver = f"jdbc:postgresql://{u.host}:{u.port or 5432}/{u.database}", "postgresql-42.4.2.jar"
+    else:
+        jdbc, driver = f"jdbc:mariadb://{u.host}:{u.port or 3306}/{u.database}", "mariadb-java-client-2.5.3.jar"
+    r = subprocess.run([exe, f"--url={jdbc}", f"--username={u.username}", f"--changelog-file={log.name}",
+                        f"--classpath={LB / 'drivers' / driver}", "--show-banner=false", "update"],
                        cwd=log.parent, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_liquibase_database_taken_over(tmp_path, make_db):
-    url = make_db("postgresql")
-    log = changelog(tmp_path)
+@pytest.mark.parametrize("dialect", ["postgresql", "mysql"])
+def test_liquibase_database_taken_over(tmp_path, make_db, dialect):
+    url = make_db(dialect)
+    log = changelog(tmp_path, dialect)
     liquibase_update(url, log)
-    recorded = {f"{r[0]}::{r[1]}": r[6] for r in rows_of(url, "databasechangelog")}
-    got = take_over(tmp_path, url, "liquibase", log, "databasechangelog")
+    table = "databasechangelog" if dialect == "postgresql" else "DATABASECHANGELOG"
+    recorded = {f"{r[0]}::{r[1]}": r[6] for r in rows_of(url, table)}
+    got = take_over(tmp_path, url, "liquibase", log, table)
     mapping = got["import"]["mapping"]
     assert len(mapping) == 10 and [m["foreign_id"] for m in mapping][-3:] == ["fn::bob", "idx::bob", "views::carol"]
     for m in mapping:  # our MD5SUM is Liquibase's
         assert f"checksum={recorded[m['foreign_id']].replace(':', '%3A')}" in (got["mig"] / m["file"]).read_text()
     assert mapping[-2]["transaction"] == "none"
-    same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("databasechangelog", "databasechangeloglock"))
+    if dialect == "postgresql":
+        same_schema_as_fresh_nexo(tmp_path, make_db, url, got["mig"], ("databasechangelog", "databasechangeloglock"))
     new_on_top_and_roll_back(got["base"], got["mig"], url, mapping[4]["migration_id"], "lb_t6")
 
 
