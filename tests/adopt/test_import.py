@@ -70,3 +70,18 @@ def test_adopt_without_the_foreign_table_exits_2_and_creates_nothing(tmp_path, m
     r = nexo("--db", url, "--migrations", str(mig), "adopt", "--from", "golang-migrate")  # no terminal, no --yes
     assert r.returncode == 2
     assert not Path(url.removeprefix("sqlite:///")).exists()  # read-only: not even the file was created
+
+
+def test_flyway_placeholders_are_refused_and_script_config_disables_the_transaction(tmp_path):
+    src = tmp_path / "fw"
+    src.mkdir()
+    (src / "V1__init.sql").write_text("CREATE TABLE t (id INTEGER);\n")
+    (src / "V2__idx.sql").write_text("CREATE INDEX CONCURRENTLY t_id ON t (id);\n")
+    (src / "V2__idx.sql.conf").write_text("executeInTransaction=false\n")
+    (src / "V3__grant.sql").write_text("GRANT SELECT ON t TO ${app_user};\n")
+    r = nexo("--migrations", str(tmp_path / "m"), "import", "--from", "flyway", str(src))
+    assert r.returncode == 2 and "V3__grant.sql" in r.stderr and "placeholders" in r.stderr
+    r = nexo("--migrations", str(tmp_path / "m"), "import", "--from", "flyway", str(src), "--skip-unsupported",
+             "--json")
+    mapping = json.loads(r.stdout)["mapping"]
+    assert [(m["foreign_id"], m["transaction"]) for m in mapping] == [("1", "per-migration"), ("2", "none")]

@@ -10,6 +10,8 @@ from ..checksums import flyway_crc32
 from ..model import ForeignMigration, ForeignProject, Unsupported, slug
 from . import read_text
 
+_PLACEHOLDER = re.compile(r"\$\{[^}\s]+\}")
+_NO_TX = re.compile(r"^\s*executeInTransaction\s*=\s*false\s*$", re.IGNORECASE | re.MULTILINE)
 _NAME = re.compile(r"^(?P<kind>[VUR])(?P<version>[0-9][0-9._]*)?__(?P<desc>.+)\.sql$")
 
 
@@ -37,6 +39,8 @@ def read(source: Path) -> ForeignProject:
             continue
         m = _NAME.match(path.name)
         if m is None:
+            if path.name.endswith(".sql.conf"):
+                continue
             if path.suffix == ".sql":
                 project.unsupported.append(Unsupported(rel, "not a Flyway migration name (V<version>__<desc>.sql)"))
             continue
@@ -53,9 +57,16 @@ def read(source: Path) -> ForeignProject:
         path = ups[version]
         desc = _NAME.match(path.name)["desc"].replace("_", " ")
         undo = undos.pop(version, None)
+        up, down = read_text(path), read_text(undo) if undo else None
+        if _PLACEHOLDER.search(up) or (down and _PLACEHOLDER.search(down)):
+            project.unsupported.append(Unsupported(path.name, "uses Flyway placeholders (${…}), which nexo sends "
+                                                              "verbatim: replace them with their values first"))
+            continue
+        conf = path.with_name(path.name + ".conf")  # Flyway's per-script configuration
+        no_tx = conf.exists() and _NO_TX.search(read_text(conf)) is not None
         project.migrations.append(ForeignMigration(
-            tool="flyway", foreign_id=version, name=slug(f"v{version}_{desc}"),
-            up=read_text(path), down=read_text(undo) if undo else None, description=desc,
+            tool="flyway", foreign_id=version, name=slug(f"v{version}_{desc}"), up=up, down=down, description=desc,
+            transaction="none" if no_tx else "per-migration",
             checksum=str(flyway_crc32(path.read_bytes())), source=path.name))
     for version, path in sorted(undos.items()):
         project.unsupported.append(Unsupported(path.name, f"undo file without a V{version} migration"))
