@@ -97,9 +97,11 @@ def test_liquibase_edited_changeset_and_unsupported_items(tmp_path, make_db):
     assert r.returncode == 3 and "ci-runner" in r.stderr, r.stdout + r.stderr
     other = tmp_path / "other.sql"
     other.write_text("--liquibase formatted sql\n--changeset a:1 context:test\nSELECT 1;\n"
-                     "--changeset a:2\n--precondition-sql-check expectedResult:0 SELECT 1\nSELECT 2;\n")
+                     "--changeset a:2\n--precondition-sql-check expectedResult:0 SELECT 1\nSELECT 2;\n"
+                     "--changeset a:3\nGRANT SELECT ON t TO ${app_user};\n")
     r = nexo("--migrations", str(tmp_path / "o"), "import", "--from", "liquibase", str(other))
     assert r.returncode == 2 and "contexts" in r.stderr and "precondition" in r.stderr, r.stderr
+    assert "a:3" in r.stderr and "properties" in r.stderr
 
 
 def test_md5sum_examples_recorded_by_liquibase_4_28():

@@ -78,6 +78,10 @@ def read(source: Path) -> ForeignProject:
                                                           "once, everywhere"))
             continue
         body = "\n".join(b["body"]).strip("\n")
+        if re.search(r"\$\{[^}\s]+\}", body + "\n".join(b["rollback"])):
+            project.unsupported.append(Unsupported(where, "uses changelog properties (${…}), which nexo sends "
+                                                          "verbatim: replace them with their values first"))
+            continue
         delimiter = b["attrs"].get("enddelimiter")
         up = _split_on(body, delimiter) if delimiter and delimiter != ";" else body
         rollback = "\n".join(b["rollback"]).strip()
