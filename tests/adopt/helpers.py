@@ -105,6 +105,12 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     return {"adopt": doc, "import": imported, "base": base, "mig": mig, "foreign_rows": before}
 
 
+def tool_of(mig: Path) -> str:
+    from nexo_studio.core.adopt.model import parse_origin
+
+    return next(o["tool"] for p in sorted(mig.iterdir()) if (o := parse_origin(p.read_text())))
+
+
 def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, dropped: str,
                              schema: str | None = None) -> None:
     """Acceptance 2: a new nexo migration deploys on top; rollback --to an adopted migration runs
@@ -120,6 +126,10 @@ def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, drop
     r = nexo(*base, "rollback", "--to", to, "--yes", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     assert dropped not in tables(url, schema) and "nexo_new" not in tables(url)
+    r = nexo(*base, "adopt", "--from", tool_of(mig), "--yes", "--json")  # the foreign table is stale now
+    assert r.returncode == 0 and json.loads(r.stdout)["adopted"] == [], r.stdout + r.stderr
+    r = nexo(*base, "status", "--json")
+    assert "pending" in {m["status"] for m in json.loads(r.stdout)["migrations"]}
     r = nexo(*base, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
 

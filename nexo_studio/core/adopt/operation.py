@@ -82,8 +82,10 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
         snap = read_snapshot(project, target, conn)
         if snap.tampered_tables:
             refuse_blocked(snap)
+        # only migrations nexo has never recorded: once nexo rolled one back, the other tool's
+        # table (which nexo never changes) is stale about it
         todo = [x for x in rec.of("matched-applied", "checksum-mismatch")
-                if snap.by_id[x.migration_id].status in ("pending", "failed")]
+                if snap.by_id[x.migration_id].row is None and snap.by_id[x.migration_id].status == "pending"]
         if not todo:  # adopted already (or nothing applied by the other tool): record nothing
             return rec, []
         store = target.store
