@@ -70,6 +70,9 @@ def test_golang_migrate_dirty_refuses_with_exit_3(tmp_path, make_db):
     assert nexo(*base, "import", "--from", "golang-migrate", str(src)).returncode == 0
     r = nexo(*base, "status", "--from", "golang-migrate")
     assert r.returncode == 0 and "failed/dirty" in r.stdout
+    r = nexo("--db", url, "--migrations", str(tmp_path / "none"), "status", "--from", "golang-migrate", "--json")
+    doc = json.loads(r.stdout)  # a DBA inspects the database without importing anything
+    assert r.returncode == 0 and doc["found"] and doc["counts"] == {"failed/dirty": 1}, r.stdout + r.stderr
     r = nexo(*base, "adopt", "--from", "golang-migrate", "--yes")
     assert r.returncode == 3 and str(steps[-1][0]) in r.stderr, r.stdout + r.stderr
     r = nexo(*base, "status", "--json")

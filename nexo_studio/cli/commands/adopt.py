@@ -68,7 +68,9 @@ def _print_reconciliation(rec) -> None:
 def cmd_status_from(ctx: Context) -> int:
     from ...core.adopt.operation import foreign_status
 
-    rec = foreign_status(ctx.project, ctx.target, ctx.args.from_tool)
+    folder = ctx.config.migrations_dir  # inspecting needs no imported project (SPEC §8)
+    project = ctx.project if folder is not None and folder.is_dir() else None
+    rec = foreign_status(project, ctx.target, ctx.args.from_tool)
     if ctx.args.json:
         emit_json({"ok": True, "database": ctx.target.display_url, **rec.as_dict()})
         return EXIT_OK

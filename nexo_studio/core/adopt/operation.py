@@ -36,17 +36,18 @@ def _database_path(target: Target) -> str | None:
     return target.url.database if target.dialect == "sqlite" else None
 
 
-def foreign_status(project: Project, target: Target, tool: str, conn=None) -> Reconciliation:
-    """Read-only: the other tool's recorded state against the imported files."""
-    origins = imported(project, tool)
+def foreign_status(project: Project | None, target: Target, tool: str, conn=None) -> Reconciliation:
+    """Read-only: the other tool's recorded state against the imported files (``project`` None:
+    nothing imported, every applied row is shown as it is recorded)."""
+    origins = imported(project, tool) if project is not None else {}
     if target.absent():
         empty = ForeignState(tool, TABLES[tool])
         return Reconciliation(empty, reconcile(empty, origins))
     if conn is None:
         with target.connect() as own:
-            state = read_state(tool, own, known_graph(project, origins), _database_path(target))
+            state = read_state(tool, own, known_graph(project, origins) if origins else [], _database_path(target))
     else:
-        state = read_state(tool, conn, known_graph(project, origins), _database_path(target))
+        state = read_state(tool, conn, known_graph(project, origins) if origins else [], _database_path(target))
     return Reconciliation(state, reconcile(state, origins))
 
 
