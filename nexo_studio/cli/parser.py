@@ -7,7 +7,6 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
-from .commands.adopt import add_status_option
 
 #: core.model.DIALECTS and the alias mariadb (not imported: --help loads no engine code)
 PLAN_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "mssql")
@@ -53,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     def yes(p: argparse.ArgumentParser) -> None:
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    from .commands.adopt import add_parsers, add_status_option  # import, adopt, status --from (SPEC §8)
 
     add_status_option(cmd("status", "show every migration's status against the database", True))
     cmd("validate", "check files, dependencies and state; exit 2 on errors", True)
@@ -147,7 +148,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="lint only these migrations (default: all)")
     p.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql", "mariadb", "mssql"],
                    help="lint for this dialect without connecting (default: the database's, with row estimates)")
-    from .commands.adopt import add_parsers  # import, adopt (SPEC §8)
-
     add_parsers(cmd, yes, lock_timeout)
     return parser
