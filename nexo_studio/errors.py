@@ -300,3 +300,38 @@ class Cancelled(NexoError):
     def __init__(self, where: str = "") -> None:
         self.where = where
         super().__init__("cancelled" + (f" during {where}" if where else ""))
+
+
+# --- adopting another tool's project and database (SPEC §8) -------------------------------------
+
+
+class ImportUnsupported(InvalidInput):
+    """Foreign items `nexo import` cannot convert; ``problems`` lists "source: reason"."""
+
+    def __init__(self, tool: str, problems: Sequence[str]) -> None:
+        self.tool = tool
+        self.problems = list(problems)
+        super().__init__(f"{tool}: {len(self.problems)} item(s) cannot be converted (use --skip-unsupported "
+                         "to import the rest):\n  " + "\n  ".join(self.problems))
+
+
+class ForeignMismatch(InvalidInput):
+    """Checksum mismatches or applied-without-file rows; ``problems`` lists "foreign id: detail"."""
+
+    def __init__(self, tool: str, problems: Sequence[str]) -> None:
+        self.tool = tool
+        self.problems = list(problems)
+        super().__init__(f"{tool} state does not match the imported files (--accept-mismatch to adopt anyway):\n  "
+                         + "\n  ".join(self.problems))
+
+
+class ForeignDirty(NexoError):
+    """The other tool records a failed or dirty migration: adoption refused (exit 3)."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, tool: str, problems: Sequence[str]) -> None:
+        self.tool = tool
+        self.problems = list(problems)
+        super().__init__(f"refusing to adopt: {tool} records failed or dirty migrations; fix them with {tool} "
+                         "first:\n  " + "\n  ".join(self.problems))

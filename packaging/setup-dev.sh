@@ -13,10 +13,13 @@ X11_LIBS="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-rend
 # ODBC manager (pyodbc needs libodbc2 at import), PDF tools for report checks,
 # and the database client tools the backup providers drive.
 OTHER_LIBS="libodbc2 poppler-utils postgresql-client mariadb-client sqlite3"
+# the other migration tools the adoption tests drive for real (SPEC §8): Sqitch with its drivers
+ADOPT_LIBS="sqitch libdbd-pg-perl libdbd-sqlite3-perl libdbd-mysql-perl"
+command -v java >/dev/null 2>&1 || ADOPT_LIBS="$ADOPT_LIBS default-jre-headless"  # Liquibase runs on Java
 
 if command -v apt-get >/dev/null 2>&1; then
   missing=""
-  for pkg in $QT_LIBS $X11_LIBS $OTHER_LIBS; do
+  for pkg in $QT_LIBS $X11_LIBS $OTHER_LIBS $ADOPT_LIBS; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing="$missing $pkg"
   done
   if [ -n "$missing" ]; then
@@ -34,3 +37,11 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'
+
+# dbmate (its npm package ships the binary) and Liquibase for the adoption tests, into NEXO_TOOLS_DIR
+TOOLS_DIR="${NEXO_TOOLS_DIR:-$HOME/.cache/nexo-tools}"
+if command -v npm >/dev/null 2>&1 && { [ ! -x "$TOOLS_DIR/node_modules/@dbmate/linux-x64/bin/dbmate" ] ||
+    [ ! -x "$TOOLS_DIR/node_modules/liquibase/dist/liquibase/liquibase" ]; }; then
+  mkdir -p "$TOOLS_DIR"
+  npm install --prefix "$TOOLS_DIR" --no-audit --no-fund -s dbmate liquibase@4.28 >&2
+fi

@@ -53,7 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     def yes(p: argparse.ArgumentParser) -> None:
         p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
-    cmd("status", "show every migration's status against the database", True)
+    from .commands.adopt import add_parsers, add_status_option  # import, adopt, status --from (SPEC §8)
+
+    add_status_option(cmd("status", "show every migration's status against the database", True))
     cmd("validate", "check files, dependencies and state; exit 2 on errors", True)
     p = cmd("plan", "show what deploy would apply, in order", True)
     p.add_argument("--to", metavar="ID|VERSION", help="plan up to this migration or version")
@@ -156,4 +158,5 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="lint only these migrations (default: all)")
     p.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql", "mariadb", "mssql"],
                    help="lint for this dialect without connecting (default: the database's, with row estimates)")
+    add_parsers(cmd, yes, lock_timeout)
     return parser

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..context import Context
+from .adopt import cmd_adopt, cmd_import
 from .admin import cmd_backup, cmd_baseline, cmd_export, cmd_new, cmd_repair, cmd_restore
 from .audit import cmd_audit
 from .lint import cmd_lint
@@ -17,4 +18,5 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "rollback": cmd_rollback, "history": cmd_history, "backup": cmd_backup, "restore": cmd_restore,
     "repair": cmd_repair, "baseline": cmd_baseline, "export": cmd_export, "new": cmd_new,
     "audit": cmd_audit, "graph": cmd_graph, "lint": cmd_lint,
+    "import": cmd_import, "adopt": cmd_adopt,
 }

@@ -16,6 +16,10 @@ LEFT_OUT = ("file_error", "duplicate_version")
 def cmd_status(ctx: Context) -> int:
     from ...core.operations import status
 
+    if getattr(ctx.args, "from_tool", None):  # the other tool's view (SPEC §8)
+        from .adopt import cmd_status_from
+
+        return cmd_status_from(ctx)
     snap = status(ctx.project, ctx.target)
     counts: dict[str, int] = {}
     for s in snap.states:

@@ -28,7 +28,7 @@ HISTORY_COLUMNS: tuple[str, ...] = (
 )
 #: history actions and statuses (SPEC §3); filters outside these are refused, not silently empty
 ACTIONS: tuple[str, ...] = ("apply", "rollback", "verify", "backup", "restore", "deploy_start",
-                            "deploy_end", "repair", "baseline")
+                            "deploy_end", "repair", "baseline", "adopt")
 EVENT_STATUSES: tuple[str, ...] = ("ok", "failed", "cancelled")
 #: statuses a --status filter accepts: the engine also records the deploy_end of a deployment that
 #: failed and was rolled back automatically as ``rolled_back``

@@ -242,7 +242,7 @@ class StateStore:
             return set()
         h, m = self.t.history, self.t.migrations
         latest = (sa.select(sa.func.max(h.c.seq))
-                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "repair")))
+                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "adopt", "repair")))
                   .group_by(h.c.migration_id))
         q = (sa.select(h.c.migration_id)
              .where(h.c.seq.in_(latest), h.c.action == "apply", h.c.status == "failed")

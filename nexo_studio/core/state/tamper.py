@@ -91,7 +91,7 @@ def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int 
     if ev.action == "apply":
         applied = ev.status == "ok"
         checksum = details.get("checksum") if applied else None
-    elif ev.action == "baseline":
+    elif ev.action in ("baseline", "adopt"):
         applied, checksum = True, details.get("checksum")
     elif ev.action == "rollback":
         applied = ev.status != "ok"  # a failed rollback left it applied
@@ -182,7 +182,7 @@ def _any_event(store: "StateStore", conn: sa.Connection) -> bool:
 def _latest_events(store: "StateStore", conn: sa.Connection) -> dict[str, DecidingEvent]:
     """Each migration's latest event that decides its state, outside restored-over spans."""
     h = store.t.history
-    kinds = ("apply", "rollback", "baseline", "repair")
+    kinds = ("apply", "rollback", "baseline", "adopt", "repair")
     deciding = sa.select(h.c.seq, h.c.migration_id, h.c.action, h.c.status, h.c.details)
     latest = (sa.select(sa.func.max(h.c.seq)).where(h.c.migration_id.is_not(None), h.c.action.in_(kinds))
               .group_by(h.c.migration_id))

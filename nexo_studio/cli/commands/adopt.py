@@ -1,0 +1,101 @@
+"""`nexo import`, `nexo adopt` and `nexo status --from`: take over another tool's project and
+database (SPEC §8)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from ...errors import EXIT_OK
+from ..context import Context, confirm, emit_json, run_op
+
+TOOLS = ("flyway", "liquibase", "alembic", "sqitch", "golang-migrate", "dbmate")
+
+
+def add_parsers(cmd, yes, lock_timeout) -> None:
+    """Register `import` and `adopt` (``cmd``/``yes``/``lock_timeout``: the parser's helpers)."""
+    p = cmd("import", "write nexo migrations from another tool's project (flyway, liquibase, alembic, "
+                      "sqitch, golang-migrate, dbmate)")
+    p.add_argument("--from", dest="from_tool", required=True, choices=TOOLS, metavar="TOOL")
+    p.add_argument("source", type=Path, metavar="SOURCE", help="the other tool's folder (or changelog file)")
+    p.add_argument("--into", type=Path, metavar="DIR", help="write here (default: the migrations folder)")
+    p.add_argument("--dry-run", action="store_true", help="show the mapping; write nothing")
+    p.add_argument("--skip-unsupported", action="store_true", help="import the rest when items cannot be converted")
+    p = cmd("adopt", "take over a database another tool migrated: record its applied migrations, run nothing")
+    p.add_argument("--from", dest="from_tool", required=True, choices=TOOLS, metavar="TOOL")
+    p.add_argument("--dry-run", action="store_true", help="show the reconciliation; change nothing")
+    p.add_argument("--accept-mismatch", action="store_true",
+                   help="adopt despite checksum mismatches and applied migrations without a file")
+    yes(p)
+    lock_timeout(p)
+
+
+def add_status_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--from", dest="from_tool", choices=TOOLS, metavar="TOOL",
+                   help="show the state as that tool recorded it (read-only)")
+
+
+def cmd_import(ctx: Context) -> int:
+    from ...core.adopt.importing import import_project
+
+    a = ctx.args
+    into = a.into or ctx.config.migrations_dir
+    res = import_project(a.from_tool, a.source, Path(into), dry_run=a.dry_run, skip_unsupported=a.skip_unsupported)
+    if a.json:
+        emit_json({"ok": True, "dry_run": bool(a.dry_run), **res.as_dict()})
+        return EXIT_OK
+    from ..render import table
+
+    table([[m["foreign_id"], m["source"], m["migration_id"], "none" if m["transaction"] == "none" else "",
+            "yes" if m["down"] else "no", "yes" if m["verify"] else "no"] for m in res.mapping()],
+          ["FOREIGN ID", "SOURCE", "NEXO MIGRATION", "TX", "DOWN", "VERIFY"])
+    for u in res.unsupported:
+        print(f"skipped: {u}")
+    verb = "would write" if a.dry_run else "wrote"
+    print(f"\n{verb} {len(res.planned) if a.dry_run else len(res.written)} file(s) into {into}")
+    return EXIT_OK
+
+
+def _print_reconciliation(rec) -> None:
+    from ..render import table
+
+    print(f"{rec.state.tool}: {rec.state.table or '(no database)'} "
+          f"({'found, ' + str(len(rec.state.raw)) + ' rows' if rec.state.found else 'not found'})")
+    table([[x.kind, x.foreign_id, x.migration_id or "", x.detail] for x in rec.lines],
+          ["STATE", "FOREIGN ID", "NEXO MIGRATION", "DETAIL"])
+
+
+def cmd_status_from(ctx: Context) -> int:
+    from ...core.adopt.operation import foreign_status
+
+    folder = ctx.config.migrations_dir  # inspecting needs no imported project (SPEC §8)
+    project = ctx.project if folder is not None and folder.is_dir() else None
+    rec = foreign_status(project, ctx.target, ctx.args.from_tool)
+    if ctx.args.json:
+        emit_json({"ok": True, "database": ctx.target.display_url, **rec.as_dict()})
+        return EXIT_OK
+    _print_reconciliation(rec)
+    return EXIT_OK
+
+
+def cmd_adopt(ctx: Context) -> int:
+    from ...core.adopt.operation import adopt, foreign_status, refuse
+
+    a = ctx.args
+    rec = foreign_status(ctx.project, ctx.target, a.from_tool)
+    if not a.json:
+        _print_reconciliation(rec)
+    refuse(rec, a.accept_mismatch)
+    if a.dry_run:
+        if a.json:
+            emit_json({"ok": True, "dry_run": True, **rec.as_dict(), "adopted": []})
+        return EXIT_OK
+    n = len(rec.of("matched-applied", "checksum-mismatch"))
+    confirm(a, f"Record {n} migration(s) applied by {a.from_tool} as applied, without running them?", "adopt")
+    rec, done = run_op(adopt(ctx.project, ctx.target, a.from_tool, accept_mismatch=a.accept_mismatch,
+                             lock_timeout=ctx.lock_timeout()))
+    if a.json:
+        emit_json({"ok": True, "dry_run": False, **rec.as_dict(), "adopted": done})
+        return EXIT_OK
+    print(f"adopted {len(done)} migration(s)" if done else "nothing to adopt")
+    return EXIT_OK
