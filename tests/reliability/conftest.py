@@ -4,17 +4,12 @@ inputs tried), printed at the end of the run and written to ``build/reliability-
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-_FIGURES: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-
-
-def add_figure(group: str, key: str, n: int = 1) -> None:
-    """Add ``n`` to a figure of this run (for tests that cannot take a fixture, e.g. hypothesis)."""
-    _FIGURES[group][key] += n
+from tests.reliability.figures import FIGURES as _FIGURES
+from tests.reliability.figures import add_figure
 
 
 @pytest.fixture

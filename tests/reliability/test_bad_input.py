@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.reliability.conftest import add_figure
+from tests.reliability.figures import add_figure
 from tests.reliability.harness import run_cli, run_entry_point, tables
 
 GOOD = "2025.05.01.000001_good"
