@@ -22,6 +22,7 @@ import sqlalchemy as sa
 from ..errors import BackupError
 from .backup.journal import backup_finished, backup_started
 from .backup.tools import describe_os_error, partial_path
+from .dialects import rules_for
 from .events import BackupCreated, CancelToken, Event, Log, StageFinished, StageStarted
 from .state.store import new_deployment_id, utcnow
 from .target import Target
@@ -46,20 +47,12 @@ def backup_name(target: Target, schema_version: str | None, when: datetime | Non
 
 def _estimated_size(target: Target, conn: sa.Connection) -> int | None:
     try:
-        if target.dialect == "sqlite":
-            return Path(target.url.database).stat().st_size
-        if target.dialect == "postgresql":
-            return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
-        if target.dialect == "mysql":
-            return conn.exec_driver_sql(
-                "SELECT COALESCE(SUM(data_length + index_length), 0) FROM information_schema.tables "
-                "WHERE table_schema = DATABASE()").scalar()
+        return target.rules.estimated_size(target.url, conn)
     except Exception:
         return None
     finally:
         if conn.in_transaction():
             conn.rollback()
-    return None
 
 
 def _schema_version(target: Target, conn: sa.Connection) -> str | None:
@@ -199,13 +192,13 @@ def restore(target: Target, path: Path, lock_timeout: float = 30.0, cancel: Canc
 
 
 _LOCAL = {None, "", "localhost", "127.0.0.1", "::1"}
-_PORTS = {"postgresql": 5432, "mysql": 3306, "mssql": 1433}
 
 
 def _where(dialect: str | None, host, port, database) -> str:
-    if dialect == "sqlite":
-        return f"sqlite file {database}"
-    return f"{dialect} {host or 'localhost'}:{port or _PORTS.get(dialect or '', '')}/{database}"
+    rules = rules_for(dialect or "")
+    if rules.is_local_file():
+        return f"{dialect} file {database}"
+    return f"{dialect} {host or 'localhost'}:{port or rules.default_port or ''}/{database}"
 
 
 def check_source(target: Target, path: Path, info: dict, from_other: bool) -> str:
@@ -221,12 +214,12 @@ def check_source(target: Target, path: Path, info: dict, from_other: bool) -> st
         raise BackupError(f"this is a {dialect} backup; it cannot be restored to {target.dialect}", path)
     if database is None or from_other:
         return source
-    if target.dialect == "sqlite":
+    if target.rules.is_local_file():
         theirs, ours = str(database), str(Path(url.database or "").resolve())
         same = theirs == ours if Path(theirs).is_absolute() else Path(theirs).name == Path(ours).name
-        here = _where("sqlite", None, None, ours)
+        here = _where(target.dialect, None, None, ours)
     else:
-        default = _PORTS.get(target.dialect)
+        default = target.rules.default_port
         same = (database == url.database
                 and (info.get("host") in _LOCAL) == (url.host in _LOCAL)
                 and (info.get("host") in _LOCAL or info.get("host") == url.host)

@@ -221,8 +221,8 @@ def _one_view(target: Target, conn: sa.Connection):
     if conn.in_transaction():
         conn.rollback()
     try:
-        if target.dialect in ("postgresql", "mysql"):
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if target.rules.snapshot_isolation_sql:
+            conn.exec_driver_sql(target.rules.snapshot_isolation_sql)
         yield
     finally:
         if conn.in_transaction():

@@ -25,13 +25,14 @@ def _reset_session(target: Target, conn: sa.Connection) -> None:
     functions can change a setting no text check sees): inside the migration's transaction in
     the same round trip as its state writes (RESET is transactional), or on its own outside one.
     """
-    if target.dialect != "postgresql" or conn.invalidated:
+    reset = target.rules.reset_session_sql
+    if reset is None or conn.invalidated:
         return
     if conn.in_transaction():
-        target.store.execute_plain(conn, "RESET ALL")
+        target.store.execute_plain(conn, reset)
     else:
         with conn.begin():
-            conn.exec_driver_sql("RESET ALL")
+            conn.exec_driver_sql(reset)
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -286,17 +287,4 @@ def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):
     """Wire Cancel to interrupting the statement that is running on ``conn`` (from any thread):
     psycopg's cancel() on PostgreSQL, sqlite3's interrupt() on SQLite, ``KILL QUERY`` from a
     second connection on MySQL/MariaDB. Returns the function that unwires it."""
-    raw = conn.connection.driver_connection
-    if target.dialect == "postgresql" and hasattr(raw, "cancel"):
-        return cancel.on_cancel(raw.cancel)
-    if target.dialect == "sqlite" and hasattr(raw, "interrupt"):
-        return cancel.on_cancel(raw.interrupt)
-    if target.dialect == "mysql" and hasattr(raw, "thread_id"):
-        thread_id = raw.thread_id()
-
-        def kill_query() -> None:
-            with target.engine.connect() as other:
-                other.exec_driver_sql(f"KILL QUERY {int(thread_id)}")
-
-        return cancel.on_cancel(kill_query)
-    return lambda: None
+    return target.rules.interrupter(target.engine, conn, cancel)

@@ -31,6 +31,7 @@ import sqlalchemy as sa
 
 from nexo_studio.errors import BackupError, Cancelled
 
+from ..dialects import rules_for
 from . import provider_for
 from .journal import Journal, clean_partials, encode_row, fault, journal_file, safety_file, state_dir
 
@@ -48,7 +49,7 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
     common = {"dialect": provider.dialect, "backup": str(path), "deployment_id": deployment_id,
               "details": details, "started_at": started.isoformat(), "step": "started",
               "history": [encode_row(r) for r in saved]}
-    if provider.dialect == "sqlite":
+    if rules_for(provider.dialect).is_local_file():
         return _restore_sqlite(target, provider, path, common, saved, cancel)
     plan = provider.prepare(target.url, path)
     plan["safety"] = str(safety_file(target.url))
@@ -311,7 +312,7 @@ def recover(target) -> None:
     path = Path(data.get("backup") or "")
     plan = data.get("plan") or {}
     step = data.get("step")
-    if provider.dialect == "sqlite":
+    if rules_for(provider.dialect).is_local_file():
         _remove(Path(plan.get("temp") or _sqlite_temp(provider, url)))
         if not _recorded(target, data):
             ensure_history(target, saved)

@@ -243,8 +243,8 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
     """Read a report; its streams stay usable until the ``with`` block ends (one connection)."""
     filters = filters or ReportFilters()
     conn = target.connect()
-    if target.dialect == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    if target.rules.report_isolation_level:
+        conn = conn.execution_options(isolation_level=target.rules.report_isolation_level)
     try:
         store = target.store
         h = store.t.history

@@ -22,6 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ... import __version__
+from ..dialects import rules_for
 from .chain import GENESIS, ChainVerdict, row_hash
 from .prepared import DriverWriter, Prepared
 from .tables import FORMAT_VERSION, Tables, make_tables
@@ -135,9 +136,7 @@ class StateStore:
         self._tail_row = False
         self._prepared: dict[tuple, Prepared] = {}
         self._writer: DriverWriter | None = None
-        # SQL Server keeps the plain Core path: the driver-level one is not verified against a
-        # live server here (see README).
-        self._driver_writes = engine.dialect.name in ("sqlite", "postgresql", "mysql", "mariadb")
+        self._driver_writes = rules_for(engine.dialect.name).driver_writes
 
     def _resolve_schema(self, conn: sa.Connection) -> None:
         """Pin the state tables to the connection's default schema, read once before any
@@ -145,12 +144,7 @@ class StateStore:
         database) cannot redirect the tool's own writes."""
         if self._resolved:
             return
-        query = {
-            "postgresql": "SELECT current_schema()",
-            "mysql": "SELECT DATABASE()",
-            "mariadb": "SELECT DATABASE()",
-            "mssql": "SELECT SCHEMA_NAME()",
-        }.get(conn.dialect.name)
+        query = rules_for(conn.dialect.name).current_schema_sql
         if query:
             schema = conn.exec_driver_sql(query).scalar()
             if conn.in_transaction():
