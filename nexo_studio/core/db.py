@@ -104,16 +104,6 @@ def _transactional_sqlite(engine: sa.Engine) -> None:
             conn.connection.dbapi_connection.execute("BEGIN")
 
 
-def note_driver_error(conn: sa.Connection, exc: BaseException, cursor: Any = None) -> None:
-    """After a driver error from a cursor we used directly (not through ``Connection.execute``):
-    when it says the connection is gone, invalidate it as SQLAlchemy would have, so the next use
-    of ``conn`` reconnects instead of failing with "the connection is lost"."""
-    if conn.invalidated or not isinstance(exc, conn.dialect.loaded_dbapi.Error):
-        return
-    if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor):
-        conn.invalidate(exc)
-
-
 def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
     """Map a driver error at connect time to ConnectionFailed naming host and port only."""
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
@@ -122,9 +112,9 @@ def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
     host = url.host or (url.database if url.get_backend_name() == "sqlite" else None)
     port = url.port
     if port is None and url.host:
-        port = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}.get(
-            url.get_backend_name()
-        )
+        from .dialects import rules_for
+
+        port = rules_for(url.get_backend_name()).default_port
     return ConnectionFailed(host, port, redact(reason))
 
 

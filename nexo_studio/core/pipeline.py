@@ -175,7 +175,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     try:
         # (3) backup
         if opts.backup:
-            from .backups import backup_step
+            from .backup.operations import backup_step
 
             result.backup = yield from backup_step(target, conn, deployment_id, opts.backup_dir, result)
         else:

@@ -70,7 +70,7 @@ import re
 from functools import lru_cache
 
 from nexo_studio.core.lexer import BACKTICK_DIALECTS, MYSQL_DASHES, WORD_CHAR, token_regex
-from nexo_studio.core.model import Statement, canonical_dialect
+from nexo_studio.core.statement import Statement, canonical_dialect
 
 __all__ = ["split_sql"]
 
