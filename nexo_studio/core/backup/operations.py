@@ -27,6 +27,7 @@ from ..state.store import new_deployment_id, utcnow
 from ..target import Target
 from .journal import backup_finished, backup_started
 from .tools import describe_os_error, partial_path
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 __all__ = ["backup", "backup_step", "check_backup", "list_backups", "restore", "backup_name"]
 
@@ -60,7 +61,7 @@ def _schema_version(target: Target, conn: sa.Connection) -> str | None:
     applied = target.store.applied(conn)
     if conn.in_transaction():
         conn.rollback()
-    versions = [r.version for r in applied.values() if r.status == "applied"]
+    versions = [r.version for r in applied.values() if r.status == MigrationStatus.APPLIED]
     return max(versions) if versions else None
 
 
@@ -100,7 +101,7 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
     except (BackupError, OSError) as exc:
         error = exc if isinstance(exc, BackupError) else BackupError(describe_os_error(exc), where and Path(where))
         with conn.begin():
-            target.store.append(conn, action="backup", status="failed", started_at=started,
+            target.store.append(conn, action=HistoryAction.BACKUP, status=HistoryStatus.FAILED, started_at=started,
                                 deployment_id=deployment_id, details={"path": str(where) if where else None},
                                 error=str(error))
         target.store.committed()
@@ -108,7 +109,7 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
             raise
         raise error from exc
     with conn.begin():
-        target.store.append(conn, action="backup", status="ok", started_at=started, deployment_id=deployment_id,
+        target.store.append(conn, action=HistoryAction.BACKUP, status=HistoryStatus.OK, started_at=started, deployment_id=deployment_id,
                             details={"path": info.get("path", str(out)), "size": info.get("size"),
                                      "sha256": info.get("sha256"), "dialect": info.get("dialect")})
     target.store.committed()
@@ -155,7 +156,7 @@ def list_backups(target: Target) -> list[dict]:
     """Backups recorded in history, newest first, with whether the file is still there."""
     out = []
     with target.connect() as conn:
-        for h in target.store.history(conn, action="backup", status="ok", newest_first=True):
+        for h in target.store.history(conn, action=HistoryAction.BACKUP, status=HistoryStatus.OK, newest_first=True):
             d = h.details_dict()
             path = d.get("path")
             out.append({"seq": h.seq, "created_at": h.started_at, "path": path, "size": d.get("size"),

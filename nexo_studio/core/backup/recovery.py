@@ -34,6 +34,7 @@ from nexo_studio.errors import BackupError, Cancelled
 from ..dialects import rules_for
 from . import provider_for
 from .journal import Journal, clean_partials, encode_row, fault, journal_file, safety_file, state_dir
+from ..kinds import HistoryAction, HistoryStatus
 
 _CLIENT_WAIT = 3600.0
 
@@ -213,7 +214,7 @@ def finish_history(target, saved: list, data: dict) -> int:
             details = {**data["details"], "history_rows_kept": len(keep)}
             if not same:
                 details["history_replaced"] = {"copied_rows": len(restored)}
-            row = store.append(conn, action="restore", status="ok", started_at=_when(data),
+            row = store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.OK, started_at=_when(data),
                                deployment_id=data["deployment_id"], details=details)
             if not same and restored:
                 store.set_tail(conn, *_append_copies(conn, h, restored, row.seq, row.hash))
@@ -261,7 +262,7 @@ def record_failed(target, data: dict, error: str) -> None:
             return
         store.ensure(conn)
         with conn.begin():
-            store.append(conn, action="restore", status="failed", started_at=_when(data),
+            store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.FAILED, started_at=_when(data),
                          deployment_id=data["deployment_id"], details=data["details"], error=error)
         store.committed()
         store.invalidate()
@@ -278,7 +279,7 @@ def _recorded_in(conn: sa.Connection, store, deployment_id: str) -> bool:
         return False
     h = store.t.history
     found = conn.execute(sa.select(h.c.seq).where(h.c.deployment_id == deployment_id,
-                                                  h.c.action == "restore").limit(1)).first()
+                                                  h.c.action == HistoryAction.RESTORE).limit(1)).first()
     if conn.in_transaction():
         conn.rollback()
     return found is not None

@@ -29,6 +29,7 @@ from .tables import FORMAT_VERSION, Tables, make_tables
 from .tamper import (  # noqa: F401  (re-exported: callers import them from here)
     TAIL_KEY, DecidingEvent, Tampering, _parse_tail, _tail_text, details_dict, tampering,
 )
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def utcnow() -> datetime:
@@ -239,8 +240,8 @@ class StateStore:
                   .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "repair")))
                   .group_by(h.c.migration_id))
         q = (sa.select(h.c.migration_id)
-             .where(h.c.seq.in_(latest), h.c.action == "apply", h.c.status == "failed")
-             .where(~sa.exists().where(m.c.id == h.c.migration_id, m.c.status != "rolled_back")))
+             .where(h.c.seq.in_(latest), h.c.action == HistoryAction.APPLY, h.c.status == HistoryStatus.FAILED)
+             .where(~sa.exists().where(m.c.id == h.c.migration_id, m.c.status != MigrationStatus.ROLLED_BACK)))
         return set(conn.execute(q).scalars())
 
     def put_migration(self, conn: sa.Connection, *, exists: bool | None = None, **row: Any) -> None:
