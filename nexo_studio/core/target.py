@@ -22,8 +22,10 @@ TRANSACTIONAL_DDL = tuple(n for n in ("sqlite", "postgresql", "mssql") if rules_
 class Target:
     def __init__(self, url: str | URL, schema: str | None = None) -> None:
         self.url = db.parse_url(url)
-        self.engine = db.create_engine(self.url, poolclass=sa.pool.NullPool) if self.url.get_backend_name() != "sqlite" \
-            else db.create_engine(self.url)
+        rules = rules_for(self.url.get_backend_name())
+        # servers: a connection per use (NullPool); a file keeps SQLAlchemy's default pool
+        self.engine = db.create_engine(self.url) if rules.is_local_file() \
+            else db.create_engine(self.url, poolclass=sa.pool.NullPool)
         #: the dialect's name (``mariadb`` -> ``mysql``); its facts are in ``rules``
         self.dialect = canonical_dialect(self.url.get_backend_name())
         self.rules: DialectRules = rules_for(self.dialect)

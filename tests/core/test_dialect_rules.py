@@ -28,7 +28,7 @@ def test_every_dialect_has_its_rules_object():
 
 
 def test_no_dialect_if_chains_in_the_engine():
-    chain = re.compile(r"""dialect(\.name)?\s*(==|!=|in)\s*[("']""")
+    chain = re.compile(r"""(dialect(\.name)?|backend|get_backend_name\(\))\s*(==|!=|in)\s*[("']""")
     found = []
     for path in CORE.rglob("*.py"):
         rel = path.relative_to(CORE)

@@ -37,6 +37,13 @@ class DialectRules:
     #: the history chain's canonical JSON can be built in SQL (see state/chainscan.py)
     canonical_json_in_sql = False
 
+    def engine_url(self, url: sa.URL, kwargs: dict[str, Any]) -> sa.URL:
+        """The URL to create the engine with; per-dialect engine options go into ``kwargs``."""
+        return url
+
+    def prepare_engine(self, engine: sa.Engine) -> None:
+        """Event hooks the engine relies on, once the engine exists."""
+
     def server_version(self, conn: sa.Connection) -> str:
         info = conn.dialect.server_version_info
         return f"{self.display} {'.'.join(str(p) for p in info or ())}"

@@ -16,6 +16,11 @@ class MysqlRules(DialectRules):
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True
 
+    def engine_url(self, url, kwargs):
+        if "pymysql" in url.drivername:
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+        return url
+
     def server_version(self, conn: sa.Connection) -> str:
         info = conn.dialect.server_version_info
         name = "MariaDB" if getattr(conn.dialect, "is_mariadb", False) else self.display

@@ -18,6 +18,12 @@ class PostgresRules(DialectRules):
     watch_transaction = True
     report_isolation_level = "REPEATABLE READ"
 
+    def engine_url(self, url, kwargs):
+        if url.drivername in ("postgresql", "postgresql+psycopg"):
+            url = url.set(drivername="postgresql+psycopg")
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+        return url
+
     def interrupter(self, engine, conn, cancel):
         raw = conn.connection.driver_connection
         if hasattr(raw, "cancel"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from .base import DialectRules
 
@@ -16,6 +17,23 @@ class SqliteRules(DialectRules):
     driver_writes = True
     watch_transaction = True
     canonical_json_in_sql = True
+
+    def engine_url(self, url, kwargs):
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        return url
+
+    def prepare_engine(self, engine):
+        """SQLAlchemy's documented pysqlite recipe, so that DDL runs inside real transactions
+        (a failed migration's CREATE TABLE rolls back)."""
+        @event.listens_for(engine, "connect")
+        def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
+            dbapi_connection.isolation_level = None  # let the begin event issue BEGIN
+
+        @event.listens_for(engine, "begin")
+        def _begin(conn):
+            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+                # on the driver itself: once per migration, exec_driver_sql costs as much as the BEGIN
+                conn.connection.dbapi_connection.execute("BEGIN")
 
     def server_version(self, conn: sa.Connection) -> str:
         import sqlite3
