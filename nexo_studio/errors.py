@@ -105,6 +105,15 @@ class NotInProject(Irreversible):
         InvalidInput.__init__(self, message)
 
 
+class CycleDetected(InvalidInput):
+    """The migrations' ``depends`` form a cycle; ``path`` repeats its first id at the end
+    (a -> b -> a)."""
+
+    def __init__(self, path: list[str]) -> None:
+        self.path = path
+        super().__init__(" -> ".join(path))
+
+
 class HasDependents(InvalidInput):
     def __init__(self, migration_id: str, dependents: Sequence[str]) -> None:
         self.migration_id = migration_id

@@ -46,14 +46,23 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
         return p
 
-    def lock_timeout(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
-                       help="wait this long for another operation's lock (default 30, or nexo.toml)")
+    # in this order in --help
+    for add in (_status_commands, _deploy_commands, _trail_commands, _repair_commands, _report_commands):
+        add(cmd)
+    return parser
 
-    def yes(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
 
-    from .commands.adopt import add_parsers, add_status_option  # import, adopt, status --from (SPEC §8)
+def lock_timeout(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                   help="wait this long for another operation's lock (default 30, or nexo.toml)")
+
+
+def yes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+
+def _status_commands(cmd) -> None:
+    from .commands.adopt import add_status_option  # status --from (SPEC §8)
 
     add_status_option(cmd("status", "show every migration's status against the database", True))
     cmd("validate", "check files, dependencies and state; exit 2 on errors", True)
@@ -64,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="plan for this dialect without connecting, every migration pending "
                         f"({', '.join(PLAN_DIALECTS)})")
 
+
+def _deploy_commands(cmd) -> None:
     p = cmd("deploy", "validate, back up, apply pending migrations, verify; roll back on failure", True)
     p.add_argument("--to", metavar="ID|VERSION", help="deploy this migration (and its dependencies) or up to this version")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the exact SQL; change nothing")
@@ -84,6 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     yes(p)
     lock_timeout(p)
 
+
+def _trail_commands(cmd) -> None:
     p = cmd("history", "show the audit trail (newest last)", True)
     p.add_argument("--limit", type=int, default=50, help="show the last N events (default 50; 0 = all)")
     p.add_argument("--migration", metavar="ID")
@@ -103,6 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
     yes(p)
     lock_timeout(p)
 
+
+def _repair_commands(cmd) -> None:
     p = cmd("repair", "resolve a dirty, failed, drifted or missing migration")
     p.add_argument("id", nargs="?", metavar="ID")
     g = p.add_mutually_exclusive_group(required=True)
@@ -123,6 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
     yes(p)
     lock_timeout(p)
 
+
+def _report_commands(cmd) -> None:
     p = cmd("export", "export an audit report (history, state, hash-chain verdict)")
     p.add_argument("--format", required=True, choices=["csv", "json", "html", "pdf"])
     p.add_argument("--out", required=True, type=Path, metavar="PATH")
@@ -158,5 +175,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("ids", nargs="*", metavar="ID", help="lint only these migrations (default: all)")
     p.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql", "mariadb", "mssql"],
                    help="lint for this dialect without connecting (default: the database's, with row estimates)")
+    from .commands.adopt import add_parsers  # import, adopt (SPEC §8)
+
     add_parsers(cmd, yes, lock_timeout)
-    return parser

@@ -141,7 +141,9 @@ def with_keyring_password(url: str) -> str:
         u = make_url(url)
     except Exception:
         return url
-    if u.get_backend_name() == "sqlite" or not u.username or u.password or not u.host:
+    from .dialects import rules_for
+
+    if rules_for(u.get_backend_name()).is_local_file() or not u.username or u.password or not u.host:
         return url
     if os.environ.get("NEXO_NO_KEYRING"):
         return url

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
 
 from ..errors import ConfigError, ConnectionFailed
@@ -74,44 +73,17 @@ def create_engine(url: str | URL, **kwargs: Any) -> sa.Engine:
     SQLite uses SQLAlchemy's documented pysqlite recipe so that DDL runs inside real
     transactions (a failed migration's CREATE TABLE rolls back).
     """
+    from .dialects import rules_for
+
     url = parse_url(url)
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
-    if backend == "postgresql" and url.drivername in ("postgresql", "postgresql+psycopg"):
-        url = url.set(drivername="postgresql+psycopg")
-        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
-    if backend in ("mysql", "mariadb") and "pymysql" in url.drivername:
-        kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+    rules = rules_for(url.get_backend_name())
+    url = rules.engine_url(url, kwargs)
     try:
         engine = sa.create_engine(url, **kwargs)
     except (ImportError, sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
         raise ConfigError(None, f"cannot use {display_url(url)}: {exc}") from exc
-    if backend == "sqlite":
-        _transactional_sqlite(engine)
+    rules.prepare_engine(engine)
     return engine
-
-
-def _transactional_sqlite(engine: sa.Engine) -> None:
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
-        dbapi_connection.isolation_level = None  # let the begin event issue BEGIN
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn):
-        if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            # on the driver itself: once per migration, exec_driver_sql costs as much as the BEGIN
-            conn.connection.dbapi_connection.execute("BEGIN")
-
-
-def note_driver_error(conn: sa.Connection, exc: BaseException, cursor: Any = None) -> None:
-    """After a driver error from a cursor we used directly (not through ``Connection.execute``):
-    when it says the connection is gone, invalidate it as SQLAlchemy would have, so the next use
-    of ``conn`` reconnects instead of failing with "the connection is lost"."""
-    if conn.invalidated or not isinstance(exc, conn.dialect.loaded_dbapi.Error):
-        return
-    if conn.dialect.is_disconnect(exc, conn.connection.dbapi_connection, cursor):
-        conn.invalidate(exc)
 
 
 def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
@@ -119,12 +91,12 @@ def connection_failed(url: URL, exc: BaseException) -> ConnectionFailed:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__
     for secret in url_secrets(url):
         reason = reason.replace(secret, "***")
-    host = url.host or (url.database if url.get_backend_name() == "sqlite" else None)
+    from .dialects import rules_for
+
+    host = url.host or (url.database if rules_for(url.get_backend_name()).is_local_file() else None)
     port = url.port
     if port is None and url.host:
-        port = {"postgresql": 5432, "mysql": 3306, "mariadb": 3306, "mssql": 1433}.get(
-            url.get_backend_name()
-        )
+        port = rules_for(url.get_backend_name()).default_port
     return ConnectionFailed(host, port, redact(reason))
 
 

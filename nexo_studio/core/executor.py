@@ -16,7 +16,7 @@ from types import ModuleType
 import sqlalchemy as sa
 
 from ..errors import Cancelled, StepFailed
-from .db import note_driver_error
+from .state.disconnect import note_driver_error
 from .events import CancelToken, StatementExecuted
 from .model import Migration, SectionKind, Statement
 from .txwatch import TransactionWatch

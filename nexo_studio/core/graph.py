@@ -10,11 +10,7 @@ import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-
-class CycleDetected(Exception):
-    def __init__(self, path: list[str]) -> None:
-        self.path = path  # first id repeated at the end: a -> b -> a
-        super().__init__(" -> ".join(path))
+from ..errors import CycleDetected  # noqa: F401  (re-exported: callers import it from here)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from nexo_studio.core.model import canonical_dialect
+from nexo_studio.core.statement import canonical_dialect
 
 __all__ = ["open_construct", "open_constructs", "token_regex"]
 

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from .statement import Statement, canonical_dialect  # noqa: F401  (re-exported: callers import them from here)
+
 VERSION_PATTERN = r"\d{4}\.\d{2}\.\d{2}\.\d{6}"
 NAME_PATTERN = r"[a-z0-9_]+"
 ID_RE = re.compile(rf"^(?P<version>{VERSION_PATTERN})_(?P<name>{NAME_PATTERN})$")
@@ -19,11 +21,6 @@ SECTION_KINDS = ("up", "down", "verify")
 
 SectionKind = Literal["up", "down", "verify"]
 TransactionMode = Literal["per-migration", "none"]
-
-
-def canonical_dialect(name: str) -> str:
-    """SQLAlchemy dialect name -> the name used in migration files (``mariadb`` -> ``mysql``)."""
-    return "mysql" if name == "mariadb" else name
 
 
 _TRAILING_WS = re.compile(r"[^\S\n]+$", re.MULTILINE)
@@ -45,14 +42,6 @@ def normalise(text: str) -> str:
 
 def checksum_of(text: str) -> str:
     return hashlib.sha256(normalise(text).encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True)
-class Statement:
-    """One statement to send to the database verbatim. ``line`` is 1-based, in the file."""
-
-    sql: str
-    line: int
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from .state.audit import audit_verdict
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
+from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 if TYPE_CHECKING:
     from .state.anchor import AnchorVerdict
@@ -50,7 +51,7 @@ def status_on(project: Project, target: Target, conn) -> Snapshot:
 
 def _running(snap: Snapshot) -> list[str]:
     """Rows recorded ``running`` (shown dirty), except those the history contradicts."""
-    return [s.id for s in snap.states if s.status == "dirty" and s.row is not None and s.row.status == "running"
+    return [s.id for s in snap.states if s.status == MigrationStatus.DIRTY and s.row is not None and s.row.status == MigrationStatus.RUNNING
             and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
 
 
@@ -178,7 +179,7 @@ def history_problems(target: Target) -> HistoryProblems:
 
 #: the statuses ``--mark`` resolves (SPEC: repair resolves a dirty or failed row); a tampered
 #: row is shown dirty. Marking a healthy (applied or pending) row needs ``override_healthy``.
-MARKABLE = ("dirty", "failed", "drifted")
+MARKABLE = (MigrationStatus.DIRTY, MigrationStatus.FAILED, MigrationStatus.DRIFTED)
 
 
 def repair(project: Project, target: Target, migration_id: str | None, *, mark: str | None = None,
@@ -210,20 +211,20 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
         started = utcnow()
         m = project.migrations.get(migration_id)
         if mark is not None:
-            if mark not in ("applied", "rolled-back"):
+            if mark not in (MigrationStatus.APPLIED, "rolled-back"):
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
                 raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
             if state.status not in MARKABLE and not override_healthy:
                 raise HealthyRow(migration_id, state.status)
-            after = "applied" if mark == "applied" else "rolled_back"
+            after = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK
             action = f"mark-{mark}"
         elif accept_checksum:
-            if state.status != "drifted":
+            if state.status != MigrationStatus.DRIFTED:
                 raise InvalidInput(f"{migration_id} is {state.status}, not drifted")
-            after, action = "applied", "accept-checksum"
+            after, action = MigrationStatus.APPLIED, "accept-checksum"
         else:
-            if state.status != "missing" and not (state.status == "dirty" and m is None):
+            if state.status != MigrationStatus.MISSING and not (state.status == MigrationStatus.DIRTY and m is None):
                 raise InvalidInput(f"{migration_id} is {state.status}, not missing (its file exists)")
             after, action = "forgotten", "forget-missing"
         if not store.exists(conn) and row is None and mark == "rolled-back":
@@ -233,20 +234,20 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             if forget_missing:
                 store.delete_migration(conn, migration_id)
             elif accept_checksum:
-                store.set_status(conn, migration_id, "applied", checksum=m.checksum(target.dialect))
+                store.set_status(conn, migration_id, MigrationStatus.APPLIED, checksum=m.checksum(target.dialect))
             elif row is None:
                 from .pipeline import _row_for
 
                 store.put_migration(conn, **_row_for(m, target, after, started, 0, "repair"))
             else:
-                extra = {"checksum": m.checksum(target.dialect)} if after == "applied" else {}
+                extra = {"checksum": m.checksum(target.dialect)} if after == MigrationStatus.APPLIED else {}
                 store.set_status(conn, migration_id, after, **extra)
             details = {"repair": action, "before": state.status, "after": after}
             if mark is not None and state.status not in MARKABLE:
                 details["override"] = "healthy"  # the explicit, confirmed override, on record
-            if after == "applied":  # what the row now records, for the tamper check
+            if after == MigrationStatus.APPLIED:  # what the row now records, for the tamper check
                 details["checksum"] = m.checksum(target.dialect)
-            recorded = store.append(conn, action="repair", status="ok", started_at=started,
+            recorded = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                     migration_id=migration_id, deployment_id=new_deployment_id(), details=details)
         store.committed()
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
@@ -273,7 +274,7 @@ def _accept_history(target: Target, lock_timeout: float,
             details["chain_breaks"] = [{"seq": b.seq, "reason": b.reason, "row_hash": b.row_hash}
                                        for b in problems.breaks]
         with conn.begin():
-            row = store.append(conn, action="repair", status="ok", started_at=started,
+            row = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                deployment_id=new_deployment_id(), details=details)
         store.committed()
         for line in problems.lines():
@@ -301,7 +302,7 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
             from .pipeline import refuse_blocked
 
             refuse_blocked(snap)
-        todo = [i for i in ids if snap.by_id[i].status in ("pending", "failed")]
+        todo = [i for i in ids if snap.by_id[i].status in (MigrationStatus.PENDING, MigrationStatus.FAILED)]
         if not todo:
             return []
         from .pipeline import _row_for
@@ -312,8 +313,8 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         with conn.begin():
             for i in todo:
                 started = utcnow()
-                store.put_migration(conn, **_row_for(project.migrations[i], target, "applied", started, 0, deployment_id))
-                store.append(conn, action="baseline", status="ok", started_at=started, migration_id=i,
+                store.put_migration(conn, **_row_for(project.migrations[i], target, MigrationStatus.APPLIED, started, 0, deployment_id))
+                store.append(conn, action=HistoryAction.BASELINE, status=HistoryStatus.OK, started_at=started, migration_id=i,
                              deployment_id=deployment_id,
                              details={"target": to, "checksum": project.migrations[i].checksum(target.dialect)})
         store.committed()

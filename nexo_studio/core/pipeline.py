@@ -25,6 +25,7 @@ from .config import Check
 from .events import CancelToken, Event, Log, MigrationFinished, StageStarted
 from .planner import Plan, check_reversible, deploy_plan, irreversible, rollback_plan
 from .project import BLOCKING, Project, Snapshot, read_snapshot
+from .kinds import HistoryAction, HistoryStatus
 from .results import OperationResult, StepResult, stage as _stage
 from .run_one import _interrupter, _row_for, _transactional, apply_one, rollback_one  # noqa: F401 (_row_for: operations)
 from .state.store import new_deployment_id, utcnow
@@ -167,7 +168,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                 opts: DeployOptions, cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
     deployment_id = result.deployment_id = new_deployment_id()
     started = utcnow()
-    _deployment_row(target, conn, "deploy_start", "ok", started, deployment_id,
+    _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
                      "verify": opts.verify, "auto_rollback": opts.auto_rollback})
     yield Log("info", f"deployment {deployment_id}: {len(plan)} migration(s) to apply")
@@ -175,7 +176,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     try:
         # (3) backup
         if opts.backup:
-            from .backups import backup_step
+            from .backup.operations import backup_step
 
             result.backup = yield from backup_step(target, conn, deployment_id, opts.backup_dir, result)
         else:
@@ -225,8 +226,9 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
         result.status = "deployed"
         result.message = f"{len(result.applied)} migration(s) applied"
     # history statuses are ok/failed/cancelled (SPEC §3); the outcome (deployed, rolled_back, …) is in details
-    end_status = "ok" if result.ok else "cancelled" if result.status == "cancelled" else "failed"
-    _deployment_row(target, conn, "deploy_end", end_status, started, deployment_id,
+    end_status = HistoryStatus.OK if result.ok else HistoryStatus.CANCELLED if result.status == "cancelled" \
+        else HistoryStatus.FAILED
+    _deployment_row(target, conn, HistoryAction.DEPLOY_END, end_status, started, deployment_id,
                     {"applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
                      "backup": str(result.backup) if result.backup else None, "outcome": result.status},
                     error=None if result.ok else str(failure))

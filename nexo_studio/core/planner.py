@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from ..errors import HasDependents, InvalidInput, Irreversible, NotApplied, NotInProject, UnknownMigration
 from .model import VERSION_RE
 from .project import Project, Snapshot
+from .kinds import MigrationStatus
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ def _check_target(project: Project, snap: Snapshot, target: str) -> None:
 def deploy_plan(project: Project, snap: Snapshot, to: str | None = None) -> Plan:
     """Pending migrations in apply order; with ``to``, only the target (id or version) and
     the pending dependencies it needs."""
-    pending = {s.id for s in snap.states if s.status in ("pending", "failed")}
+    pending = {s.id for s in snap.states if s.status in (MigrationStatus.PENDING, MigrationStatus.FAILED)}
     if to is None:
         wanted = pending
     else:

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 
 from .model import Migration
 from .validate import Finding
+from .kinds import MigrationStatus
 
 CODE = "preexisting_objects"
 
@@ -105,9 +106,9 @@ def with_preexisting(snap, conn: sa.Connection | None, dialect: str):
         return snap
     # a migration being applied now, or left dirty, has made some of its objects: that is not
     # an existing database to baseline
-    if any(s.status == "dirty" for s in snap.states) or any(f.code == "in_progress" for f in snap.findings):
+    if any(s.status == MigrationStatus.DIRTY for s in snap.states) or any(f.code == "in_progress" for f in snap.findings):
         return snap
-    first = next((s for s in snap.states if s.status in ("pending", "failed")), None)
+    first = next((s for s in snap.states if s.status in (MigrationStatus.PENDING, MigrationStatus.FAILED)), None)
     if first is None or first.migration is None:
         return snap
     wanted = created_objects(first.migration, dialect)

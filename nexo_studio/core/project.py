@@ -17,6 +17,7 @@ from .model import Migration, parse_id
 from .state.chain import ChainVerdict
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
+from .kinds import MigrationStatus
 
 if TYPE_CHECKING:
     from .target import Target
@@ -30,9 +31,10 @@ if TYPE_CHECKING:
 #:             (MySQL/MariaDB DDL, ``transaction: none``) crashed or failed part-way
 #:  drifted  - applied, but the file's checksum changed since
 #:  missing  - applied, but the file is gone
-STATUSES = ("pending", "applied", "failed", "dirty", "drifted", "missing")
+STATUSES = (MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FAILED, MigrationStatus.DIRTY,
+            MigrationStatus.DRIFTED, MigrationStatus.MISSING)
 #: statuses that make deploy and rollback refuse (exit 3) until `nexo repair`
-BLOCKING = ("dirty", "drifted")
+BLOCKING = (MigrationStatus.DIRTY, MigrationStatus.DRIFTED)
 
 
 @dataclass(frozen=True)
@@ -84,7 +86,7 @@ class MigrationState:
     @property
     def is_applied(self) -> bool:
         """Counts as applied for planning (its effects are in the database)."""
-        return self.status in ("applied", "drifted", "missing")
+        return self.status in (MigrationStatus.APPLIED, MigrationStatus.DRIFTED, MigrationStatus.MISSING)
 
 
 @dataclass(frozen=True)
@@ -125,15 +127,15 @@ class Snapshot:
 
 
 def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> str:
-    if row is None or row.status == "rolled_back":
-        return "pending" if m is not None else "missing"
-    if row.status in ("running", "failed"):
-        return "dirty"
+    if row is None or row.status == MigrationStatus.ROLLED_BACK:
+        return MigrationStatus.PENDING if m is not None else MigrationStatus.MISSING
+    if row.status in (MigrationStatus.RUNNING, MigrationStatus.FAILED):
+        return MigrationStatus.DIRTY
     if m is None:
-        return "missing"
+        return MigrationStatus.MISSING
     if row.checksum != m.checksum(dialect):
-        return "drifted"
-    return "applied"
+        return MigrationStatus.DRIFTED
+    return MigrationStatus.APPLIED
 
 
 def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
@@ -152,19 +154,19 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         m = project.migrations[mid]
         row = applied.get(mid)
         st = status_of(m, row, dialect)
-        if st == "pending" and mid in failed:
-            st = "failed"
+        if st == MigrationStatus.PENDING and mid in failed:
+            st = MigrationStatus.FAILED
         if mid in tampered:
-            st = "dirty"
+            st = MigrationStatus.DIRTY
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
     gone = [(mid, row) for mid, row in applied.items()  # rows whose file is gone: sort only those
-            if mid not in project.migrations and (row.status != "rolled_back" or mid in tampered)]
+            if mid not in project.migrations and (row.status != MigrationStatus.ROLLED_BACK or mid in tampered)]
     for mid, row in sorted(gone, key=lambda kv: (kv[1].version, kv[0])):
-        st = "dirty" if mid in tampered else status_of(None, row, dialect)
+        st = MigrationStatus.DIRTY if mid in tampered else status_of(None, row, dialect)
         states.append(MigrationState(mid, row.version, row.name, st, None, row))
     for mid in sorted(set(tampered) - set(project.migrations) - set(applied)):  # file and row gone
         version, name = parse_id(mid) or ("", mid)
-        states.append(MigrationState(mid, version, name, "dirty", None, None))
+        states.append(MigrationState(mid, version, name, MigrationStatus.DIRTY, None, None))
     findings = project.findings(dialect) + state_findings(project.migrations, applied, dialect)
     if tampered:  # an edited row is tampered (dirty), not a changed file: no drift finding for it
         findings = [f for f in findings if not (f.code == "drift" and f.ids[0] in tampered)]
@@ -221,8 +223,8 @@ def _one_view(target: Target, conn: sa.Connection):
     if conn.in_transaction():
         conn.rollback()
     try:
-        if target.dialect in ("postgresql", "mysql"):
-            conn.exec_driver_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        if target.rules.snapshot_isolation_sql:
+            conn.exec_driver_sql(target.rules.snapshot_isolation_sql)
         yield
     finally:
         if conn.in_transaction():
@@ -237,7 +239,7 @@ def mark_in_progress(snap: Snapshot, ids: list[str], holder: str) -> Snapshot:
     from dataclasses import replace
 
     busy = set(ids)
-    states = tuple(replace(s, status="pending") if s.id in busy and s.status == "dirty" else s
+    states = tuple(replace(s, status=MigrationStatus.PENDING) if s.id in busy and s.status == MigrationStatus.DIRTY else s
                    for s in snap.states)
     creating = {f"state tables tampered with: {problem}" for problem in snap.tampered_tables}
     findings = tuple(f for f in snap.findings if not (f.code == "dirty" and set(f.ids) & busy)

@@ -14,6 +14,7 @@ from .executor import run_section
 from .model import Migration
 from .state.store import utcnow
 from .target import Target
+from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 
@@ -25,13 +26,14 @@ def _reset_session(target: Target, conn: sa.Connection) -> None:
     functions can change a setting no text check sees): inside the migration's transaction in
     the same round trip as its state writes (RESET is transactional), or on its own outside one.
     """
-    if target.dialect != "postgresql" or conn.invalidated:
+    reset = target.rules.reset_session_sql
+    if reset is None or conn.invalidated:
         return
     if conn.in_transaction():
-        target.store.execute_plain(conn, "RESET ALL")
+        target.store.execute_plain(conn, reset)
     else:
         with conn.begin():
-            conn.exec_driver_sql("RESET ALL")
+            conn.exec_driver_sql(reset)
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -102,7 +104,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
     ``running`` first and committed, so a crash leaves a visible dirty row. Whatever the
     migration's code raises, and any driver error on the way, ends as a recorded failure.
     """
-    action = "apply" if kind == "up" else "rollback"
+    action = HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK
     yield MigrationStarted(m.id, action, index, total)
     started = utcnow()
     tally = _Tally()
@@ -136,13 +138,13 @@ def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, s
                  deployment_id: str, tally: _Tally, row_exists: bool | None) -> None:
     store = target.store
     if kind == "up":
-        store.put_migration(conn, exists=row_exists, **_row_for(m, target, "applied", started, ms, deployment_id))
+        store.put_migration(conn, exists=row_exists, **_row_for(m, target, MigrationStatus.APPLIED, started, ms, deployment_id))
     else:
-        store.set_status(conn, m.id, "rolled_back")
+        store.set_status(conn, m.id, MigrationStatus.ROLLED_BACK)
     details = {"statements": tally.statements, "rows": tally.rows}
     if kind == "up":
         details["checksum"] = m.checksum(target.dialect)
-    store.append(conn, action="apply" if kind == "up" else "rollback", status="ok", started_at=started,
+    store.append(conn, action=HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK, status=HistoryStatus.OK, started_at=started,
                  finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
                  details=details)
 
@@ -170,9 +172,9 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: str, c
     store = target.store
     with conn.begin():
         if kind == "up":
-            store.put_migration(conn, exists=has_row, **_row_for(m, target, "running", started, None, deployment_id))
+            store.put_migration(conn, exists=has_row, **_row_for(m, target, MigrationStatus.RUNNING, started, None, deployment_id))
         else:
-            store.set_status(conn, m.id, "running")
+            store.set_status(conn, m.id, MigrationStatus.RUNNING)
     if m.transaction == "none":
         yield from _run_autocommit(target, m, kind, cancel, tally)
     else:
@@ -255,7 +257,7 @@ def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: s
     A transactional migration that committed part of itself (a Python migration that called
     ``conn.commit()``) is recorded dirty like a non-transactional one."""
     store = target.store
-    status = "cancelled" if isinstance(exc, Cancelled) else "failed"
+    status = HistoryStatus.CANCELLED if isinstance(exc, Cancelled) else HistoryStatus.FAILED
     ms = tally.ms()
     details: dict = {"dirty": dirty}
     statement = line = None
@@ -265,19 +267,19 @@ def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: s
     abandon(conn)
     with conn.begin():
         meta = {"error": str(exc), "statement": statement, "line": line, "deployment_id": deployment_id}
-        if dirty and _transactional(target, m) and action == "apply":
-            row = _row_for(m, target, "failed", started, ms, str(deployment_id))
+        if dirty and _transactional(target, m) and action == HistoryAction.APPLY:
+            row = _row_for(m, target, MigrationStatus.FAILED, started, ms, str(deployment_id))
             store.put_migration(conn, **{**row, "metadata": {**row["metadata"], **meta}})
         elif dirty:
-            store.set_status(conn, m.id, "failed" if status == "failed" else "running", metadata=meta)
+            store.set_status(conn, m.id, MigrationStatus.FAILED if status == HistoryStatus.FAILED else MigrationStatus.RUNNING, metadata=meta)
         elif not _transactional(target, m):
-            if action == "apply":
+            if action == HistoryAction.APPLY:
                 store.delete_migration(conn, m.id)  # nothing of it ran: no row, not dirty
             else:
-                store.set_status(conn, m.id, "applied")  # its down did not start: still applied
+                store.set_status(conn, m.id, MigrationStatus.APPLIED)  # its down did not start: still applied
         store.append(conn, action=action, status=status, started_at=started, finished_at=finished_at(started, ms),
                      deployment_id=deployment_id, migration_id=m.id, details=details,
-                     error=str(exc) if status == "failed" else None)
+                     error=str(exc) if status == HistoryStatus.FAILED else None)
     store.committed()
     yield MigrationFinished(m.id, action, status, ms, error=str(exc), statement=statement, line=line)
 
@@ -286,17 +288,4 @@ def _interrupter(target: Target, conn: sa.Connection, cancel: CancelToken):
     """Wire Cancel to interrupting the statement that is running on ``conn`` (from any thread):
     psycopg's cancel() on PostgreSQL, sqlite3's interrupt() on SQLite, ``KILL QUERY`` from a
     second connection on MySQL/MariaDB. Returns the function that unwires it."""
-    raw = conn.connection.driver_connection
-    if target.dialect == "postgresql" and hasattr(raw, "cancel"):
-        return cancel.on_cancel(raw.cancel)
-    if target.dialect == "sqlite" and hasattr(raw, "interrupt"):
-        return cancel.on_cancel(raw.interrupt)
-    if target.dialect == "mysql" and hasattr(raw, "thread_id"):
-        thread_id = raw.thread_id()
-
-        def kill_query() -> None:
-            with target.engine.connect() as other:
-                other.exec_driver_sql(f"KILL QUERY {int(thread_id)}")
-
-        return cancel.on_cancel(kill_query)
-    return lambda: None
+    return target.rules.interrupter(target.engine, conn, cancel)

@@ -70,7 +70,7 @@ import re
 from functools import lru_cache
 
 from nexo_studio.core.lexer import BACKTICK_DIALECTS, MYSQL_DASHES, WORD_CHAR, token_regex
-from nexo_studio.core.model import Statement, canonical_dialect
+from nexo_studio.core.statement import Statement, canonical_dialect
 
 __all__ = ["split_sql"]
 
@@ -166,6 +166,10 @@ def _split_chunks(text: str, first_line: int, dialect: str | None) -> list[State
     return statements
 
 
+# longer than 80 lines: the statement scanner is one loop over tokens whose state (position,
+# nesting depth, current delimiter, line count) lives in locals; split into functions it would
+# pass that state around on every token, and it runs on every statement of every deploy
+# (benchmarks/engine.py).
 def _scan(
     text: str, dialect: str | None, first_line: int, go: bool, keywords: bool, directive: bool
 ) -> tuple[list[Statement], bool]:

@@ -10,20 +10,25 @@ import sqlalchemy as sa
 from sqlalchemy.engine import URL
 
 from . import db
+from .dialects import DialectRules, rules_for
 from .model import canonical_dialect
 from .state.locks import lock_for
 from .state.store import StateStore
 
 #: dialects whose DDL runs inside transactions
-TRANSACTIONAL_DDL = ("sqlite", "postgresql", "mssql")
+TRANSACTIONAL_DDL = tuple(n for n in ("sqlite", "postgresql", "mssql") if rules_for(n).transactional_ddl)
 
 
 class Target:
     def __init__(self, url: str | URL, schema: str | None = None) -> None:
         self.url = db.parse_url(url)
-        self.engine = db.create_engine(self.url, poolclass=sa.pool.NullPool) if self.url.get_backend_name() != "sqlite" \
-            else db.create_engine(self.url)
+        rules = rules_for(self.url.get_backend_name())
+        # servers: a connection per use (NullPool); a file keeps SQLAlchemy's default pool
+        self.engine = db.create_engine(self.url) if rules.is_local_file() \
+            else db.create_engine(self.url, poolclass=sa.pool.NullPool)
+        #: the dialect's name (``mariadb`` -> ``mysql``); its facts are in ``rules``
         self.dialect = canonical_dialect(self.url.get_backend_name())
+        self.rules: DialectRules = rules_for(self.dialect)
         self.store = StateStore(self.engine, schema)
 
     @property
@@ -32,11 +37,11 @@ class Target:
 
     @property
     def transactional_ddl(self) -> bool:
-        return self.dialect in TRANSACTIONAL_DDL
+        return self.rules.transactional_ddl
 
     def absent(self) -> bool:
         """An SQLite file that does not exist yet: read-only commands must not create it."""
-        if self.dialect != "sqlite":
+        if not self.rules.is_local_file():
             return False
         db = self.url.database
         return bool(db) and db != ":memory:" and not db.startswith("file:") and not Path(db).exists()
@@ -60,15 +65,7 @@ class Target:
             lock.release()
 
     def server_version(self, conn: sa.Connection) -> str:
-        info = conn.dialect.server_version_info
-        if self.dialect == "sqlite":
-            import sqlite3
-
-            return f"SQLite {sqlite3.sqlite_version}"
-        name = {"postgresql": "PostgreSQL", "mysql": "MySQL", "mssql": "SQL Server"}[self.dialect]
-        if self.dialect == "mysql" and getattr(conn.dialect, "is_mariadb", False):
-            name = "MariaDB"
-        return f"{name} {'.'.join(str(p) for p in info or ())}"
+        return self.rules.server_version(conn)
 
     def dispose(self) -> None:
         self.engine.dispose()

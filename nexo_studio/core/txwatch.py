@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-_WATCHED = ("sqlite", "postgresql", "mssql")
+from .dialects import rules_for
 
 ENDED = ("it ended the migration's transaction itself (conn.commit(), conn.rollback() or COMMIT "
          "sent as SQL): what it did before that may be in the database")
@@ -22,39 +22,23 @@ ENDED = ("it ended the migration's transaction itself (conn.commit(), conn.rollb
 class TransactionWatch:
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
+        self.rules = rules_for(conn.dialect.name)
         self.tx = None
         self.xid = None
-        if conn.dialect.name not in _WATCHED or not conn.in_transaction():
+        if not self.rules.watch_transaction or not conn.in_transaction():
             return
         self.tx = conn.get_transaction()
-        if conn.dialect.name == "postgresql":
-            self.xid = _pg_xid(conn)
+        self.xid = self.rules.transaction_id(conn)
 
     def ended(self) -> str | None:
-        """A message when the transaction the migration was given is no longer the one open."""
+        """A message when the transaction the migration was given is no longer the one open
+        (SQLAlchemy's view, then the driver's: SQLite no longer in a transaction; PostgreSQL the
+        transaction id changed or the session is idle)."""
         conn, tx = self.conn, self.tx
         if tx is None or conn.invalidated:
             return None
         if conn.get_transaction() is not tx or not tx.is_active:
             return ENDED
-        raw = conn.connection.driver_connection
-        if conn.dialect.name == "sqlite" and not getattr(raw, "in_transaction", True):
+        if self.rules.transaction_ended(conn, self.xid):
             return ENDED
-        if self.xid is not None:
-            status = raw.info.transaction_status.name
-            if status == "IDLE" or (status == "INTRANS" and _pg_xid(conn) != self.xid):
-                return ENDED
-        return None
-
-
-def _pg_xid(conn: sa.Connection) -> int | None:
-    """The current transaction's id (assigning one): a different id means a new transaction."""
-    try:
-        cur = conn.connection.dbapi_connection.cursor()
-        try:
-            cur.execute("SELECT txid_current()")
-            return cur.fetchone()[0]
-        finally:
-            cur.close()
-    except Exception:  # the transaction is in error: the migration's failure says enough
         return None

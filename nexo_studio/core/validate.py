@@ -10,6 +10,7 @@ from typing import Literal
 from .graph import MigrationGraph
 from .model import Migration
 from .transaction_rules import transaction_findings
+from .kinds import MigrationStatus
 
 Level = Literal["error", "warning"]
 
@@ -74,18 +75,18 @@ def static_findings(
 def state_findings(migrations: Mapping[str, Migration], applied: Mapping, dialect: str | None) -> list[Finding]:
     """Drift, missing files, out-of-order pending migrations and dirty rows."""
     out: list[Finding] = []
-    live = {i: r for i, r in applied.items() if r.status != "rolled_back"}
+    live = {i: r for i, r in applied.items() if r.status != MigrationStatus.ROLLED_BACK}
     for mid, row in sorted(live.items()):
         m = migrations.get(mid)
         if m is None:
             out.append(Finding("warning", "missing", (mid,), f"{mid} is applied but its file is gone"))
-        elif row.status == "applied" and row.checksum != m.checksum(dialect):
+        elif row.status == MigrationStatus.APPLIED and row.checksum != m.checksum(dialect):
             out.append(Finding("warning", "drift", (mid,),
                                f"{mid} changed after it was applied (checksum differs)", m.path))
-        if row.status in ("running", "failed"):
+        if row.status in (MigrationStatus.RUNNING, MigrationStatus.FAILED):
             out.append(Finding("warning", "dirty", (mid,),
                                f"{mid} is {row.status}: it may be partly applied; check and run `nexo repair`"))
-    newest = max((r.version for r in live.values() if r.status == "applied"), default=None)
+    newest = max((r.version for r in live.values() if r.status == MigrationStatus.APPLIED), default=None)
     if newest:
         # filter, then sort (a stable sort keeps the same order): pending ones are few
         older = [m for m in migrations.values() if m.id not in live and m.version < newest]

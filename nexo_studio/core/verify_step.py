@@ -17,6 +17,7 @@ from .results import OperationResult, stage as _stage
 from .run_one import _Tally, abandon, as_failure, finished_at
 from .state.store import utcnow
 from .target import Target
+from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def verify_step(project: Project, target: Target, conn: sa.Connection, result: OperationResult,
@@ -40,7 +41,7 @@ def verify_step(project: Project, target: Target, conn: sa.Connection, result: O
         if conn.in_transaction():
             conn.rollback()
         not_recorded = [i for i in result.plan if i in result.applied and
-                        (i not in rows or rows[i].status != "applied")]
+                        (i not in rows or rows[i].status != MigrationStatus.APPLIED)]
         if not_recorded:
             raise VerifyFailed("state", "not recorded as applied: " + ", ".join(not_recorded))
         # post-deploy checks from nexo.toml
@@ -59,7 +60,7 @@ def verify_step(project: Project, target: Target, conn: sa.Connection, result: O
             except sa.exc.DBAPIError as exc:
                 problem = str(exc.orig).strip().splitlines()[0]
             with conn.begin():
-                store.append(conn, action="verify", status="failed" if problem else "ok", started_at=started,
+                store.append(conn, action=HistoryAction.VERIFY, status=HistoryStatus.FAILED if problem else HistoryStatus.OK, started_at=started,
                              deployment_id=deployment_id,
                              details={"check": check.name, "value": None if value is None else str(value)},
                              error=problem)
@@ -91,7 +92,7 @@ def _verify_one(target: Target, conn: sa.Connection, m: Migration, deployment_id
             raise
         ms = tally.ms()
         with conn.begin():
-            store.append(conn, action="verify", status="failed", started_at=started,
+            store.append(conn, action=HistoryAction.VERIFY, status=HistoryStatus.FAILED, started_at=started,
                          finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
                          details={"statement": failure.statement, "line": failure.line, "file": m.path.name},
                          error=failure.error)
@@ -102,7 +103,7 @@ def _verify_one(target: Target, conn: sa.Connection, m: Migration, deployment_id
                            statement=failure.statement, line=failure.line, path=m.path) from exc
     ms = tally.ms()
     with conn.begin():
-        store.append(conn, action="verify", status="ok", started_at=started, finished_at=finished_at(started, ms),
+        store.append(conn, action=HistoryAction.VERIFY, status=HistoryStatus.OK, started_at=started, finished_at=finished_at(started, ms),
                      deployment_id=deployment_id, migration_id=m.id)
     store.committed()
     yield MigrationFinished(m.id, "verify", "ok", ms, statements=tally.statements)

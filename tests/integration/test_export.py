@@ -25,7 +25,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from nexo_studio.cli.main import main
-from nexo_studio.core.backups import backup
+from nexo_studio.core.backup.operations import backup
 from nexo_studio.core.events import run
 from nexo_studio.core.operations import repair
 from nexo_studio.core.pipeline import DeployOptions, RollbackOptions, deploy, rollback

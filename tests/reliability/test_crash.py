@@ -217,7 +217,7 @@ def test_sigkill_at_random_points_leaves_a_state_that_status_tells_truly(make_db
     applied_once(url, mdir, ids)
     databases += 1
     # backups killed half-way never look good: a file with a sidecar matches it
-    from nexo_studio.core.backups import check_backup
+    from nexo_studio.core.backup.operations import check_backup
 
     for sidecar in data_dir.rglob("*.json"):
         check_backup(sidecar.with_suffix(""))

@@ -9,7 +9,7 @@ from ..json_shapes import backup_dict, new_dict, repair_dict
 
 
 def cmd_backup(ctx: Context) -> int:
-    from ...core.backups import backup, list_backups
+    from ...core.backup.operations import backup, list_backups
 
     a = ctx.args
     if a.list:
@@ -33,7 +33,7 @@ def cmd_backup(ctx: Context) -> int:
 
 
 def cmd_restore(ctx: Context) -> int:
-    from ...core.backups import check_backup, check_source, restore
+    from ...core.backup.operations import check_backup, check_source, restore
 
     a = ctx.args
     check_source(ctx.target, a.path, check_backup(a.path), a.from_other_database)  # before asking

@@ -72,24 +72,9 @@ def _as_url(url: URL | str) -> URL:
 
 def provider_for(url: URL | str) -> BackupProvider:
     """The provider for the URL's backend; BackupError for a backend without one."""
-    backend = _as_url(url).get_backend_name()
-    if backend == "sqlite":
-        from .sqlite import SqliteBackup
+    from ..dialects import rules_for
 
-        return SqliteBackup()
-    if backend == "postgresql":
-        from .postgresql import PostgresBackup
-
-        return PostgresBackup()
-    if backend in ("mysql", "mariadb"):
-        from .mysql import MysqlBackup
-
-        return MysqlBackup()
-    if backend == "mssql":
-        from .mssql import MssqlBackup
-
-        return MssqlBackup()
-    raise BackupError(f"no backup provider for the {backend!r} dialect")
+    return rules_for(_as_url(url).get_backend_name()).backup_provider()
 
 
 # --- files, checksums, sidecars ---------------------------------------------------------------
@@ -246,7 +231,9 @@ def create_backup(
 
 def _database_id(url: URL, dialect: str) -> str | None:
     """The database as the sidecar records it: SQLite's file as an absolute path."""
-    if dialect == "sqlite" and url.database and url.database != ":memory:" \
+    from ..dialects import rules_for
+
+    if rules_for(dialect).is_local_file() and url.database and url.database != ":memory:" \
             and not str(url.query.get("uri", "")).lower() in ("true", "1"):
         return os.path.realpath(url.database)
     return url.database

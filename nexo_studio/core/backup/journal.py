@@ -41,7 +41,9 @@ def state_dir(url) -> Path:
 
 def database_key(url) -> str:
     """A short key of the database (two SQLite files of the same name share a default folder)."""
-    if url.get_backend_name() == "sqlite":
+    from ..dialects import rules_for
+
+    if rules_for(url.get_backend_name()).is_local_file():
         ident = os.path.realpath(url.database or "")
     else:
         ident = f"{url.get_backend_name()}://{url.host or ''}:{url.port or ''}/{url.database or ''}"

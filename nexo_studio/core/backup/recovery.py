@@ -31,8 +31,10 @@ import sqlalchemy as sa
 
 from nexo_studio.errors import BackupError, Cancelled
 
+from ..dialects import rules_for
 from . import provider_for
 from .journal import Journal, clean_partials, encode_row, fault, journal_file, safety_file, state_dir
+from ..kinds import HistoryAction, HistoryStatus
 
 _CLIENT_WAIT = 3600.0
 
@@ -48,7 +50,7 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
     common = {"dialect": provider.dialect, "backup": str(path), "deployment_id": deployment_id,
               "details": details, "started_at": started.isoformat(), "step": "started",
               "history": [encode_row(r) for r in saved]}
-    if provider.dialect == "sqlite":
+    if rules_for(provider.dialect).is_local_file():
         return _restore_sqlite(target, provider, path, common, saved, cancel)
     plan = provider.prepare(target.url, path)
     plan["safety"] = str(safety_file(target.url))
@@ -212,7 +214,7 @@ def finish_history(target, saved: list, data: dict) -> int:
             details = {**data["details"], "history_rows_kept": len(keep)}
             if not same:
                 details["history_replaced"] = {"copied_rows": len(restored)}
-            row = store.append(conn, action="restore", status="ok", started_at=_when(data),
+            row = store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.OK, started_at=_when(data),
                                deployment_id=data["deployment_id"], details=details)
             if not same and restored:
                 store.set_tail(conn, *_append_copies(conn, h, restored, row.seq, row.hash))
@@ -260,7 +262,7 @@ def record_failed(target, data: dict, error: str) -> None:
             return
         store.ensure(conn)
         with conn.begin():
-            store.append(conn, action="restore", status="failed", started_at=_when(data),
+            store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.FAILED, started_at=_when(data),
                          deployment_id=data["deployment_id"], details=data["details"], error=error)
         store.committed()
         store.invalidate()
@@ -277,7 +279,7 @@ def _recorded_in(conn: sa.Connection, store, deployment_id: str) -> bool:
         return False
     h = store.t.history
     found = conn.execute(sa.select(h.c.seq).where(h.c.deployment_id == deployment_id,
-                                                  h.c.action == "restore").limit(1)).first()
+                                                  h.c.action == HistoryAction.RESTORE).limit(1)).first()
     if conn.in_transaction():
         conn.rollback()
     return found is not None
@@ -311,7 +313,7 @@ def recover(target) -> None:
     path = Path(data.get("backup") or "")
     plan = data.get("plan") or {}
     step = data.get("step")
-    if provider.dialect == "sqlite":
+    if rules_for(provider.dialect).is_local_file():
         _remove(Path(plan.get("temp") or _sqlite_temp(provider, url)))
         if not _recorded(target, data):
             ensure_history(target, saved)

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Row
 
 from ...errors import InvalidInput
+from ..kinds import HistoryStatus, MigrationStatus
 from ..state.audit import audit_verdict
 from ..state.chain import ChainVerdict, utc_text
 from ..state.store import Tampering, details_dict
@@ -35,7 +36,9 @@ EVENT_STATUSES: tuple[str, ...] = ("ok", "failed", "cancelled")
 FILTER_STATUSES: tuple[str, ...] = (*EVENT_STATUSES, "rolled_back")
 #: migration lists in the summary, from the current state (not filtered)
 #: (``rolled_back``: the row says rolled back; ``failed``: pending, its last apply attempt failed)
-MIGRATION_GROUPS: tuple[str, ...] = ("applied", "rolled_back", "failed", "drifted", "missing", "dirty", "pending")
+MIGRATION_GROUPS: tuple[str, ...] = (MigrationStatus.APPLIED, MigrationStatus.ROLLED_BACK, MigrationStatus.FAILED,
+                                     MigrationStatus.DRIFTED, MigrationStatus.MISSING, MigrationStatus.DIRTY,
+                                     MigrationStatus.PENDING)
 
 
 class EventRow(Protocol):
@@ -213,7 +216,7 @@ class Deployment:
 
     @property
     def ok(self) -> bool:
-        return self.end_seq is not None and self.status == "ok"
+        return self.end_seq is not None and self.status == HistoryStatus.OK
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -424,5 +427,5 @@ class Report:
                   failures: Iterable[Failure] | None = None) -> "Report":
         """A report over lists (tests, previews). Failures default to the non-ok events."""
         ev, dep = list(events), list(deployments)
-        fail = list(failures) if failures is not None else [Failure.from_row(r) for r in ev if r.status != "ok"]
+        fail = list(failures) if failures is not None else [Failure.from_row(r) for r in ev if r.status != HistoryStatus.OK]
         return cls(header, summary, tuple(state), verdict, lambda: iter(ev), lambda: iter(dep), lambda: iter(fail))

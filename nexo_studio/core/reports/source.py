@@ -37,6 +37,7 @@ from .model import (
     Summary,
     iso,
 )
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def _naive_utc(value: datetime) -> datetime:
@@ -99,7 +100,7 @@ class _Reader:
 
     def apply_durations(self) -> tuple[ApplyDuration, ...]:
         h = self.h
-        ok_applies = [*self.where, h.c.action == "apply", h.c.status == "ok", h.c.migration_id.is_not(None)]
+        ok_applies = [*self.where, h.c.action == HistoryAction.APPLY, h.c.status == HistoryStatus.OK, h.c.migration_id.is_not(None)]
         last = (
             sa.select(h.c.migration_id, sa.func.max(h.c.seq).label("last_seq"))
             .where(*ok_applies).group_by(h.c.migration_id).subquery()
@@ -126,7 +127,7 @@ class _Reader:
     def failures(self) -> Iterator[Failure]:
         h = self.h
         result = self.conn.execute(
-            sa.select(h).where(*self.where, h.c.status != "ok").order_by(h.c.seq), execution_options=_STREAM)
+            sa.select(h).where(*self.where, h.c.status != HistoryStatus.OK).order_by(h.c.seq), execution_options=_STREAM)
         for r in result:
             yield Failure.from_row(r)
 
@@ -143,8 +144,8 @@ class _Reader:
                 e.c.duration_ms.label("end_ms"), e.c.details.label("end_details"), e.c.error.label("end_error"),
             )
             .select_from(s.outerjoin(e, sa.and_(e.c.deployment_id == s.c.deployment_id,
-                                                 e.c.action == "deploy_end", e.c.seq <= self.head_seq)))
-            .where(s.c.action == "deploy_start", s.c.seq <= self.head_seq)
+                                                 e.c.action == HistoryAction.DEPLOY_END, e.c.seq <= self.head_seq)))
+            .where(s.c.action == HistoryAction.DEPLOY_START, s.c.seq <= self.head_seq)
             .order_by(s.c.seq)
         )
         if not self.filters.is_empty:
@@ -195,7 +196,7 @@ def state_rows(snap: Snapshot, dialect: str) -> tuple[StateRow, ...]:
     for st in snap.states:
         row = st.row
         m = st.migration
-        if row is None or row.status == "rolled_back":
+        if row is None or row.status == MigrationStatus.ROLLED_BACK:
             checksum_state = ""
         elif m is None:
             checksum_state = "file gone"
@@ -218,7 +219,7 @@ def migration_groups(snap: Snapshot) -> dict[str, tuple[str, ...]]:
     for st in snap.states:
         if st.status in groups:  # applied, failed, drifted, missing, dirty, pending
             groups[st.status].append(st.id)
-        if st.row is not None and st.row.status == "rolled_back":
+        if st.row is not None and st.row.status == MigrationStatus.ROLLED_BACK:
             groups["rolled_back"].append(st.id)
     return {k: tuple(v) for k, v in groups.items()}
 
@@ -230,7 +231,7 @@ def _snapshot(project: Project | None, applied: dict[str, MigrationRow], dialect
     # No project folder: the state table alone (nothing can be pending, drift is unknown).
     states = []
     for mid, row in sorted(applied.items(), key=lambda kv: (kv[1].version, kv[0])):
-        status = "applied" if row.status == "applied" else status_of(None, row, dialect)
+        status = MigrationStatus.APPLIED if row.status == MigrationStatus.APPLIED else status_of(None, row, dialect)
         states.append(MigrationState(mid, row.version, row.name, status, None, row))
     snap = Snapshot(dialect, tuple(states))
     snap.by_id.update({s.id: s for s in states})
@@ -243,8 +244,8 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
     """Read a report; its streams stay usable until the ``with`` block ends (one connection)."""
     filters = filters or ReportFilters()
     conn = target.connect()
-    if target.dialect == "postgresql":
-        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+    if target.rules.report_isolation_level:
+        conn = conn.execution_options(isolation_level=target.rules.report_isolation_level)
     try:
         store = target.store
         h = store.t.history

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from ..kinds import HistoryAction, HistoryStatus
+
 GENESIS = "0" * 64
 
 
@@ -109,7 +111,7 @@ class ChainVerdict:
 
 def accepted_by(row: Mapping[str, Any]) -> dict[int, str]:
     """The breaks an accept-history ``repair`` row accepts: seq -> row_hash it pinned."""
-    if row.get("action") != "repair" or row.get("status") != "ok":
+    if row.get("action") != HistoryAction.REPAIR or row.get("status") != HistoryStatus.OK:
         return {}
     try:
         details = json.loads(row.get("details") or "{}")

@@ -118,13 +118,9 @@ def scan(rows: Iterable[tuple], ts: Callable[[Any], Any] = _timestamp) -> ChainV
 def _cursor(raw: Any, dialect: str) -> Any:
     """A cursor that streams: server-side on PostgreSQL and MySQL/MariaDB (100,000 rows are not
     held in memory twice), the plain one elsewhere."""
-    if dialect == "postgresql" and type(raw).__module__.startswith("psycopg"):
-        return raw.cursor(name="nexo_chain_scan")
-    if dialect in ("mysql", "mariadb") and type(raw).__module__.startswith("pymysql"):
-        import pymysql.cursors
+    from ..dialects import rules_for
 
-        return raw.cursor(pymysql.cursors.SSCursor)
-    return raw.cursor()
+    return rules_for(dialect).streaming_cursor(raw)
 
 
 #: the canonical timestamp text (chain.utc_text), made by the server: cheaper than a datetime
@@ -174,7 +170,9 @@ def _sql_canonical(dialect: str, quote: Callable[[str], str]) -> str | None:
     text is the JSON the writer hashed, and as JSON decodes one way, the row's values are the
     ones written. Anything else (a timestamp in an unexpected form, a mismatch) goes to the
     Python walk, which alone decides what is broken."""
-    if dialect != "sqlite":
+    from ..dialects import rules_for
+
+    if not rules_for(dialect).canonical_json_in_sql:
         return None
 
     def ts(c: str) -> str:  # SQLAlchemy's stored text, 'YYYY-MM-DD HH:MM:SS.ffffff'

@@ -292,19 +292,10 @@ def held_by(lock: DatabaseLock) -> str | None:
 
 
 def lock_for(engine: sa.Engine) -> DatabaseLock:
-    url = engine.url
-    backend = url.get_backend_name()
-    if backend == "sqlite":
-        if not url.database or url.database == ":memory:":
-            return NoLock()
-        return FileLock(Path(url.database).resolve())
-    if backend == "postgresql":
-        return PostgresLock(engine, url.database or "")
-    if backend in ("mysql", "mariadb"):
-        return MySQLLock(engine, url.database or "")
-    if backend == "mssql":
-        return MssqlLock(engine, url.database or "")
-    return NoLock()
+    from ..dialects import rules_for
+
+    return rules_for(engine.url.get_backend_name()).lock(engine)
+
 
 
 @contextlib.contextmanager

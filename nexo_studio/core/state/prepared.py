@@ -20,7 +20,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..db import note_driver_error
+from .disconnect import note_driver_error
 
 
 class Prepared:

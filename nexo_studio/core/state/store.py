@@ -22,12 +22,14 @@ from typing import Any
 import sqlalchemy as sa
 
 from ... import __version__
+from ..dialects import rules_for
 from .chain import GENESIS, ChainVerdict, row_hash
 from .prepared import DriverWriter, Prepared
 from .tables import FORMAT_VERSION, Tables, make_tables
 from .tamper import (  # noqa: F401  (re-exported: callers import them from here)
     TAIL_KEY, DecidingEvent, Tampering, _parse_tail, _tail_text, details_dict, tampering,
 )
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def utcnow() -> datetime:
@@ -135,9 +137,7 @@ class StateStore:
         self._tail_row = False
         self._prepared: dict[tuple, Prepared] = {}
         self._writer: DriverWriter | None = None
-        # SQL Server keeps the plain Core path: the driver-level one is not verified against a
-        # live server here (see README).
-        self._driver_writes = engine.dialect.name in ("sqlite", "postgresql", "mysql", "mariadb")
+        self._driver_writes = rules_for(engine.dialect.name).driver_writes
 
     def _resolve_schema(self, conn: sa.Connection) -> None:
         """Pin the state tables to the connection's default schema, read once before any
@@ -145,12 +145,7 @@ class StateStore:
         database) cannot redirect the tool's own writes."""
         if self._resolved:
             return
-        query = {
-            "postgresql": "SELECT current_schema()",
-            "mysql": "SELECT DATABASE()",
-            "mariadb": "SELECT DATABASE()",
-            "mssql": "SELECT SCHEMA_NAME()",
-        }.get(conn.dialect.name)
+        query = rules_for(conn.dialect.name).current_schema_sql
         if query:
             schema = conn.exec_driver_sql(query).scalar()
             if conn.in_transaction():
@@ -242,11 +237,13 @@ class StateStore:
             return set()
         h, m = self.t.history, self.t.migrations
         latest = (sa.select(sa.func.max(h.c.seq))
-                  .where(h.c.migration_id.is_not(None), h.c.action.in_(("apply", "baseline", "adopt", "repair")))
+                  .where(h.c.migration_id.is_not(None),
+                         h.c.action.in_((HistoryAction.APPLY, HistoryAction.BASELINE, HistoryAction.ADOPT,
+                                         HistoryAction.REPAIR)))
                   .group_by(h.c.migration_id))
         q = (sa.select(h.c.migration_id)
-             .where(h.c.seq.in_(latest), h.c.action == "apply", h.c.status == "failed")
-             .where(~sa.exists().where(m.c.id == h.c.migration_id, m.c.status != "rolled_back")))
+             .where(h.c.seq.in_(latest), h.c.action == HistoryAction.APPLY, h.c.status == HistoryStatus.FAILED)
+             .where(~sa.exists().where(m.c.id == h.c.migration_id, m.c.status != MigrationStatus.ROLLED_BACK)))
         return set(conn.execute(q).scalars())
 
     def put_migration(self, conn: sa.Connection, *, exists: bool | None = None, **row: Any) -> None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 if TYPE_CHECKING:
     from .store import MigrationRow, StateStore
@@ -81,24 +82,24 @@ class Tampering:
 
 def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int | None, str] | None:
     """What is wrong with a migration's row given its latest deciding event (None: nothing)."""
-    row_applied = row is not None and row.status == "applied"
+    row_applied = row is not None and row.status == MigrationStatus.APPLIED
     if ev is None:
         if row_applied:
             return None, "recorded applied in __Migrations, but the history never applied it"
         return None
     details = ev.details_dict()
     checksum = None
-    if ev.action == "apply":
-        applied = ev.status == "ok"
+    if ev.action == HistoryAction.APPLY:
+        applied = ev.status == HistoryStatus.OK
         checksum = details.get("checksum") if applied else None
-    elif ev.action in ("baseline", "adopt"):
+    elif ev.action in (HistoryAction.BASELINE, HistoryAction.ADOPT):
         applied, checksum = True, details.get("checksum")
-    elif ev.action == "rollback":
-        applied = ev.status != "ok"  # a failed rollback left it applied
+    elif ev.action == HistoryAction.ROLLBACK:
+        applied = ev.status != HistoryStatus.OK  # a failed rollback left it applied
     else:  # repair
-        applied = details.get("after") == "applied"
+        applied = details.get("after") == MigrationStatus.APPLIED
         checksum = details.get("checksum") if applied else None
-    said = f"{ev.action} {ev.status}" + (f" -> {details.get('after')}" if ev.action == "repair" else "")
+    said = f"{ev.action} {ev.status}" + (f" -> {details.get('after')}" if ev.action == HistoryAction.REPAIR else "")
     if applied and row is None:
         return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {said})"
     if applied != row_applied:
@@ -166,7 +167,7 @@ def tampering(store: "StateStore", conn: sa.Connection,
     bad: dict[str, tuple[int | None, str]] = {}
     for mid in sorted(set(rows) | set(events)):
         row = rows.get(mid)
-        if row is not None and row.status in ("running", "failed"):
+        if row is not None and row.status in (MigrationStatus.RUNNING, MigrationStatus.FAILED):
             continue
         problem = _judge(row, events.get(mid))
         if problem:
@@ -182,14 +183,15 @@ def _any_event(store: "StateStore", conn: sa.Connection) -> bool:
 def _latest_events(store: "StateStore", conn: sa.Connection) -> dict[str, DecidingEvent]:
     """Each migration's latest event that decides its state, outside restored-over spans."""
     h = store.t.history
-    kinds = ("apply", "rollback", "baseline", "adopt", "repair")
+    kinds = (HistoryAction.APPLY, HistoryAction.ROLLBACK, HistoryAction.BASELINE, HistoryAction.ADOPT,
+             HistoryAction.REPAIR)
     deciding = sa.select(h.c.seq, h.c.migration_id, h.c.action, h.c.status, h.c.details)
     latest = (sa.select(sa.func.max(h.c.seq)).where(h.c.migration_id.is_not(None), h.c.action.in_(kinds))
               .group_by(h.c.migration_id))
     out = {r[1]: DecidingEvent(*r) for r in conn.execute(deciding.where(h.c.seq.in_(latest)))}
     void = []  # (last row of the restored backup, the restore): rows between describe the past
     for seq, details in conn.execute(sa.select(h.c.seq, h.c.details)
-                                     .where(h.c.action == "restore", h.c.status == "ok")).all():
+                                     .where(h.c.action == HistoryAction.RESTORE, h.c.status == HistoryStatus.OK)).all():
         try:
             kept = int(json.loads(details or "{}").get("history_rows_kept") or 0)
         except (ValueError, TypeError, AttributeError):

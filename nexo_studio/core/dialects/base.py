@@ -1,0 +1,84 @@
+"""The base class of the per-dialect rules: the defaults a dialect without special needs gets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from ..backup import BackupProvider
+    from ..events import CancelToken
+    from ..state.locks import DatabaseLock
+
+
+class DialectRules:
+    #: the dialect's name as migration files and the state tables spell it
+    name = ""
+    #: the product name shown with the server version
+    display = ""
+    #: DDL runs inside transactions (a failed migration leaves nothing behind)
+    transactional_ddl = False
+    #: the server's default port (to tell one database from another)
+    default_port: int | None = None
+    #: the query answering the connection's default schema (None: the dialect has none)
+    current_schema_sql: str | None = None
+    #: sent after every migration so its session settings do not leak into the next
+    reset_session_sql: str | None = None
+    #: sent first in a read transaction that must see one state of the database
+    snapshot_isolation_sql: str | None = None
+    #: the state store writes its rows through the driver (verified against a live server)
+    driver_writes = False
+    #: the tool watches whether a Python migration ended the transaction it was given
+    watch_transaction = False
+    #: the isolation level a report reads in (None: the connection's default already sees one state)
+    report_isolation_level: str | None = None
+    #: the history chain's canonical JSON can be built in SQL (see state/chainscan.py)
+    canonical_json_in_sql = False
+
+    def engine_url(self, url: sa.URL, kwargs: dict[str, Any]) -> sa.URL:
+        """The URL to create the engine with; per-dialect engine options go into ``kwargs``."""
+        return url
+
+    def prepare_engine(self, engine: sa.Engine) -> None:
+        """Event hooks the engine relies on, once the engine exists."""
+
+    def server_version(self, conn: sa.Connection) -> str:
+        info = conn.dialect.server_version_info
+        return f"{self.display} {'.'.join(str(p) for p in info or ())}"
+
+    def interrupter(self, engine: sa.Engine, conn: sa.Connection, cancel: CancelToken) -> Callable[[], None]:
+        """Wire Cancel to interrupting the statement running on ``conn`` (from any thread);
+        returns the function that unwires it."""
+        return lambda: None
+
+    def estimated_size(self, url: sa.URL, conn: sa.Connection) -> int | None:
+        """About how many bytes a backup of the database needs (None: unknown)."""
+        return None
+
+    def lock(self, engine: sa.Engine) -> DatabaseLock:
+        from ..state.locks import NoLock
+
+        return NoLock()
+
+    def backup_provider(self) -> BackupProvider:
+        from ...errors import BackupError
+
+        raise BackupError(f"no backup provider for the {self.name!r} dialect")
+
+    def is_local_file(self) -> bool:
+        """The database is a file on this machine (its identity is the file's path)."""
+        return False
+
+    def transaction_id(self, conn: sa.Connection) -> Any:
+        """An id of the driver's current transaction (None: the dialect tells none)."""
+        return None
+
+    def transaction_ended(self, conn: sa.Connection, xid: Any) -> bool:
+        """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
+        return False
+
+    def streaming_cursor(self, raw: Any) -> Any:
+        """A driver cursor that streams rows instead of holding them all."""
+        return raw.cursor()

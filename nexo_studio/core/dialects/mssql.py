@@ -1,0 +1,27 @@
+"""SQL Server: transactional DDL, sp_getapplock, BACKUP DATABASE on the server.
+
+The state store keeps the plain Core path here: the driver-level one is not verified against a
+live server (see README)."""
+
+from __future__ import annotations
+
+from .base import DialectRules
+
+
+class MssqlRules(DialectRules):
+    name = "mssql"
+    display = "SQL Server"
+    transactional_ddl = True
+    default_port = 1433
+    current_schema_sql = "SELECT SCHEMA_NAME()"
+    watch_transaction = True
+
+    def lock(self, engine):
+        from ..state.locks import MssqlLock
+
+        return MssqlLock(engine, engine.url.database or "")
+
+    def backup_provider(self):
+        from ..backup.mssql import MssqlBackup
+
+        return MssqlBackup()

@@ -1,0 +1,67 @@
+"""PostgreSQL: transactional DDL, RESET ALL between migrations, psycopg's cancel(), advisory lock."""
+
+from __future__ import annotations
+
+from .base import DialectRules
+
+
+class PostgresRules(DialectRules):
+    name = "postgresql"
+    display = "PostgreSQL"
+    transactional_ddl = True
+    default_port = 5432
+    current_schema_sql = "SELECT current_schema()"
+    reset_session_sql = "RESET ALL"
+    # its default, READ COMMITTED, takes a new snapshot per statement
+    snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+    driver_writes = True
+    watch_transaction = True
+    report_isolation_level = "REPEATABLE READ"
+
+    def engine_url(self, url, kwargs):
+        if url.drivername in ("postgresql", "postgresql+psycopg"):
+            url = url.set(drivername="postgresql+psycopg")
+            kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)
+        return url
+
+    def interrupter(self, engine, conn, cancel):
+        raw = conn.connection.driver_connection
+        if hasattr(raw, "cancel"):
+            return cancel.on_cancel(raw.cancel)
+        return super().interrupter(engine, conn, cancel)
+
+    def estimated_size(self, url, conn):
+        return conn.exec_driver_sql("SELECT pg_database_size(current_database())").scalar()
+
+    def lock(self, engine):
+        from ..state.locks import PostgresLock
+
+        return PostgresLock(engine, engine.url.database or "")
+
+    def backup_provider(self):
+        from ..backup.postgresql import PostgresBackup
+
+        return PostgresBackup()
+
+    def transaction_id(self, conn):
+        """The current transaction's id (assigning one): a different id means a new transaction."""
+        try:
+            cur = conn.connection.dbapi_connection.cursor()
+            try:
+                cur.execute("SELECT txid_current()")
+                return cur.fetchone()[0]
+            finally:
+                cur.close()
+        except Exception:  # the transaction is in error: the migration's failure says enough
+            return None
+
+    def transaction_ended(self, conn, xid):
+        if xid is None:
+            return False
+        status = conn.connection.driver_connection.info.transaction_status.name
+        return status == "IDLE" or (status == "INTRANS" and self.transaction_id(conn) != xid)
+
+    def streaming_cursor(self, raw):
+        if type(raw).__module__.startswith("psycopg"):
+            return raw.cursor(name="nexo_chain_scan")
+        return raw.cursor()
