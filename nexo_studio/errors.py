@@ -300,3 +300,16 @@ class Cancelled(NexoError):
     def __init__(self, where: str = "") -> None:
         self.where = where
         super().__init__("cancelled" + (f" during {where}" if where else ""))
+
+
+class UnknownTarget(InvalidInput):
+    """``--target NAME`` names no fleet target (``names``), or ``--tag`` selects none (``tags``)."""
+
+    def __init__(self, names: Sequence[str], path: Path | None = None, tags: Sequence[str] = ()) -> None:
+        self.names = list(names)
+        self.tags = list(tags)
+        self.path = path
+        where = f"{path}: " if path else ""
+        what = (f"no target named {', '.join(self.names)}" if self.names
+                else f"no target tagged {', '.join(self.tags)}")
+        super().__init__(where + what)

@@ -131,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--status")
     p.add_argument("--deployment", metavar="ID")
 
+    from .commands.fleet import add_parser as add_fleet  # SPEC §9
+
+    add_fleet(sub, _global_options)
+
     p = cmd("new", "create a new migration file depending on the current heads")
     p.add_argument("name", help="lowercase name: [a-z0-9_]+")
     p.add_argument("--depends", metavar="IDS", help="comma-separated ids (default: the current heads)")

@@ -18,3 +18,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "repair": cmd_repair, "baseline": cmd_baseline, "export": cmd_export, "new": cmd_new,
     "audit": cmd_audit, "graph": cmd_graph, "lint": cmd_lint,
 }
+
+from .fleet import cmd_fleet  # noqa: E402 (SPEC §9)
+
+COMMANDS["fleet"] = cmd_fleet
