@@ -108,25 +108,30 @@ def test_status_agrees_with_single_status_and_reports_unreachable_and_locked(tmp
     cfg = write_fleet(tmp_path / "nexo.toml", {**urls, "down": UNREACHABLE}, migrations=mdir)
     for i, (name, url) in enumerate(urls.items()):  # each at another version
         assert run_cli("--db", url, "--migrations", str(mdir), "deploy", "--no-backup", "--to", ids[i % 6])[0] == 0
-    locked = Target(urls["postgresql-1"])
-    lock = lock_for(locked.engine)
-    lock.acquire(5)
+    busy = ("sqlite-1", "postgresql-1", "mysql-1")
+    held = [Target(urls[name]) for name in busy]
+    locks = [lock_for(t.engine) for t in held]
+    for lock in locks:
+        lock.acquire(5)
     try:
         code, doc = fleet(cfg, "status")
     finally:
-        lock.release()
-        locked.dispose()
+        for lock, t in zip(locks, held):
+            lock.release()
+            t.dispose()
     assert code == 1 and doc["ok"] is False  # one target did not answer
     rows = {t["name"]: t for t in doc["targets"]}
     assert rows["down"]["state"] == "unreachable" and "127.0.0.1:1" in rows["down"]["error"]
-    assert rows["postgresql-1"]["state"] == "locked"
+    for name in busy:  # answered, and said who holds the lock
+        assert rows[name]["state"] == "locked" and rows[name]["error"].startswith("locked by"), rows[name]
+    assert {r["state"] for n, r in rows.items() if n not in busy and n != "down"} <= {"pending", "up_to_date"}
     for i, (name, url) in enumerate(urls.items()):
         single = status_json(url, mdir)
         assert rows[name]["migrations"] == {m["id"]: m["status"] for m in single["migrations"]}
         assert rows[name]["applied"] == i % 6 + 1 and rows[name]["pending"] == 6 - (i % 6 + 1)
         assert rows[name]["head"] == ids[i % 6]
         assert rows[name]["dialect"] == single["dialect"]
-        if name != "postgresql-1":
+        if name not in busy:
             assert rows[name]["state"] == ("up_to_date" if i % 6 == 5 else "pending")
     code, doc = fleet(cfg, "status", "--target", "sqlite-0")
     assert code == 0 and doc["ok"] is True

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from ...core.config import Config
 from ...errors import NexoError
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from ...core.project import Project, Snapshot
     from ...core.state.chain import ChainVerdict
 
-T = TypeVar("T")
 
 #: a target's state, worst first: the first that applies is the target's (SPEC §9)
 STATES = ("unreachable", "tampered", "dirty", "failed", "drifted", "locked", "pending", "up_to_date")
@@ -119,27 +118,63 @@ def open_session(config: Config, project: "Project", t: FleetTarget):
 
 
 def read_one(project: "Project", config: Config, t: FleetTarget, chain: bool = False) -> TargetStatus:
-    """One target's row: the same ``core.operations.status`` that `nexo status` runs."""
+    """One target's row: the same ``core.operations.status`` that `nexo status` runs. Whether
+    a server target's lock is held is asked per server afterwards (``with_locks``)."""
     import sqlalchemy as sa
 
     from ...core.operations import audit_verify, status
-    from ...core.state.locks import held_by, lock_for
+    from .locks import file_holder
 
     session = open_session(config, project, t)
     try:
         target = session.target
         snap = status(project, target)
-        holder = None if target.absent() else held_by(lock_for(target.engine))
+        holder = file_holder(target) if target.dialect == "sqlite" else None
         row = _from_snapshot(t, snap, holder)
         if chain:
-            from dataclasses import replace
-
             row = replace(row, chain=audit_verify(target))
         return row
     except (NexoError, sa.exc.SQLAlchemyError, OSError) as exc:
         return unreachable(t, exc)
     finally:
         session.close()
+
+
+def with_locks(rows: list[TargetStatus], targets: Sequence[FleetTarget], config: Config,
+               parallel: int) -> list[TargetStatus]:
+    """Mark ``locked`` the answered server targets whose lock another operation holds now
+    (one connection per server; a server that does not answer leaves its rows as they are)."""
+    import sqlalchemy as sa
+
+    from ...core.config import with_keyring_password
+    from ...core.db import parse_url
+    from ...core.target import Target
+    from .locks import server_holders, server_of
+
+    servers: dict[tuple, list[int]] = {}
+    for i, (t, row) in enumerate(zip(targets, rows)):
+        key = server_of(parse_url(t.url)) if row.answered and row.dialect != "sqlite" else None
+        if key is not None:
+            servers.setdefault(key, []).append(i)
+
+    def ask(indexes: list[int]) -> dict[int, str]:
+        target = Target(with_keyring_password(targets[indexes[0]].url), config.schema)
+        dbs = {i: parse_url(targets[i].url).database or "" for i in indexes}
+        try:
+            held = server_holders(target, sorted(set(dbs.values())))
+        except (NexoError, sa.exc.SQLAlchemyError):
+            return {}
+        finally:
+            target.dispose()
+        return {i: held[db] for i, db in dbs.items() if db in held}
+
+    out = list(rows)
+    for found in in_parallel(ask, list(servers.values()), parallel):
+        for i, holder in found.items():
+            r = out[i]
+            out[i] = replace(r, state="locked" if r.state in ("pending", "up_to_date") else r.state,
+                             error=f"locked by {holder}")
+    return out
 
 
 def prepare(project: "Project", targets: Sequence[FleetTarget]) -> None:
@@ -151,8 +186,8 @@ def prepare(project: "Project", targets: Sequence[FleetTarget]) -> None:
             m.checksum(dialect)
 
 
-def in_parallel(fn: Callable[[FleetTarget], T], targets: Sequence[FleetTarget], parallel: int) -> list[T]:
-    """``fn`` over every target, at most ``parallel`` at once, results in the targets' order."""
+def in_parallel(fn: Callable, targets: Sequence, parallel: int) -> list:
+    """``fn`` over every item, at most ``parallel`` at once, results in the items' order."""
     if parallel <= 1 or len(targets) <= 1:
         return [fn(t) for t in targets]
     with ThreadPoolExecutor(max_workers=min(parallel, len(targets)), thread_name_prefix="nexo-fleet") as pool:
@@ -162,4 +197,5 @@ def in_parallel(fn: Callable[[FleetTarget], T], targets: Sequence[FleetTarget], 
 def read_all(project: "Project", config: Config, targets: Sequence[FleetTarget], parallel: int,
              chain: bool = False) -> list[TargetStatus]:
     prepare(project, targets)
-    return in_parallel(lambda t: read_one(project, config, t, chain), targets, parallel)
+    rows = in_parallel(lambda t: read_one(project, config, t, chain), targets, parallel)
+    return with_locks(rows, targets, config, parallel)
