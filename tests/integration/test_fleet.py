@@ -376,3 +376,19 @@ def test_entry_point_fleet_status_json(tmp_path, project, make_db):
     assert [t["state"] for t in doc["targets"]] == ["pending", "pending"]
     assert set(doc["targets"][0]) >= {"name", "dialect", "state", "applied", "pending", "head",
                                       "last_deployed_at", "error", "migrations"}
+
+
+def test_each_target_takes_its_own_backup_by_default(tmp_path, project, make_db, monkeypatch):
+    monkeypatch.setenv("NEXO_DATA_DIR", str(tmp_path / "data"))
+    mdir, ids = project
+    urls = {"lite": make_db("sqlite"), "pg": make_db("postgresql")}
+    cfg = write_fleet(tmp_path / "nexo.toml", urls, migrations=mdir)
+    code, doc = fleet(cfg, "deploy", "--to", ids[0])
+    assert code == 0, doc
+    backups = {t["name"]: Path(t["backup"]) for t in doc["targets"]}
+    assert len(set(backups.values())) == 2 and all(p.is_file() for p in backups.values())
+    for name, url in urls.items():  # recorded in that target's history, with the fleet_id
+        rows = [e for e in history(url, mdir) if e["action"] == "backup"]
+        assert rows and rows[-1]["details"]["path"] == str(backups[name])
+        start = next(e for e in history(url, mdir) if e["action"] == "deploy_start")
+        assert start["details"]["fleet_id"] == doc["fleet_id"]
