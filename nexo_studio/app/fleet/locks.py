@@ -35,11 +35,11 @@ def _postgres(conn: sa.Connection, databases: Sequence[str]) -> dict[str, str]:
     for db in databases:
         key = lock_key(db) & 0xFFFFFFFFFFFFFFFF
         wanted[(key >> 32, key & 0xFFFFFFFF)] = db
-    out = {}
+    out: dict[str, str] = {}
     for row in conn.execute(_PG_HELD):
-        db = wanted.get((int(row.classid), int(row.objid)))
-        if db is not None:
-            out[db] = (f"{row.application_name or 'backend'} (pid {row.pid}, user {row.usename}, "
+        name = wanted.get((int(row.classid), int(row.objid)))
+        if name is not None:
+            out[name] = (f"{row.application_name or 'backend'} (pid {row.pid}, user {row.usename}, "
                        f"since {row.backend_start:%Y-%m-%d %H:%M:%S})")
     return out
 

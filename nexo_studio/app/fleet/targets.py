@@ -57,7 +57,7 @@ def _target(path: Path, i: int, raw: object) -> FleetTarget:
                                 "(use the keyring or NEXO_DATABASE_URL rules)")
     if not isinstance(tags, list) or not all(isinstance(t, str) and t for t in tags):
         raise ConfigError(path, f"{where}: tags must be a list of strings")
-    return FleetTarget(name, _sqlite_beside(url, path.parent), tuple(tags))
+    return FleetTarget(name, _sqlite_beside(url, path.parent) or url, tuple(tags))
 
 
 def parse_targets(data: dict, path: Path) -> FleetTargets:
