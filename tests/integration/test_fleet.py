@@ -418,3 +418,22 @@ def test_each_target_takes_its_own_backup_by_default(tmp_path, project, make_db,
         assert rows and rows[-1]["details"]["path"] == str(backups[name])
         start = next(e for e in history(url, mdir) if e["action"] == "deploy_start")
         assert start["details"]["fleet_id"] == doc["fleet_id"]
+
+
+def test_canary_k_and_bad_parallel_and_invalid_project(tmp_path, project, make_db):
+    mdir, ids = project
+    urls = {n: f"sqlite:///{tmp_path / n}.db" for n in ("a", "b", "c")}
+    cfg = write_fleet(tmp_path / "nexo.toml", urls, migrations=mdir)
+    code, doc = fleet(cfg, "deploy", "--no-backup", "--canary", "2", "--to", ids[0])
+    assert code == 0
+    assert [(t["name"], t["canary"]) for t in doc["targets"]] == [("a", True), ("b", True), ("c", False)]
+    code, doc = fleet(cfg, "status", "--parallel", "0")
+    assert code == 2 and "--parallel" in doc["error"]["message"]
+    # a project that does not validate stops the run before any target starts (exit 2)
+    (mdir / "2025.01.01.000002_create_t2.sql").write_text("-- +up\nCREATE TABLE t2 (id INT);\n", encoding="utf-8")
+    (mdir / "2025.01.09.000001_cycle.sql").write_text("-- description: x\n-- depends: 2025.01.09.000001_cycle\n"
+                                                      "-- +up\nSELECT 1;\n", encoding="utf-8")
+    before = {n: status_json(u, mdir)["migrations"] for n, u in urls.items()}
+    code, doc = fleet(cfg, "deploy", "--no-backup")
+    assert code == 2 and doc["error"]["type"] == "ValidationFailed"
+    assert {n: status_json(u, mdir)["migrations"] for n, u in urls.items()} == before
