@@ -37,16 +37,18 @@ def add_parser(sub, global_options) -> None:
     c.add_argument("--matrix", action="store_true", help="print targets x migrations")
     for name, verb in (("deploy", "deploy pending migrations to"), ("rollback", "roll back")):
         c = fcmd(name, f"{verb} every selected target: canaries first, then at most N at once")
-        c.add_argument("--to", required=name == "rollback", metavar="ID|VERSION")
+        c.add_argument("--to", required=name == "rollback", metavar="ID|VERSION",
+                       help="as for `nexo deploy` / `nexo rollback` (rollback: 0 rolls back everything)")
         c.add_argument("--canary", type=int, metavar="K", help="the first K targets are the canaries "
                                                               "(default: those tagged canary)")
         c.add_argument("--continue-on-error", action="store_true", help="keep starting targets after a failure")
         c.add_argument("--dry-run", action="store_true", help="print each target's plan; change nothing")
-        c.add_argument("--lock-timeout", type=float, metavar="SECONDS")
+        c.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                       help="wait this long for each target's lock (default 30, or nexo.toml)")
         c.add_argument("--verbose", "-v", action="store_true", help="print every migration as it finishes")
         if name == "deploy":
-            c.add_argument("--no-backup", action="store_true")
-            c.add_argument("--no-verify", action="store_true")
+            c.add_argument("--no-backup", action="store_true", help="skip each target's backup before applying")
+            c.add_argument("--no-verify", action="store_true", help="skip verify sections and post-deploy checks")
         else:
             c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     c = fcmd("export", "the matrix with each target's history-chain verdict")
