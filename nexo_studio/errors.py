@@ -344,3 +344,16 @@ class ForeignDirty(NexoError):
         self.problems = list(problems)
         super().__init__(f"refusing to adopt: {tool} records failed or dirty migrations; fix them with {tool} "
                          "first:\n  " + "\n  ".join(self.problems))
+
+
+class UnknownTarget(InvalidInput):
+    """``--target NAME`` names no fleet target (``names``), or ``--tag`` selects none (``tags``)."""
+
+    def __init__(self, names: Sequence[str], path: Path | None = None, tags: Sequence[str] = ()) -> None:
+        self.names = list(names)
+        self.tags = list(tags)
+        self.path = path
+        where = f"{path}: " if path else ""
+        what = (f"no target named {', '.join(self.names)}" if self.names
+                else f"no target tagged {', '.join(self.tags)}")
+        super().__init__(where + what)

@@ -49,6 +49,9 @@ def build_parser() -> argparse.ArgumentParser:
     # in this order in --help
     for add in (_status_commands, _deploy_commands, _trail_commands, _repair_commands, _report_commands):
         add(cmd)
+    from .commands.fleet import add_parser as add_fleet  # SPEC §9: fleet status|deploy|rollback|export
+
+    add_fleet(sub, _global_options)
     return parser
 
 

@@ -46,7 +46,8 @@ class Config:
 
 
 _DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir", "checks"}
-_TOP_KEYS = {"migrations_dir", "database", "deploy"}
+#: `fleet` and `targets` (SPEC §9) are read and checked by app.fleet.targets
+_TOP_KEYS = {"migrations_dir", "database", "deploy", "fleet", "targets"}
 
 
 def load_config(path: Path | None = None, *, migrations: Path | None = None) -> Config:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -43,6 +43,8 @@ class DeployOptions:
     lock_timeout: float = 30.0
     backup_dir: Path | None = None
     checks: tuple[Check, ...] = ()
+    #: extra keys for the deployment's history rows' ``details`` (a fleet run's ``fleet_id``)
+    labels: dict = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------------------------
@@ -170,7 +172,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     started = utcnow()
     _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
-                     "verify": opts.verify, "auto_rollback": opts.auto_rollback})
+                     "verify": opts.verify, "auto_rollback": opts.auto_rollback, **opts.labels})
     yield Log("info", f"deployment {deployment_id}: {len(plan)} migration(s) to apply")
     failure: NexoError | None = None
     try:
@@ -230,7 +232,8 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
         else HistoryStatus.FAILED
     _deployment_row(target, conn, HistoryAction.DEPLOY_END, end_status, started, deployment_id,
                     {"applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
-                     "backup": str(result.backup) if result.backup else None, "outcome": result.status},
+                     "backup": str(result.backup) if result.backup else None, "outcome": result.status,
+                     **opts.labels},
                     error=None if result.ok else str(failure))
 
 
@@ -293,6 +296,8 @@ class RollbackOptions:
     lock_timeout: float = 30.0
     #: leave alone applied migrations whose file is not in this project (another project's)
     only_this_project: bool = False
+    #: extra keys for the rollback's history rows' ``details`` (a fleet run's ``fleet_id``)
+    labels: dict = field(default_factory=dict)
 
 
 def rollback(project: Project, target: Target, opts: RollbackOptions,
@@ -332,7 +337,8 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
             try:
                 for i, mid in enumerate(plan.ids, 1):
                     cancel.check("rollback")
-                    yield from rollback_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan))
+                    yield from rollback_one(target, conn, project.migrations[mid], deployment_id, cancel, i, len(plan),
+                                            labels=opts.labels)
                     result.rolled_back.append(mid)
             except (StepFailed, Cancelled) as exc:
                 result.ok = False

@@ -60,9 +60,11 @@ def apply_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: 
 
 
 def rollback_one(target: Target, conn: sa.Connection, m: Migration, deployment_id: str,
-                 cancel: CancelToken | None, index: int = 0, total: int = 0) -> Generator[Event, None, int]:
-    """Roll back one migration (its ``down``) and record it; raises like apply_one."""
-    return (yield from _run_one(target, conn, m, "down", deployment_id, cancel, index, total, True))
+                 cancel: CancelToken | None, index: int = 0, total: int = 0,
+                 labels: dict | None = None) -> Generator[Event, None, int]:
+    """Roll back one migration (its ``down``) and record it; raises like apply_one. ``labels``:
+    extra keys for its history row's details (a fleet run's ``fleet_id``)."""
+    return (yield from _run_one(target, conn, m, "down", deployment_id, cancel, index, total, True, labels))
 
 
 class _Tally:
@@ -96,7 +98,7 @@ def finished_at(started: datetime, ms: int) -> datetime:
 
 def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deployment_id: str,
              cancel: CancelToken | None, index: int, total: int,
-             has_row: bool | None) -> Generator[Event, None, int]:
+             has_row: bool | None, labels: dict | None = None) -> Generator[Event, None, int]:
     """Run ``up`` or ``down`` of one migration with its state row and history row.
 
     Transactional (SQLite, PostgreSQL, SQL Server): statements, state row and history row
@@ -110,7 +112,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
     tally = _Tally()
 
     def record_done(ms: int, row_exists: bool | None) -> None:
-        _record_done(target, conn, m, kind, started, ms, deployment_id, tally, row_exists)
+        _record_done(target, conn, m, kind, started, ms, deployment_id, tally, row_exists, labels)
 
     run = _run_transactional if _transactional(target, m) else _run_tracked
     try:
@@ -126,7 +128,8 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
             failure.dirty = dirty
         if dirty or not _transactional(target, m):
             _reset_quietly(target, conn)  # what it committed may include a setting
-        yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty)
+        yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty,
+                                   labels=labels)
         if failure is exc:
             raise
         raise failure from exc
@@ -135,17 +138,17 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
 
 
 def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, started: datetime, ms: int,
-                 deployment_id: str, tally: _Tally, row_exists: bool | None) -> None:
+                 deployment_id: str, tally: _Tally, row_exists: bool | None, labels: dict | None = None) -> None:
     store = target.store
     if kind == "up":
         store.put_migration(conn, exists=row_exists, **_row_for(m, target, MigrationStatus.APPLIED, started, ms, deployment_id))
     else:
         store.set_status(conn, m.id, MigrationStatus.ROLLED_BACK)
-    details = {"statements": tally.statements, "rows": tally.rows}
+    details = {"statements": tally.statements, "rows": tally.rows, **(labels or {})}
     if kind == "up":
         details["checksum"] = m.checksum(target.dialect)
-    store.append(conn, action=HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK, status=HistoryStatus.OK, started_at=started,
-                 finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
+    store.append(conn, action=HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK,
+                 status=HistoryStatus.OK, started_at=started, finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
                  details=details)
 
 
@@ -252,14 +255,14 @@ def as_failure(exc: BaseException, m: Migration, action: str) -> NexoError | Non
 
 def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: str, started: datetime,
                     tally: _Tally, deployment_id: str | None, exc: NexoError,
-                    dirty: bool) -> Generator[Event, None, None]:
+                    dirty: bool, labels: dict | None = None) -> Generator[Event, None, None]:
     """Write the failed/cancelled history row in a transaction of its own, so it survives.
     A transactional migration that committed part of itself (a Python migration that called
     ``conn.commit()``) is recorded dirty like a non-transactional one."""
     store = target.store
     status = HistoryStatus.CANCELLED if isinstance(exc, Cancelled) else HistoryStatus.FAILED
     ms = tally.ms()
-    details: dict = {"dirty": dirty}
+    details: dict = {"dirty": dirty, **(labels or {})}
     statement = line = None
     if isinstance(exc, StepFailed):
         statement, line = exc.statement, exc.line

@@ -20,3 +20,7 @@ COMMANDS: dict[str, Callable[[Context], int]] = {
     "audit": cmd_audit, "graph": cmd_graph, "lint": cmd_lint,
     "import": cmd_import, "adopt": cmd_adopt,
 }
+
+from .fleet import cmd_fleet  # noqa: E402 (SPEC §9)
+
+COMMANDS["fleet"] = cmd_fleet

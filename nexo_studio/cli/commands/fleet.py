@@ -1,0 +1,149 @@
+"""`nexo fleet status|deploy|rollback|export`: one project, many databases (SPEC §9).
+
+The work is the application layer's (``app.fleet``); this module parses, renders and maps
+outcomes to exit codes. Imports stay light at module level: `nexo --help` loads no engine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import threading
+from pathlib import Path
+
+from ...errors import EXIT_FAILED, EXIT_OK, ConfigError
+from ..context import Context, confirm, emit_json, err
+
+
+def add_parser(sub, global_options) -> None:
+    """``nexo fleet …`` in the main parser (``sub``: its subparsers)."""
+    p = sub.add_parser("fleet", help="one project, many databases: status, deploy, rollback, export",
+                       description="Work on every database of a fleet ([[targets]] in nexo.toml or --targets FILE).")
+    global_options(p, True)
+    fsub = p.add_subparsers(dest="fleet_command", metavar="status|deploy|rollback|export", required=True)
+
+    def fcmd(name: str, help: str) -> argparse.ArgumentParser:
+        c = fsub.add_parser(name, help=help, description=help)
+        global_options(c, True)
+        c.add_argument("--json", action="store_true", help="print exactly one JSON document on stdout")
+        c.add_argument("--targets", type=Path, metavar="FILE", help="the targets ([fleet], [[targets]]) "
+                                                                     "instead of nexo.toml's")
+        c.add_argument("--tag", action="append", default=[], metavar="T", help="targets with this tag (repeatable)")
+        c.add_argument("--target", action="append", default=[], metavar="NAME", help="this target (repeatable)")
+        c.add_argument("--parallel", type=int, metavar="N", help="databases at once (default [fleet] parallel, 8)")
+        return c
+
+    c = fcmd("status", "one row per target: state, applied, pending, head, last deployment")
+    c.add_argument("--matrix", action="store_true", help="print targets x migrations")
+    for name, verb in (("deploy", "deploy pending migrations to"), ("rollback", "roll back")):
+        c = fcmd(name, f"{verb} every selected target: canaries first, then at most N at once")
+        c.add_argument("--to", required=name == "rollback", metavar="ID|VERSION",
+                       help="as for `nexo deploy` / `nexo rollback` (rollback: 0 rolls back everything)")
+        c.add_argument("--canary", type=int, metavar="K", help="the first K targets are the canaries "
+                                                              "(default: those tagged canary)")
+        c.add_argument("--continue-on-error", action="store_true", help="keep starting targets after a failure")
+        c.add_argument("--dry-run", action="store_true", help="print each target's plan; change nothing")
+        c.add_argument("--lock-timeout", type=float, metavar="SECONDS",
+                       help="wait this long for each target's lock (default 30, or nexo.toml)")
+        c.add_argument("--verbose", "-v", action="store_true", help="print every migration as it finishes")
+        if name == "deploy":
+            c.add_argument("--no-backup", action="store_true", help="skip each target's backup before applying")
+            c.add_argument("--no-verify", action="store_true", help="skip verify sections and post-deploy checks")
+        else:
+            c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    c = fcmd("export", "the matrix with each target's history-chain verdict")
+    c.add_argument("--format", required=True, choices=["csv", "json", "html"])
+    c.add_argument("--out", required=True, type=Path, metavar="PATH")
+
+
+def _selection(ctx: Context):
+    from ...app.fleet import load_targets, select
+
+    a = ctx.args
+    path = a.targets or ctx.config.path
+    if path is None:
+        raise ConfigError(None, "no fleet: add [[targets]] to nexo.toml or give --targets FILE")
+    fleet = load_targets(path, only_fleet=a.targets is not None)
+    targets = select(fleet, a.tag, a.target)
+    parallel = a.parallel if a.parallel is not None else fleet.parallel
+    if parallel < 1:
+        raise ConfigError(None, f"--parallel must be at least 1, not {parallel}")
+    return targets, parallel
+
+
+def cmd_fleet(ctx: Context) -> int:
+    return {"status": _status, "deploy": _run, "rollback": _run, "export": _export}[ctx.args.fleet_command](ctx)
+
+
+# -- status / export ---------------------------------------------------------------------------
+
+
+def _status(ctx: Context) -> int:
+    from ...app.fleet.status import read_all
+
+    targets, parallel = _selection(ctx)
+    rows = read_all(ctx.project, ctx.config, targets, parallel)
+    ok = all(r.answered for r in rows)
+    if ctx.args.json:
+        emit_json({"ok": ok, "targets": [r.as_dict() for r in rows]})
+    elif ctx.args.matrix:
+        from ...app.fleet.export import columns
+        from .fleet_render import print_matrix
+
+        print_matrix(rows, columns(ctx.project, rows))
+    else:
+        from .fleet_render import print_status
+
+        print_status(rows)
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+def _export(ctx: Context) -> int:
+    from ...app.fleet.export import columns, write
+    from ...app.fleet.status import read_all
+
+    targets, parallel = _selection(ctx)
+    rows = read_all(ctx.project, ctx.config, targets, parallel, chain=True)
+    path = write(ctx.args.format, ctx.args.out, rows, columns(ctx.project, rows))
+    ok = all(r.answered for r in rows)
+    broken = [r.name for r in rows if r.chain is not None and not r.chain.ok]
+    if ctx.args.json:
+        emit_json({"ok": ok, "path": str(path), "format": ctx.args.format, "targets": len(rows),
+                   "unreachable": [r.name for r in rows if not r.answered], "chain_broken": broken})
+    else:
+        print(f"wrote {path} ({len(rows)} target(s))")
+        for r in rows:
+            if not r.answered:
+                err(f"{r.name}: unreachable: {r.error}")
+        for name in broken:
+            err(f"{name}: history chain broken")
+    return EXIT_OK if ok else EXIT_FAILED
+
+
+# -- deploy / rollback -------------------------------------------------------------------------
+
+
+def _run(ctx: Context) -> int:
+    from ...app.fleet.runner import FleetOptions, run_fleet
+    from .fleet_render import Progress, print_run, run_dict
+    from .operations import _interruptible
+
+    a = ctx.args
+    targets, parallel = _selection(ctx)
+    rollback = a.fleet_command == "rollback"
+    opts = FleetOptions(action=a.fleet_command, to=a.to, dry_run=a.dry_run, lock_timeout=a.lock_timeout,
+                        parallel=parallel, canary=a.canary, continue_on_error=a.continue_on_error)
+    if not rollback:
+        opts.backup = False if a.no_backup else None
+        opts.verify = False if a.no_verify else None
+    if rollback and not a.dry_run:
+        confirm(a, f"Roll back {len(targets)} target(s) to {a.to}?", "fleet rollback")
+    progress = Progress(verbose=a.verbose, lock=threading.Lock())
+    project = ctx.project
+    fleet = _interruptible(lambda cancel: run_fleet(project, ctx.config, targets, opts, cancel,
+                                                    progress.on_event, progress.on_done))
+    if a.json:
+        emit_json(run_dict(fleet))
+    else:
+        print_run(fleet, sys.stdout)
+    return fleet.exit_code
