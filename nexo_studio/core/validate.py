@@ -75,9 +75,9 @@ def static_findings(
 
 def unknown_lint_rules(migrations: Iterable[Migration]) -> list[Finding]:
     """A ``-- lint: allow CODE`` whose CODE is no lint rule (a typo allows nothing): an error."""
-    from .lint.hooks import KNOWN_CODES, unknown_allowances
+    from .lint.hooks import known_codes, unknown_allowances
 
-    known = ", ".join(sorted(KNOWN_CODES))
+    known = ", ".join(sorted(known_codes()))
     return [Finding("error", "lint_unknown_rule", (m.id,),
                     f"{m.path.name if m.path else m.id}:{line or '?'}: `lint: allow {code}` names no lint rule "
                     f"(known: {known})", m.path, line)
@@ -87,6 +87,9 @@ def unknown_lint_rules(migrations: Iterable[Migration]) -> list[Finding]:
 def lint_findings(migrations: Iterable[Migration], dialect: str) -> list[Finding]:
     """Risk lint of ``migrations`` (pending ones, in plan order) as validation warnings
     (SPEC §11): code ``lint_<rule>``, with file and line. Allowed rules are left out."""
+    migrations = list(migrations)
+    if not migrations:  # nothing pending: not even the SQL parser's import
+        return []
     from .lint.hooks import up_findings
 
     return [Finding("warning", f"lint_{f.code}", (f.migration_id,),

@@ -4,7 +4,8 @@ plan's findings, and the check that every ``-- lint: allow CODE`` names a known 
 ``validate`` must stay fast at 10,000 migrations, so :func:`up_findings` lints only ``up``
 sections (``down`` findings are at most ``info``, which validate does not show) and sends to the
 SQL parser only statements that a rule could flag: one whose text has none of the words any rule
-looks for (a ``CREATE TABLE``, an ``INSERT``, a view) only has its new table noted.
+looks for (a ``CREATE TABLE``, an ``INSERT``, a view) only has its new table noted. Each
+migration's result is cached between runs (:mod:`.cache`).
 """
 
 from __future__ import annotations
@@ -14,30 +15,49 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from ..model import Migration, canonical_dialect
-from .engine import _finding, _rebuilt, _track_words, statement_hits
+from .cache import Asked, LintCache, digest
 from .model import LintFinding, RuleContext
-from .rules import RULES
 
 #: every word some rule looks for: a statement without any of them cannot be flagged
 _RISKY = re.compile(r"\b(drop|alter|truncate|delete|update|index|rename|sp_rename|grant|revoke|"
                     r"concurrently|exec|execute|unique|primary|reindex|cluster|vacuum|comment)\b", re.I)
 _CREATE_TABLE = re.compile(r"^\s*create\s+(?:\w+\s+){0,2}?table\b", re.I)
-KNOWN_CODES = frozenset(r.code for r in RULES)
 
 
-def up_findings(migrations: Iterable[Migration], dialect: str) -> list[LintFinding]:
+def known_codes() -> frozenset[str]:
+    """Every rule code of the engine's registry."""
+    from .rules import RULES
+
+    return frozenset(r.code for r in RULES)
+
+
+def up_findings(migrations: Iterable[Migration], dialect: str, *, cache: bool = True) -> list[LintFinding]:
     """Error and warning findings of the ``up`` sections of ``migrations`` (taken as a plan,
     in the order given), the same as :func:`~.engine.lint_migrations` gives for them."""
     dialect = canonical_dialect(dialect)
+    store = LintCache(dialect) if cache else None
     created: set[str] = set()
     out: list[LintFinding] = []
     for m in migrations:
-        if m.kind == "sql":
-            out.extend(f for f in _up(m, dialect, created) if f.level != "info")
+        if m.kind != "sql":
+            continue
+        key = digest(m, dialect) if store else ""
+        found = store.get(key, m, created) if store else None
+        if found is None:
+            asked = Asked(created)
+            found = [f for f in _up(m, dialect, asked) if f.level != "info"]
+            created.update(asked.local)
+            if store:
+                store.put(key, asked, found)
+        out.extend(found)
+    if store:
+        store.save()
     return out
 
 
-def _up(m: Migration, dialect: str, created: set[str]) -> list[LintFinding]:
+def _up(m: Migration, dialect: str, created) -> list[LintFinding]:
+    from .engine import _finding, _rebuilt, _track_words, statement_hits
+
     allow = dict(m.lint_allow or ())
     made: set[str] = set()
     ctx = RuleContext(dialect, m.transaction, created, made)
@@ -71,10 +91,10 @@ def plan_findings(project, ids: Iterable[str], dialect: str,
 
 def unknown_allowances(migrations: Iterable[Migration]) -> list[tuple[Migration, str, int | None]]:
     """``(migration, code, line)`` of each ``-- lint: allow CODE`` whose CODE is no rule."""
-    out = []
+    out, known = [], known_codes()
     for m in migrations:
         for code, _reason in m.lint_allow or ():
-            if code not in KNOWN_CODES:
+            if code not in known:
                 out.append((m, code, _allow_line(m.path, code)))
     return out
 
