@@ -24,6 +24,7 @@ ALLOW = '-- lint: allow drop_table "items moved to the archive service in 2024; 
 def nexo(tmp: Path, db: str, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
     env.pop("NEXO_DATABASE_URL", None)
+    env["NEXO_DATA_DIR"] = str(tmp / "data")  # validate's lint cache stays in the test's folder
     cmd = [sys.executable, "-m", "nexo_studio.cli.main", "--migrations", str(tmp / "m"), "--db", db, *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env, timeout=180)
 
@@ -126,6 +127,15 @@ def test_lint_allow_header_lets_it_through_with_its_reason(tmp_path, db_url):
     start = [h for h in history(tmp_path, db_url) if h["action"] == "deploy_start"][-1]
     assert start["details"]["lint_accepted"] == [{"migration_id": DROP, "code": "drop_table", "line": line,
                                                   "reason": "items moved to the archive service in 2024; nothing reads it"}]
+    # the reason is in the audit report's state section (JSON and HTML)
+    reason = "items moved to the archive service in 2024; nothing reads it"
+    for fmt in ("json", "html"):
+        out = nexo(tmp_path, db_url, "export", "--format", fmt, "--out", str(tmp_path / f"report.{fmt}"))
+        assert out.returncode == 0, out.stdout + out.stderr
+    report = json.loads((tmp_path / "report.json").read_text(encoding="utf-8"))
+    [row] = [r for r in report["state"] if r["id"] == DROP]
+    assert row["lint_allowed"] == [{"code": "drop_table", "reason": reason}]
+    assert f"lint allows drop_table: {reason}" in (tmp_path / "report.html").read_text(encoding="utf-8")
 
 
 def test_rollback_is_never_refused_for_what_down_drops(tmp_path, db_url):
