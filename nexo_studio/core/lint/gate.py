@@ -29,13 +29,15 @@ def prelook(project, target, to: str | None) -> Prelook:
     """Plan, lint and row estimates from a read-only look (no lock, nothing written). A database
     that cannot be read now gives no estimates: the locked stage reports the real problem."""
     from ..planner import deploy_plan
-    from ..project import read_snapshot
+    from ..project import snapshot
 
     if target.absent():
         return Prelook()
     try:
         with target.connect() as conn:
-            ids = tuple(deploy_plan(project, read_snapshot(project, target, conn), to).ids)
+            # the rows only: the locked stage reads the whole state (history chain included)
+            snap = snapshot(project, target.store.applied(conn), target.dialect)
+            ids = tuple(deploy_plan(project, snap, to).ids)
             findings = plan_findings(project, ids, target.dialect)
             tables = {f.table for f in findings if f.table}
             sizes = estimate_rows(conn, target.dialect, tables) if tables else {}
