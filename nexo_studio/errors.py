@@ -66,6 +66,21 @@ class ValidationFailed(InvalidInput):
         super().__init__(f"validation failed with {len(errors)} error(s): {lines}{more}")
 
 
+class RiskyMigration(InvalidInput):
+    """Deploy refused: error-level lint findings in the ``up`` sections it would run, neither
+    allowed by the migration (``-- lint: allow CODE "reason"``) nor by ``--allow-risky``
+    (SPEC §11). ``findings`` holds the blocking :class:`LintFinding` s."""
+
+    def __init__(self, findings: Sequence[object]) -> None:
+        self.findings = list(findings)
+        lines = "; ".join(f"{f.migration_id} line {f.line}: [{f.code}] {f.message.rstrip('.')}" for f in self.findings[:5])
+        more = f" (and {len(self.findings) - 5} more)" if len(self.findings) > 5 else ""
+        super().__init__(
+            f"deploy refused: {len(self.findings)} error-level risk(s) in the migrations to apply: {lines}{more}. "
+            "Make the migration safer, allow the rule in its header (-- lint: allow CODE \"reason\"), "
+            "or deploy with --allow-risky")
+
+
 class UnknownMigration(InvalidInput):
     def __init__(self, target: str) -> None:
         self.target = target

@@ -41,7 +41,9 @@ def result_dict(result) -> dict:
         "steps": [{"name": s.name, "status": s.status, "duration_ms": s.duration_ms, "detail": s.detail}
                   for s in result.steps],
         "message": result.message, "error": err_doc,
-        "sql": [{"id": mid, "statements": [{"line": ln, "sql": s} for ln, s in st]} for mid, st in result.sql],
+        "sql": [{"id": mid, "statements": [{"line": ln, "sql": s} for ln, s in st],
+                 "findings": [f.as_dict() for f in result.lint if f.migration_id == mid]} for mid, st in result.sql],
+        "findings": [f.as_dict() for f in result.lint],
         "migrations": [{"id": ev.migration_id, "action": ev.action, "status": ev.status,
                         "duration_ms": ev.duration_ms, "statements": ev.statements, "rows": ev.rows,
                         "error": ev.error, "statement": ev.statement, "line": ev.line}

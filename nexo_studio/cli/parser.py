@@ -84,6 +84,8 @@ def _deploy_commands(cmd) -> None:
     p.add_argument("--no-backup", action="store_true", help="skip the backup before applying")
     p.add_argument("--no-verify", action="store_true", help="skip verify sections and post-deploy checks")
     p.add_argument("--no-auto-rollback", action="store_true", help="on failure, keep what was applied")
+    p.add_argument("--allow-risky", action="store_true",
+                   help="run error-level lint findings (drops, truncates …) anyway; default: refuse (exit 2)")
     p.add_argument("--verbose", "-v", action="store_true", help="print every statement as it runs")
     lock_timeout(p)
 

@@ -33,6 +33,8 @@ class DeploySettings:
     lock_timeout: float = 30.0
     backup_dir: Path | None = None
     checks: tuple[Check, ...] = ()
+    #: deploy runs error-level lint findings anyway (SPEC §11)
+    allow_risky: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ class Config:
     deploy: DeploySettings = field(default_factory=DeploySettings)
 
 
-_DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir", "checks"}
+_DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir", "checks", "allow_risky"}
 #: `fleet` and `targets` (SPEC §9) are read and checked by app.fleet.targets
 _TOP_KEYS = {"migrations_dir", "database", "deploy", "fleet", "targets"}
 
@@ -99,6 +101,7 @@ def load_config(path: Path | None = None, *, migrations: Path | None = None) -> 
         lock_timeout=float(dep.get("lock_timeout", 30)),
         backup_dir=(project / backup_dir) if backup_dir else None,
         checks=tuple(checks),
+        allow_risky=_flag(path, dep, "allow_risky"),
     )
     mdir = migrations or project / data.get("migrations_dir", "migrations")
     return Config(
@@ -179,3 +182,11 @@ def default_backup_dir(url) -> Path:
 
     name = f"{url.get_backend_name()}-{url.host or 'local'}-{Path(url.database or 'memory').name}"
     return user_data_dir() / "backups" / re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+def _flag(path: Path | None, table: dict, key: str) -> bool:
+    """A true/false setting: a string such as "false" is an error, never silently true."""
+    value = table.get(key, False)
+    if not isinstance(value, bool):
+        raise ConfigError(path, f"[deploy] {key} must be true or false, not {value!r}")
+    return value

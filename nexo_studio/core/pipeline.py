@@ -45,6 +45,8 @@ class DeployOptions:
     checks: tuple[Check, ...] = ()
     #: extra keys for the deployment's history rows' ``details`` (a fleet run's ``fleet_id``)
     labels: dict = field(default_factory=dict)
+    #: run error-level lint findings anyway (SPEC §11: `--allow-risky`, `[deploy] allow_risky`)
+    allow_risky: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -126,10 +128,13 @@ def deploy(project: Project, target: Target, opts: DeployOptions,
 
 def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: CancelToken,
             result: OperationResult) -> Generator[Event, None, OperationResult]:
-    yield from _validate(project, target, result)
+    from .lint.gate import gate, prelook
 
+    yield from _validate(project, target, result)
+    seen = prelook(project, target, opts.to)  # row estimates: read once, before the lock
     if opts.dry_run:
-        return _dry_run(project, target, result, "up", lambda snap: deploy_plan(project, snap, opts.to))
+        _dry_run(project, target, result, "up", lambda snap: deploy_plan(project, snap, opts.to))
+        return _dry_run_lint(project, target.dialect, result, seen, opts.allow_risky)
     t0 = time.perf_counter()
     yield StageStarted("health")
     conn = target.connect()
@@ -150,12 +155,32 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
                 result.status = "up_to_date"
                 result.message = "up to date"
                 return result
+            result.lint = gate(project, target.dialect, plan.ids, seen, opts.allow_risky)
             target.store.ensure(conn)
             yield from _run_deploy(project, target, conn, plan, snap, opts, cancel, result)
             return result
     finally:
         interrupt()
         conn.close()
+
+
+def _accepted(findings: list, allow_risky: bool) -> list[dict]:
+    from .lint.gate import accepted
+
+    return accepted(findings, allow_risky)
+
+
+def _dry_run_lint(project: Project, dialect: str, result: OperationResult, seen,
+                  allow_risky: bool) -> OperationResult:
+    """The plan's findings beside its SQL; says when a real deploy would refuse."""
+    from .lint.gate import gate
+
+    result.lint = gate(project, dialect, result.plan, seen, allow_risky=True)
+    blocking = [f for f in result.lint if f.blocking]
+    if blocking and not allow_risky:
+        result.message += (f"; deploy would refuse {len(blocking)} error-level risk(s) "
+                           "(allow the rule in the migration, or --allow-risky)")
+    return result
 
 
 def _deployment_row(target: Target, conn: sa.Connection, action: str, status: str, started,
@@ -172,7 +197,8 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     started = utcnow()
     _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
-                     "verify": opts.verify, "auto_rollback": opts.auto_rollback, **opts.labels})
+                     "verify": opts.verify, "auto_rollback": opts.auto_rollback,
+                     "lint_accepted": _accepted(result.lint, opts.allow_risky), **opts.labels})
     yield Log("info", f"deployment {deployment_id}: {len(plan)} migration(s) to apply")
     failure: NexoError | None = None
     try:

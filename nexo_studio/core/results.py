@@ -37,6 +37,8 @@ class OperationResult:
     sql: list[tuple[str, list[tuple[int, str]]]] = field(default_factory=list)
     #: every migration this operation ran (apply, verify, rollback), in order, with timings
     migrations: list[MigrationFinished] = field(default_factory=list)
+    #: risk lint findings of the plan's ``up`` sections (deploy and its dry run; SPEC §11)
+    lint: list = field(default_factory=list)
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -69,7 +69,33 @@ def static_findings(
             out.append(Finding("warning", "irreversible", (m.id,),
                                f"{m.id} has no down section: it cannot be rolled back", m.path))
     out += transaction_findings(migrations.values(), dialect)
+    if any(getattr(m, "lint_allow", ()) for m in migrations.values()):
+        out += unknown_lint_rules(migrations.values())
     return out
+
+
+def unknown_lint_rules(migrations: Iterable[Migration]) -> list[Finding]:
+    """A ``-- lint: allow CODE`` whose CODE is no lint rule (a typo allows nothing): an error."""
+    from .lint.hooks import known_codes, unknown_allowances
+
+    known = ", ".join(sorted(known_codes()))
+    return [Finding("error", "lint_unknown_rule", (m.id,),
+                    f"{m.path.name if m.path else m.id}:{line or '?'}: `lint: allow {code}` names no lint rule "
+                    f"(known: {known})", m.path, line)
+            for m, code, line in unknown_allowances(migrations)]
+
+
+def lint_findings(migrations: Iterable[Migration], dialect: str) -> list[Finding]:
+    """Risk lint of ``migrations`` (pending ones, in plan order) as validation warnings
+    (SPEC §11): code ``lint_<rule>``, with file and line. Allowed rules are left out."""
+    migrations = list(migrations)
+    if not migrations:  # nothing pending: not even the SQL parser's import
+        return []
+    from .lint.hooks import up_findings
+
+    return [Finding("warning", f"lint_{f.code}", (f.migration_id,),
+                    f"{f.migration_id} line {f.line}: {f.level}-level risk: {f.message}", f.path, f.line)
+            for f in up_findings(migrations, dialect) if not f.allowed]
 
 
 def state_findings(migrations: Mapping[str, Migration], applied: Mapping, dialect: str | None) -> list[Finding]:

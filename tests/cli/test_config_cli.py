@@ -32,3 +32,19 @@ def test_absolute_and_memory_sqlite_urls_are_kept(tmp_path):
         assert load_config(tmp_path / "nexo.toml").url == url
     (tmp_path / "nexo.toml").write_text('[database]\nurl = "sqlite+pysqlite:///rel.db?timeout=5"\n')
     assert load_config(tmp_path / "nexo.toml").url == f"sqlite+pysqlite:///{tmp_path / 'rel.db'}?timeout=5"
+
+
+def test_deploy_allow_risky_must_be_a_boolean(tmp_path):
+    """`allow_risky = "false"` (a string) must not silently allow risky deploys (SPEC §11)."""
+    import pytest
+
+    from nexo_studio.core.config import load_config
+    from nexo_studio.errors import ConfigError
+
+    (tmp_path / "nexo.toml").write_text('[deploy]\nallow_risky = "false"\n')
+    with pytest.raises(ConfigError, match="allow_risky must be true or false"):
+        load_config(tmp_path / "nexo.toml")
+    (tmp_path / "nexo.toml").write_text('[deploy]\nallow_risky = true\n')
+    assert load_config(tmp_path / "nexo.toml").deploy.allow_risky is True
+    (tmp_path / "nexo.toml").write_text('[deploy]\nbackup = true\n')
+    assert load_config(tmp_path / "nexo.toml").deploy.allow_risky is False

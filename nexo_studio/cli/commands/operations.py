@@ -17,7 +17,9 @@ def _finish_operation(ctx: Context, result, verb: str) -> int:
     if ctx.args.json:
         emit_json(result_dict(result))
     elif result.status == "dry_run":
-        _print_plan(ctx, verb, result.sql, show_sql=True)
+        _print_plan(ctx, verb, result.sql, show_sql=True, findings=result.lint)
+        if "would refuse" in result.message:
+            print(result.message.split("; ", 1)[-1])
         print("(dry run: nothing was changed)")
     else:
         if result.migrations:
@@ -42,6 +44,8 @@ def cmd_deploy(ctx: Context) -> int:
     a = ctx.args
     off = {step: False for step, flag in (("backup", a.no_backup), ("verify", a.no_verify),
                                           ("auto_rollback", a.no_auto_rollback)) if flag}
+    if a.allow_risky:
+        off["allow_risky"] = True
     opts = ctx.session.deploy_options(to=a.to, dry_run=a.dry_run, lock_timeout=ctx.lock_timeout(), **off)
     result = _interruptible(lambda cancel: run_op(deploy(ctx.project, ctx.target, opts, cancel), a.verbose))
     return _finish_operation(ctx, result, "apply")

@@ -71,13 +71,22 @@ def cmd_validate(ctx: Context) -> int:
     # state findings (drift, missing, out of order) need the database; read-only
     snap = status(project, ctx.target)
     errors = snap.errors
+    findings = list(snap.findings) + _lint_warnings(snap)
+    warnings = [f for f in findings if f.level == "warning"]
     if ctx.args.json:
-        emit_json({"ok": not errors, "errors": len(errors), "warnings": len(snap.warnings),
-                   "findings": [f.as_dict() for f in snap.findings]})
+        emit_json({"ok": not errors, "errors": len(errors), "warnings": len(warnings),
+                   "findings": [f.as_dict() for f in findings]})
     else:
-        _findings_out(snap.findings)
-        print(f"{len(project.migrations)} migrations: {len(errors)} error(s), {len(snap.warnings)} warning(s)")
+        _findings_out(findings)
+        print(f"{len(project.migrations)} migrations: {len(errors)} error(s), {len(warnings)} warning(s)")
     return EXIT_INVALID if errors else EXIT_OK
+
+
+def _lint_warnings(snap) -> list:
+    """Risk lint of the migrations still to apply (applied ones have run: their risk is past)."""
+    from ...core.validate import lint_findings
+
+    return lint_findings([s.migration for s in snap.states if s.status == "pending" and s.migration], snap.dialect)
 
 
 def cmd_plan(ctx: Context) -> int:
@@ -100,10 +109,12 @@ def cmd_plan(ctx: Context) -> int:
         raise ValidationFailed(snap.findings)
     plan = deploy_plan(ctx.project, snap, ctx.args.to)
     sql = plan_sql(ctx.project, plan, dialect, "up")
+    findings = _plan_findings(ctx, plan.ids, dialect)
     if ctx.args.json:
         emit_json({"ok": True, "dialect": dialect, "plan": [
             {"id": mid, "description": ctx.project.migrations[mid].description,
-             "statements": [{"line": ln, "sql": s} for ln, s in stmts]}
+             "statements": [{"line": ln, "sql": s} for ln, s in stmts],
+             "findings": [f.as_dict() for f in findings if f.migration_id == mid]}
             for mid, stmts in sql]})
         return EXIT_OK
     if ctx.args.dialect:
@@ -111,22 +122,50 @@ def cmd_plan(ctx: Context) -> int:
     if not plan:
         print("up to date: nothing to apply")
         return EXIT_OK
-    _print_plan(ctx, "apply", sql, show_sql=ctx.args.sql)
+    _print_plan(ctx, "apply", sql, show_sql=ctx.args.sql, findings=findings)
     return EXIT_OK
 
 
-def _print_plan(ctx: Context, verb: str, sql, show_sql: bool) -> None:
+def _plan_findings(ctx: Context, ids, dialect: str) -> list:
+    """The plan's risk lint (``up`` sections); with a database, its row estimates raise levels."""
+    from ...core.lint.hooks import plan_findings
+
+    findings = plan_findings(ctx.project, ids, dialect)
+    if not ctx.args.dialect and any(f.table for f in findings):
+        from .lint import _row_estimates
+
+        sizes = _row_estimates(ctx, dialect, {f.table for f in findings if f.table})
+        findings = plan_findings(ctx.project, ids, dialect, sizes) if sizes else findings
+    return findings
+
+
+def _print_plan(ctx: Context, verb: str, sql, show_sql: bool, findings=()) -> None:
+    from ..render import paint
+
+    at: dict = {}
+    for f in findings:
+        at.setdefault((f.migration_id, f.line), []).append(f)
+
+    def risks(mid: str, line) -> None:
+        for f in at.get((mid, line), ()):
+            allowed = f" (allowed: {f.allowed_reason})" if f.allowed else ""
+            print(f"      -- {paint(f.level, f.level)} [{f.code}] line {f.line}: {f.message}{allowed}")
+
     print(f"{len(sql)} migration(s) to {verb}, in this order:")
     for i, (mid, stmts) in enumerate(sql, 1):
         m = ctx.project.migrations.get(mid)
         desc = f"  — {m.description}" if m and m.description else ""
         print(f"{i:4}. {mid}{desc}")
-        if show_sql:
-            for line, s in stmts:
-                print(f"      -- {m.path.name if m else mid}:{line}")
-                for text in s.splitlines():
-                    print(f"      {text}")
-                print("      ;")
+        if not show_sql:
+            for line in dict.fromkeys(f.line for f in findings if f.migration_id == mid):
+                risks(mid, line)
+            continue
+        for line, s in stmts:
+            print(f"      -- {m.path.name if m else mid}:{line}")
+            risks(mid, line)
+            for text in s.splitlines():
+                print(f"      {text}")
+            print("      ;")
 
 
 def cmd_history(ctx: Context) -> int:

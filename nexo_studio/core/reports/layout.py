@@ -286,8 +286,9 @@ def _state_row(s: StateRow) -> list[CellLike]:
     checksum = s.checksum[:12] + "\u2026" if s.checksum else ""
     state = {"ok": "", "changed": " (file changed)", "file gone": " (file gone)"}.get(s.checksum_state, "")
     down = "" if s.reversible is None else ("yes" if s.reversible else "no")
+    allowed = "; ".join(f"lint allows {code}: {reason}" for code, reason in s.lint_allowed)
     return [
-        Cell(s.id, mono=True), Cell(s.status, tone=tone_of(s.status)), when(s.applied_at), s.applied_by or "",
+        Cell(s.id, mono=True, detail=allowed), Cell(s.status, tone=tone_of(s.status)), when(s.applied_at), s.applied_by or "",
         duration(s.execution_ms), Cell(checksum + state, mono=True, tone="warn" if state else "",
                                        title=s.checksum or ""),
         Cell(down, tone="warn" if down == "no" else ""),

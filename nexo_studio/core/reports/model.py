@@ -291,6 +291,8 @@ class StateRow:
     checksum_state: str  # "ok", "changed", "file gone", "" (not applied)
     depends: tuple[str, ...]
     reversible: bool | None  # None when the file is gone
+    #: the file's ``-- lint: allow CODE "reason"`` lines: (code, reason) pairs (SPEC §11)
+    lint_allowed: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -300,6 +302,7 @@ class StateRow:
             "execution_ms": self.execution_ms, "checksum": self.checksum,
             "checksum_state": self.checksum_state, "depends": list(self.depends),
             "reversible": self.reversible,
+            "lint_allowed": [{"code": c, "reason": r} for c, r in self.lint_allowed],
         }
 
 

@@ -210,6 +210,7 @@ def state_rows(snap: Snapshot, dialect: str) -> tuple[StateRow, ...]:
             checksum_state=checksum_state,
             depends=tuple(m.depends) if m is not None else (row.depends if row else ()),
             reversible=m.reversible(dialect) if m is not None else None,
+            lint_allowed=tuple(m.lint_allow or ()) if m is not None else (),
         ))
     return tuple(rows)
 
