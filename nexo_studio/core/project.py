@@ -201,12 +201,14 @@ def read_snapshot(project: Project, target: Target, conn: sa.Connection | None) 
                 chain = verify_history(store, conn)  # the whole chain, every time (SPEC §7)
                 tampering = store.tampering(conn, applied)
             break
-        except sa.exc.OperationalError as exc:
+        except Exception as exc:  # noqa: BLE001 - re-raised unless it is 1412
             if conn.in_transaction():
                 conn.rollback()
             # MySQL/MariaDB 1412: a state table was created (by a deploy's first run) after this
-            # read began; read again
-            if attempt == 4 or getattr(exc.orig, "args", (None,))[0] != 1412:
+            # read began; read again. The chain is read on the driver's own cursor, so the error
+            # may come unwrapped (pymysql's), not as SQLAlchemy's OperationalError.
+            args = getattr(getattr(exc, "orig", exc), "args", None) or (None,)
+            if attempt == 4 or args[0] != 1412:
                 raise
             time.sleep(0.05 * (attempt + 1))
     return snapshot(project, applied, target.dialect, failed, tampering, chain)
