@@ -3,8 +3,12 @@ and the state layer does not reach up (grimp: imports inside functions count too
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import grimp
 import pytest
+
+import nexo_studio.core
 
 GRAPH = grimp.build_graph("nexo_studio")
 
@@ -21,8 +25,9 @@ def test_no_import_circle(a, b):
 
 
 def test_backups_and_backup_no_longer_collide():
-    """One home for backup code: core/backup/ (core/backups.py only re-exports, for the GUI)."""
-    assert GRAPH.find_shortest_chain(importer="nexo_studio.core.pipeline", imported="nexo_studio.core.backups") is None
+    """One home for backup code: core/backup/ (the old core/backups.py is gone)."""
+    assert not (Path(nexo_studio.core.__file__).parent / "backups.py").exists()
+    assert "nexo_studio.core.backups" not in GRAPH.modules
 
 
 def test_state_does_not_import_core_db():

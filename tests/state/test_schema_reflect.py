@@ -11,7 +11,7 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from nexo_studio.core.backups import backup, restore
+from nexo_studio.core.backup.operations import backup, restore
 from nexo_studio.core.events import run
 from nexo_studio.core.pipeline import DeployOptions, RollbackOptions, deploy, rollback
 from nexo_studio.core.project import Project

@@ -202,7 +202,7 @@ class WindowOperations:
         return await self._finish("Accept history", outcome)
 
     async def backup(self) -> JobOutcome | None:
-        from ...core.backups import backup
+        from ...core.backup.operations import backup
 
         if not self._ready():
             return None
@@ -211,7 +211,7 @@ class WindowOperations:
         return await self._finish("Backup", outcome)
 
     async def restore(self) -> JobOutcome | None:
-        from ...core.backups import list_backups, restore
+        from ...core.backup.operations import list_backups, restore
 
         if not self._ready():
             return None
