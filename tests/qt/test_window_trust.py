@@ -165,7 +165,10 @@ def test_closing_the_window_during_a_deploy_asks_first(qtbot, make_window, tmp_p
     start_slow_deploy(qtbot, w, 200)
     w.close()
     text = answer_stop_question(qtbot, w, "keep_button")
-    assert "close the window" in text and "rolled back" in text
+    # it says what happens to the migration running now (rolled back), or, asked between two
+    # migrations, that none is started; and that the deploy is recorded as cancelled
+    assert "close the window" in text and "the history records the deploy as cancelled" in text
+    assert ("is rolled back: none of its statements stay" in text) != ("the next one is not started" in text)
     qtbot.wait(200)
     assert w.isVisible() and w.worker.busy and not w.worker.current.cancel.cancelled
     w.close()

@@ -50,6 +50,9 @@ class WindowAbort:
                 lines.append(f"The migration running now, {self._run_current}, is rolled back: none of its "
                              "statements stay (a migration with transaction = none may be left partly done and "
                              "is then marked dirty).")
+            else:  # between two migrations
+                lines.append("No migration is running at this moment: the next one is not started (nothing "
+                             "half done to be rolled back).")
             n = len(self._run_done)
             if n:
                 lines.append(f"The {n} migration{'s' if n != 1 else ''} already {past} in this run stay{'' if n != 1 else 's'} "
