@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..connections import DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, url_without_password
+from ..connections import DEFAULT_USERS, DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, url_without_password
 from ..palette import status_colour
 from ..theme import icon
 from ..worker import Job, JobOutcome, Worker
@@ -134,7 +134,7 @@ class ConnectionDialog(_WorkerDialog):
         ul.addRow("Password:", self.url_password)
         self.mode_stack.addWidget(url_page)
         dl.addWidget(self.mode_stack)
-        self.form_radio.toggled.connect(lambda on: self.mode_stack.setCurrentIndex(0 if on else 1))
+        self.form_radio.toggled.connect(self._mode_changed)
         self.remember = QCheckBox("Remember the password in the system keyring")
         self.remember.setChecked(True)
         dl.addWidget(self.remember)
@@ -186,16 +186,43 @@ class ConnectionDialog(_WorkerDialog):
             form.addRow(label, w)
             self._server_rows.append(w)
         self._form = form
+        self._dialect = self.dialect_box.currentData()
         self.dialect_box.currentIndexChanged.connect(self._dialect_changed)
         self._dialect_changed()
         return page
 
     def _dialect_changed(self) -> None:
-        d = self.dialect_box.currentData()
+        d, old = self.dialect_box.currentData(), self._dialect
+        self._dialect = d
+        if old != d:
+            # the old dialect's defaults (port 5432, user postgres) are wrong for the new one
+            old_port, new_port = DIALECTS[old][2], DIALECTS[d][2]
+            if self.port_spin.value() in (0, old_port):
+                self.port_spin.setValue(new_port or 0)
+            if self.user_edit.text().strip() in ("", DEFAULT_USERS.get(old, "")):
+                self.user_edit.setText(DEFAULT_USERS.get(d, ""))
         sqlite = d == "sqlite"
         self._form.setRowVisible(self.file_row, sqlite)
         for w in self._server_rows:
             self._form.setRowVisible(w, not sqlite and (w is not self.driver_edit or d == "mssql"))
+
+    def _mode_changed(self, form: bool) -> None:
+        """Carry the connection across, so the other page never shows (or tests) a stale one."""
+        self.mode_stack.setCurrentIndex(0 if form else 1)
+        if form:
+            try:
+                password = self.url_password.text()
+                self.set_url(self.url_edit.text().strip())
+                if password:
+                    self.password_edit.setText(password)
+            except Exception:  # noqa: BLE001 - not a URL yet: the fields stay as they were
+                pass
+        else:
+            try:
+                self.url_edit.setText(url_without_password(self.fields().url(with_password=False)))
+                self.url_password.setText(self.password_edit.text())
+            except Exception:  # noqa: BLE001 - incomplete fields
+                pass
 
     # -- values ------------------------------------------------------------------------------
     def fields(self) -> ConnectionFields:
@@ -309,6 +336,13 @@ class ConnectionDialog(_WorkerDialog):
         except Exception as exc:  # noqa: BLE001 - a malformed URL
             self.test_result.setText(f"✗ {exc}")
             return
+        missing = _missing_sqlite_file(url)
+        if missing is not None:  # connecting would create an empty file: a test creates nothing
+            where = "its folder exists" if missing.parent.is_dir() else f"and neither does {missing.parent}"
+            self.test_result.setText(f"SQLite: {missing} does not exist yet ({where}); the first deploy "
+                                     "creates it. Nothing was created.")
+            self.test_result.setStyleSheet(f"color: {status_colour('pending').name()}")
+            return
 
         def probe(ctx):
             t = ctx.target
@@ -357,6 +391,18 @@ class ConnectionDialog(_WorkerDialog):
         self.store.save()
         self.result_dir, self.result_url = d, url
         self.accept()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL when it does not exist (None: exists, in memory, or a server)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.database.startswith("file:"):
+        return None
+    path = Path(u.database).expanduser()
+    return None if path.exists() else path
 
 
 def _odbc_drivers() -> list[str]:

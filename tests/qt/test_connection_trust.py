@@ -1,0 +1,69 @@
+"""The connection dialog a DBA trusts: dialect defaults follow the type, the URL page is never
+stale, Test creates nothing, recents name the project and hold only connections that opened."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox
+
+from nexo_studio.qt.connections import ProfileStore
+from tests.qt.qt_helpers import SAMPLE
+from tests.qt.test_connection_dialog import open_dialog
+
+
+def choose(qtbot, combo, label: str) -> None:
+    """Pick a combo item with the keyboard, as a user would."""
+    combo.setFocus()
+    key = Qt.Key.Key_Down if combo.findText(label) > combo.currentIndex() else Qt.Key.Key_Up
+    for _ in range(combo.count()):
+        if combo.currentText() == label:
+            break
+        qtbot.keyClick(combo, key)
+    assert combo.currentText() == label
+
+
+def test_switching_postgresql_to_mariadb_takes_its_port_and_user(qtbot, make_window):
+    dialog = open_dialog(qtbot, make_window())
+    dialog.set_url("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    dialog.form_radio.click()
+    choose(qtbot, dialog.dialect_box, "MariaDB")
+    assert dialog.port_spin.value() == 3306 and dialog.user_edit.text() == "root"
+    assert dialog.host_edit.text() == "127.0.0.1" and dialog.db_edit.text() == "test"
+    # a port or user the user typed is theirs: kept
+    dialog.port_spin.setValue(3307)
+    dialog.user_edit.setText("dba")
+    choose(qtbot, dialog.dialect_box, "PostgreSQL")
+    assert dialog.port_spin.value() == 3307 and dialog.user_edit.text() == "dba"
+    dialog.reject()
+
+
+def test_url_page_shows_the_fields_and_test_connects_to_them(qtbot, make_window, tmp_path):
+    dialog = open_dialog(qtbot, make_window())
+    first, second = tmp_path / "first.db", tmp_path / "second.db"
+    first.touch()
+    second.touch()
+    dialog.file_edit.setText(str(first))
+    qtbot.mouseClick(dialog.url_radio, Qt.MouseButton.LeftButton)
+    assert dialog.url_edit.text().endswith("first.db")
+    qtbot.mouseClick(dialog.form_radio, Qt.MouseButton.LeftButton)
+    dialog.file_edit.clear()
+    qtbot.keyClicks(dialog.file_edit, str(second))
+    qtbot.mouseClick(dialog.url_radio, Qt.MouseButton.LeftButton)
+    assert dialog.url_edit.text().endswith("second.db")
+    assert dialog.url().endswith("second.db")
+    # and back: an edited URL fills the fields
+    dialog.url_edit.setText("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    qtbot.mouseClick(dialog.form_radio, Qt.MouseButton.LeftButton)
+    assert dialog.dialect_box.currentData() == "postgresql" and dialog.db_edit.text() == "test"
+    dialog.reject()
+
+
+def test_test_on_a_missing_sqlite_file_creates_nothing(qtbot, make_window, tmp_path):
+    dialog = open_dialog(qtbot, make_window())
+    target = tmp_path / "not-yet.db"
+    dialog.file_edit.setText(str(target))
+    qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)
+    qtbot.wait(300)
+    assert not target.exists()
+    assert "does not exist yet" in dialog.test_result.text() and str(target) in dialog.test_result.text()
+    dialog.reject()
