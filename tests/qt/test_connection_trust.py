@@ -67,3 +67,54 @@ def test_test_on_a_missing_sqlite_file_creates_nothing(qtbot, make_window, tmp_p
     assert not target.exists()
     assert "does not exist yet" in dialog.test_result.text() and str(target) in dialog.test_result.text()
     dialog.reject()
+
+
+def open_with(qtbot, w, folder, setup) -> None:
+    dialog = open_dialog(qtbot, w)
+    dialog.dir_edit.setText(str(folder))
+    setup(dialog)
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+
+
+def test_recents_name_the_project_and_skip_failed_connections(qtbot, make_window, tmp_path, data_dir):
+    import shutil
+
+    shop = tmp_path / "shop" / "migrations"
+    shutil.copytree(SAMPLE, shop)
+    w = make_window()
+
+    def unreachable(d):
+        d.dialect_box.setCurrentIndex(d.dialect_box.findData("postgresql"))
+        d.host_edit.setText("127.0.0.1")
+        d.port_spin.setValue(1)
+        d.db_edit.setText("nothing")
+
+    open_with(qtbot, w, shop, unreachable)
+    assert not w.loaded.connected
+    assert all(":1/" not in r["url"] for r in ProfileStore.load().recent)  # a failed one is not recent
+    good = tmp_path / "shop.db"
+
+    def sqlite(d):
+        d.dialect_box.setCurrentIndex(d.dialect_box.findData("sqlite"))
+        d.file_edit.setText(str(good))
+
+    open_with(qtbot, w, shop, sqlite)
+    assert w.loaded.connected
+    recent = ProfileStore.load().recent
+    assert recent[0]["url"].endswith("shop.db") and len(recent) == 1
+    assert w.windowTitle().startswith("shop/migrations — ")
+    dialog = open_dialog(qtbot, w)
+    assert dialog.recent_box.itemText(1).startswith("shop/migrations — sqlite:///")
+    dialog.reject()
+
+
+def test_window_title_is_the_profile_name(qtbot, make_window, tmp_path, data_dir):
+    w = make_window()
+    dialog = open_dialog(qtbot, w)
+    dialog.dir_edit.setText(str(SAMPLE))
+    dialog.file_edit.setText(str(tmp_path / "p.db"))
+    dialog.save_profile("Billing staging")
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+    assert w.windowTitle().startswith("Billing staging — ")

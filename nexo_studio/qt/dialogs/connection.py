@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..connections import DEFAULT_USERS, DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, url_without_password
+from ..connections import (DEFAULT_USERS, DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, recent_label,
+                           url_without_password)
 from ..palette import status_colour
 from ..theme import icon
 from ..worker import Job, JobOutcome, Worker
@@ -45,6 +46,8 @@ class ConnectionDialog(_WorkerDialog):
         self.store = store or ProfileStore.load()
         self.result_dir: Path | None = None
         self.result_url: str | None = None
+        #: the profile the connection came from (names the window), or None
+        self.result_profile: str | None = None
         #: set when a password could not go to the keyring (the window tells the user)
         self.keyring_message: str | None = None
 
@@ -86,7 +89,7 @@ class ConnectionDialog(_WorkerDialog):
         self.recent_box.setObjectName("recent")
         self.recent_box.addItem("(recent projects)", None)
         for r in self.store.recent:
-            self.recent_box.addItem(f"{Path(r['migrations_dir']).name} — {r.get('url', '')}", r)
+            self.recent_box.addItem(recent_label(r), r)
         self.recent_box.currentIndexChanged.connect(self._load_recent)
         top.addWidget(QLabel("Recent:"), 1, 0)
         top.addWidget(self.recent_box, 1, 1, 1, 3)
@@ -387,9 +390,9 @@ class ConnectionDialog(_WorkerDialog):
         u = make_url(url)
         if u.password and not self.remember.isChecked():
             Passwords._session[Passwords.key(u)] = u.password
-        self.store.add_recent(d, url)
-        self.store.save()
+        # the recent list gets it once the window has opened it (MainWindow.apply_loaded)
         self.result_dir, self.result_url = d, url
+        self.result_profile = self.profile_box.currentData()
         self.accept()
 
 

@@ -87,6 +87,7 @@ class WindowOperations:
         if not await self._dialog(dialog):
             return
         folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
+        self.profile_name, self._opened_by_dialog = dialog.result_profile, True
         self.set_connection(folder, url)
         if note:
             self.log_message("warning", note)
