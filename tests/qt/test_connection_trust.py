@@ -118,3 +118,30 @@ def test_window_title_is_the_profile_name(qtbot, make_window, tmp_path, data_dir
     with qtbot.waitSignal(w.refreshed, timeout=30000):
         qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
     assert w.windowTitle().startswith("Billing staging — ")
+
+
+def test_test_can_be_cancelled_and_leaves_the_worker_free(qtbot, make_window):
+    import socket
+
+    silent = socket.socket()  # accepts connections and never answers: a hanging server
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    try:
+        w = make_window()
+        dialog = open_dialog(qtbot, w)
+        dialog.dialect_box.setCurrentIndex(dialog.dialect_box.findData("postgresql"))
+        dialog.host_edit.setText("127.0.0.1")
+        dialog.port_spin.setValue(silent.getsockname()[1])
+        dialog.db_edit.setText("test")
+        qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dialog.test_result.text() == "Connecting…", timeout=2000)
+        qtbot.wait(300)
+        assert not w.worker.busy  # the window stays usable while a test hangs
+        assert dialog.test_btn.isEnabled() and dialog.test_btn.text() == "Cancel"
+        with qtbot.waitSignal(dialog.job_done, timeout=1000):
+            qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)
+        assert dialog.test_result.text() == "Test cancelled."
+        assert dialog.test_btn.text() == "Test connection"
+        dialog.reject()
+    finally:
+        silent.close()

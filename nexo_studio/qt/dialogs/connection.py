@@ -31,7 +31,7 @@ from ..connections import (DEFAULT_USERS, DIALECTS, ConnectionFields, Passwords,
                            url_without_password)
 from ..palette import status_colour
 from ..theme import icon
-from ..worker import Job, JobOutcome, Worker
+from ..worker import JobOutcome, Worker
 from .common import _error_text, _note, _WorkerDialog
 
 
@@ -144,7 +144,8 @@ class ConnectionDialog(_WorkerDialog):
         test_row = QHBoxLayout()
         self.test_btn = QPushButton(icon("test"), "Test connection")
         self.test_btn.setObjectName("test")
-        self.test_btn.clicked.connect(lambda _c=False: self.start(self.test_connection()))
+        self.test_btn.clicked.connect(self._test_clicked)
+        self._probing = None  # the running test's future: the button cancels it
         self.test_result = _note()
         self.test_result.setObjectName("test_result")
         test_row.addWidget(self.test_btn)
@@ -347,25 +348,37 @@ class ConnectionDialog(_WorkerDialog):
             self.test_result.setStyleSheet(f"color: {status_colour('pending').name()}")
             return
 
-        def probe(ctx):
-            t = ctx.target
-            with t.connect() as conn:
-                version = t.server_version(conn)
-                has_state = t.store.exists(conn)
-            return version, has_state
+        import asyncio
 
-        self.test_btn.setEnabled(False)
+        from .probe import start_probe
+
+        self._probing = start_probe(url)
+        self.test_btn.setText("Cancel")
+        self.test_result.setStyleSheet("")
         self.test_result.setText("Connecting…")
-        outcome = await self.run(Job("test-connection", probe, refresh=False, url=url, needs_project=False))
-        if outcome is not None:
-            self._tested(outcome)
-            self.done_with(outcome)
-        elif shiboken6.isValid(self):
-            self.test_btn.setEnabled(True)
+        try:
+            outcome = await self._probing
+        except asyncio.CancelledError:
+            outcome = JobOutcome("test-connection", False, cancelled=True)
+        if not shiboken6.isValid(self):
+            return
+        self._probing = None
+        self.test_btn.setText("Test connection")
+        self._tested(outcome)
+        self.done_with(outcome)
+
+    def _test_clicked(self) -> None:
+        if self._probing is not None:
+            self._probing.cancel()  # stop waiting; the attempt ends by itself in the background
+        else:
+            self.start(self.test_connection())
 
     def _tested(self, outcome: JobOutcome) -> None:
         self.test_btn.setEnabled(True)
-        if outcome.ok:
+        if outcome.cancelled:
+            self.test_result.setText("Test cancelled.")
+            self.test_result.setStyleSheet(f"color: {status_colour('pending').name()}")
+        elif outcome.ok:
             version, has_state = outcome.result
             state = "Nexo state tables present" if has_state else "no Nexo state tables yet"
             self.test_result.setText(f"✓ Connected: {version}; {state}.")
