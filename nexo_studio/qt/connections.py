@@ -98,6 +98,8 @@ class Profile:
     name: str
     migrations_dir: str
     url: str  # never with a password
+    #: the window is coloured and changes are asked twice
+    production: bool = False
 
     def __post_init__(self) -> None:
         self.url = url_without_password(self.url)
@@ -123,7 +125,8 @@ class ProfileStore:
         profiles = []
         for p in data.get("profiles", []):
             try:
-                profiles.append(Profile(str(p["name"]), str(p["migrations_dir"]), str(p["url"])))
+                profiles.append(Profile(str(p["name"]), str(p["migrations_dir"]), str(p["url"]),
+                                        bool(p.get("production", False))))
             except (KeyError, TypeError, ValueError):
                 continue
         recent = [r for r in data.get("recent", []) if isinstance(r, dict) and "migrations_dir" in r]

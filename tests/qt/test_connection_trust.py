@@ -145,3 +145,42 @@ def test_test_can_be_cancelled_and_leaves_the_worker_free(qtbot, make_window):
         dialog.reject()
     finally:
         silent.close()
+
+
+def test_production_profile_colours_the_window_and_deploy_asks_twice(qtbot, make_window, tmp_path, data_dir):
+    from tests.qt.qt_helpers import click_action, tables, wait_dialog
+
+    db = tmp_path / "prod.db"
+    w = make_window()
+    dialog = open_dialog(qtbot, w)
+    dialog.dir_edit.setText(str(SAMPLE))
+    dialog.dialect_box.setCurrentIndex(dialog.dialect_box.findData("sqlite"))
+    dialog.file_edit.setText(str(db))
+    qtbot.mouseClick(dialog.production_box, Qt.MouseButton.LeftButton)
+    dialog.save_profile("Billing prod")
+    assert ProfileStore.load().get("Billing prod").production
+    with qtbot.waitSignal(w.refreshed, timeout=30000):
+        qtbot.mouseClick(dialog.buttons.button(QDialogButtonBox.StandardButton.Open), Qt.MouseButton.LeftButton)
+    assert w.windowTitle().startswith("PRODUCTION — Billing prod — ")
+    assert "b71c1c" in w.statusBar().styleSheet()
+    before = tables(db) if db.exists() else set()
+
+    def second_question():
+        click_action(qtbot, w, "deploy")
+        first = wait_dialog(qtbot, w)
+        qtbot.mouseClick(first.ok_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: w.active_dialog is not None and w.active_dialog.objectName() == "production_confirm",
+                        timeout=10000)
+        return w.active_dialog
+
+    confirm = second_question()
+    qtbot.keyClicks(confirm.name_edit, "Billing")
+    assert not confirm.ok_button.isEnabled()  # the name, exactly
+    qtbot.keyClick(confirm.name_edit, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: w.active_dialog is None and not w.worker.busy, timeout=10000)
+    assert (tables(db) if db.exists() else set()) == before  # said no: nothing changed
+    confirm = second_question()
+    qtbot.keyClicks(confirm.name_edit, "Billing prod")
+    with qtbot.waitSignal(w.operation_finished, timeout=60000, check_params_cb=lambda o: o.name == "deploy"):
+        qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+    assert len(tables(db)) > len(before)

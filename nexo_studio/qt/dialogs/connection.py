@@ -48,6 +48,7 @@ class ConnectionDialog(_WorkerDialog):
         self.result_url: str | None = None
         #: the profile the connection came from (names the window), or None
         self.result_profile: str | None = None
+        self.result_production = False
         #: set when a password could not go to the keyring (the window tells the user)
         self.keyring_message: str | None = None
 
@@ -79,12 +80,16 @@ class ConnectionDialog(_WorkerDialog):
         self.profile_box.currentIndexChanged.connect(self._load_profile)
         self.save_profile_btn = QPushButton("Save as profile…")
         self.save_profile_btn.clicked.connect(self._save_profile)
+        self.production_box = QCheckBox("Production")
+        self.production_box.setObjectName("production")
+        self.production_box.setToolTip("Colour the window and ask twice before changing this database")
         self.delete_profile_btn = QPushButton("Delete")
         self.delete_profile_btn.clicked.connect(self._delete_profile)
         top.addWidget(QLabel("Profile:"), 0, 0)
         top.addWidget(self.profile_box, 0, 1)
         top.addWidget(self.save_profile_btn, 0, 2)
-        top.addWidget(self.delete_profile_btn, 0, 3)
+        top.addWidget(self.production_box, 0, 3)
+        top.addWidget(self.delete_profile_btn, 0, 4)
         self.recent_box = QComboBox()
         self.recent_box.setObjectName("recent")
         self.recent_box.addItem("(recent projects)", None)
@@ -92,7 +97,7 @@ class ConnectionDialog(_WorkerDialog):
             self.recent_box.addItem(recent_label(r), r)
         self.recent_box.currentIndexChanged.connect(self._load_recent)
         top.addWidget(QLabel("Recent:"), 1, 0)
-        top.addWidget(self.recent_box, 1, 1, 1, 3)
+        top.addWidget(self.recent_box, 1, 1, 1, 4)
         top.setColumnStretch(1, 1)
         layout.addLayout(top)
 
@@ -285,6 +290,7 @@ class ConnectionDialog(_WorkerDialog):
     def _load_profile(self) -> None:
         name = self.profile_box.currentData()
         p = self.store.get(name) if name else None
+        self.production_box.setChecked(bool(p and p.production))
         if p:
             self.dir_edit.setText(p.migrations_dir)
             self.set_url(p.url)
@@ -305,7 +311,7 @@ class ConnectionDialog(_WorkerDialog):
 
     def save_profile(self, name: str) -> None:
         url = self.url()
-        self.store.put(Profile(name, self.dir_edit.text().strip(), url))
+        self.store.put(Profile(name, self.dir_edit.text().strip(), url, self.production_box.isChecked()))
         self.store.save()
         self._remember_password(url)
         if self.profile_box.findData(name) < 0:
@@ -406,6 +412,9 @@ class ConnectionDialog(_WorkerDialog):
         # the recent list gets it once the window has opened it (MainWindow.apply_loaded)
         self.result_dir, self.result_url = d, url
         self.result_profile = self.profile_box.currentData()
+        profile = self.store.get(self.result_profile) if self.result_profile else None
+        # err on the safe side: a production profile stays production when edited
+        self.result_production = bool(profile and profile.production) or self.production_box.isChecked()
         self.accept()
 
 
