@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
 
@@ -23,14 +23,31 @@ def _free(grid: set[tuple[int, int]], r: QRectF) -> list[tuple[int, int]] | None
     return None if any(c in grid for c in cells) else cells
 
 
+_WIDTHS: dict[tuple[str, str], tuple[str, float]] = {}  # (font key, text) -> (shown, width)
+
+
+def _measure(fm: QFontMetricsF, key: str, text: str) -> tuple[str, float]:
+    hit = _WIDTHS.get((key, text))
+    if hit is None:
+        if len(_WIDTHS) > 20_000:
+            _WIDTHS.clear()
+        shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, MAX_LABEL_W)
+        hit = _WIDTHS[(key, text)] = (shown, fm.horizontalAdvance(shown) + 6)
+    return hit
+
+
 def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str]], colours: "_Colours",
                  widget: QWidget | None) -> int:
     """Draw the labels that fit (in device pixels); returns how many were drawn."""
     world: QTransform = painter.worldTransform()
     area = QRectF(widget.rect()) if widget is not None else QRectF(0, 0, 1e9, 1e9)
+    inverse, ok = world.inverted()
+    seen = inverse.mapRect(area) if ok else QRectF(-1e12, -1e12, 2e12, 2e12)
+    left, right, top, bottom = seen.left(), seen.right(), seen.top(), seen.bottom()
     font = QFont(widget.font() if widget is not None else QFont())
     font.setPixelSize(LABEL_PX)
     fm = QFontMetricsF(font)
+    key, h = font.key(), fm.height() + 2
     grid: set[tuple[int, int]] = set()
     bg = QColor(colours.base)
     bg.setAlphaF(0.85)
@@ -38,13 +55,15 @@ def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str]],
     painter.save()
     painter.resetTransform()
     painter.setFont(font)
+    m11, m22, dx, dy = world.m11(), world.m22(), world.dx(), world.dy()
     for rank, x, y, text in labels:
-        p = world.map(QPointF(x, y))
-        if not area.contains(p):
+        if not (left <= x <= right and top <= y <= bottom):
             continue
-        shown = fm.elidedText(text, Qt.TextElideMode.ElideRight, MAX_LABEL_W)
-        w = fm.horizontalAdvance(shown) + 6
-        r = QRectF(p.x() - w / 2, p.y() - fm.height() / 2 - 1, w, fm.height() + 2)
+        px, py = x * m11 + dx, y * m22 + dy  # the view only scales and translates
+        if (int(px // _CELL_W), int(py // _CELL_H)) in grid:
+            continue
+        shown, w = _measure(fm, key, text)
+        r = QRectF(px - w / 2, py - h / 2, w, h)
         cells = _free(grid, r)
         if cells is None:
             continue
