@@ -41,7 +41,7 @@ class SceneParts:
     fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] | None = None
     #: missing dependencies (ghost nodes) and the edges that close a cycle: drawn red
     ghosts: frozenset[str] = frozenset()
-    labels: list[tuple[int, float, float, str]] = field(default_factory=list)
+    labels: list[tuple[int, float, float, str, str]] = field(default_factory=list)
 
     @property
     def width(self) -> float:
@@ -126,7 +126,7 @@ def _node_item(view: GraphView, parts: SceneParts, project: Project, st, mid: st
     parts.rects[item.status].addRect(x - w / 2, y - NODE_HEIGHT / 2, w, NODE_HEIGHT)
     parts.columns.setdefault(round((x - w / 2) / parts.step), []).append((y, mid))
     parts.labels.append((_label_rank(item.status, ghost, bool(parts.dependents[mid])), x, y,
-                         f"missing {mid}" if ghost else name))
+                         f"missing {mid}" if ghost else name, item.status))
     return item
 
 

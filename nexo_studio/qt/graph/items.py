@@ -174,7 +174,7 @@ class _OverviewItem(QGraphicsItem):
         self._lines = QPainterPath()
         self._selected: QRectF | None = None
         self._bounds = QRectF()
-        self.labels: list[tuple[int, float, float, str]] = []
+        self.labels: list[tuple[int, float, float, str, str]] = []
         self._danger_lines = QPainterPath()
         #: how many labels the last paint drew (level of detail; tests read it)
         self.drawn_labels = 0
@@ -182,7 +182,7 @@ class _OverviewItem(QGraphicsItem):
     def set_content(self, rects: dict[str, QPainterPath], lines: QPainterPath, bounds: QRectF,
                     labels: list | None = None, danger_lines: QPainterPath | None = None) -> None:
         """Boxes by status and edges as straight segments, computed while building; labels
-        as (rank, x, y, text), best first, drawn as far as they fit (level of detail)."""
+        as (rank, x, y, text, status), best first, drawn as far as they fit (level of detail)."""
         self.prepareGeometryChange()
         self._rects, self._lines = rects, lines
         self.labels = labels or []
@@ -217,6 +217,8 @@ class _OverviewItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         c = self._view._colours
+        # boxes a few pixels wide gain nothing from antialiasing, and it is most of the cost
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, painter.worldTransform().m11() > 0.15)
         if not self._lines.isEmpty():
             pen = QPen(c.edge, 1.0)
             pen.setCosmetic(True)

@@ -1,6 +1,6 @@
 """Labels by level of detail: when the view is zoomed out past the node items, the overview item
 still names as many nodes as fit on screen -- problems first, then heads, then the rest --
-in a fixed pixel size, skipping any label that would overlap one already drawn."""
+in a fixed pixel size, each on its node in the node's status colours, skipping any label that would overlap one already drawn."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QTransform
 from PySide6.QtWidgets import QWidget
+
+from ..palette import status_colour
 
 if TYPE_CHECKING:
     from .items import _Colours
@@ -36,7 +38,7 @@ def _measure(fm: QFontMetricsF, key: str, text: str) -> tuple[str, float]:
     return hit
 
 
-def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str]], colours: "_Colours",
+def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str, str]], colours: "_Colours",
                  widget: QWidget | None) -> int:
     """Draw the labels that fit (in device pixels); returns how many were drawn."""
     world: QTransform = painter.worldTransform()
@@ -56,7 +58,7 @@ def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str]],
     painter.resetTransform()
     painter.setFont(font)
     m11, m22, dx, dy = world.m11(), world.m22(), world.dx(), world.dy()
-    for rank, x, y, text in labels:
+    for rank, x, y, text, status in labels:
         if not (left <= x <= right and top <= y <= bottom):
             continue
         px, py = x * m11 + dx, y * m22 + dy  # the view only scales and translates
@@ -64,12 +66,15 @@ def paint_labels(painter: QPainter, labels: list[tuple[int, float, float, str]],
             continue
         shown, w = _measure(fm, key, text)
         r = QRectF(px - w / 2, py - h / 2, w, h)
+        if not area.contains(r):  # half a label at the edge reads as another name
+            continue
         cells = _free(grid, r)
         if cells is None:
             continue
         grid.update(cells)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(bg)
+        # a small node: the status fill and outline, so a label never hides a box's status
+        painter.setPen(status_colour(status))
+        painter.setBrush(colours.fills.get(status, bg))
         painter.drawRoundedRect(r, 3, 3)
         painter.setPen(colours.danger if rank == 0 else colours.text)
         painter.drawText(r, Qt.AlignmentFlag.AlignCenter, shown)
