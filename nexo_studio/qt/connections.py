@@ -27,6 +27,21 @@ DIALECTS: dict[str, tuple[str, str, int | None]] = {
     "mssql": ("SQL Server (ODBC)", "mssql+pyodbc", 1433),
 }
 DEFAULT_ODBC_DRIVER = "ODBC Driver 18 for SQL Server"
+#: dialect key -> the administrator's user name a fresh server has
+DEFAULT_USERS: dict[str, str] = {"postgresql": "postgres", "mysql": "root", "mariadb": "root", "mssql": "sa"}
+#: folder names that say nothing about the project: the label adds the parent folder
+_GENERIC_DIRS = {"migrations", "migration", "db", "database", "sql", "schema", "nexo"}
+
+
+def project_label(migrations_dir: str | Path, profile: str | None = None) -> str:
+    """What a window title or a recent entry calls a project: the profile name, or the
+    folder with its parent when the folder's own name is generic (``shop/migrations``)."""
+    if profile:
+        return profile
+    d = Path(migrations_dir)
+    if d.name.lower() in _GENERIC_DIRS and d.parent.name:
+        return f"{d.parent.name}/{d.name}"
+    return d.name or str(d)
 MAX_RECENT = 10
 
 
@@ -83,6 +98,8 @@ class Profile:
     name: str
     migrations_dir: str
     url: str  # never with a password
+    #: the window is coloured and changes are asked twice
+    production: bool = False
 
     def __post_init__(self) -> None:
         self.url = url_without_password(self.url)
@@ -108,7 +125,8 @@ class ProfileStore:
         profiles = []
         for p in data.get("profiles", []):
             try:
-                profiles.append(Profile(str(p["name"]), str(p["migrations_dir"]), str(p["url"])))
+                profiles.append(Profile(str(p["name"]), str(p["migrations_dir"]), str(p["url"]),
+                                        bool(p.get("production", False))))
             except (KeyError, TypeError, ValueError):
                 continue
         recent = [r for r in data.get("recent", []) if isinstance(r, dict) and "migrations_dir" in r]
@@ -134,9 +152,27 @@ class ProfileStore:
         return next((p for p in self.profiles if p.name == name), None)
 
     def add_recent(self, migrations_dir: str | Path, url: str) -> None:
+        """Call only once the connection opened: recents never hold a failed one."""
         entry = {"migrations_dir": str(migrations_dir), "url": url_without_password(url)}
         self.recent = [entry] + [r for r in self.recent if r != entry]
         del self.recent[MAX_RECENT:]
+
+
+def recent_label(entry: dict) -> str:
+    """``shop/migrations — postgresql://app@db/shop``: which project, on which database."""
+    return f"{project_label(entry['migrations_dir'])} — {entry.get('url', '')}"
+
+
+def remember_opened(migrations_dir: Path | None, url: str | None) -> None:
+    """After a load that reached the database: put the pair first in the recent list."""
+    if migrations_dir is None or not url:
+        return
+    store = ProfileStore.load()
+    store.add_recent(migrations_dir, url)
+    try:
+        store.save()
+    except OSError:  # a read-only profile folder must not break opening a project
+        pass
 
 
 # --------------------------------------------------------------------------------------------

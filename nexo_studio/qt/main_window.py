@@ -100,7 +100,10 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         self.migrations_dir, self.url = Path(migrations_dir), url
         self.worker.set_connection(url, self.migrations_dir)
         sample = " (throwaway sample)" if self._show_sample_notice() else ""
-        self.setWindowTitle(f"{self.migrations_dir.name} — {redact(url)}{sample} — {APP_NAME}")
+        from .connections import project_label
+
+        name = project_label(self.migrations_dir, getattr(self, "profile_name", None))
+        self.setWindowTitle(f"{name} — {redact(url)}{sample} — {APP_NAME}")
         self.conn_label.setText(f"● {redact(url)}")
         self.conn_label.setToolTip(f"Project: {self.migrations_dir}\nDatabase: {redact(url)}")
         self.forget_state()
@@ -145,6 +148,11 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
+        if loaded.connected and getattr(self, "_opened_by_dialog", False):
+            from .connections import remember_opened
+
+            self._opened_by_dialog = False  # recents hold only connections that opened
+            remember_opened(self.migrations_dir, self.url)
         # not read from the database: every status is unknown, never "pending"
         snap = loaded.snapshot if loaded.connected else unknown_snapshot(loaded.snapshot)
         self.project, self.snapshot = loaded.project, snap

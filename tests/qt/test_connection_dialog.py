@@ -26,6 +26,7 @@ def test_test_connection_and_open_another_database(qtbot, make_window, tmp_path)
     dialog = open_dialog(qtbot, w)
     assert dialog.dialect_box.currentData() == "sqlite"
     other = tmp_path / "other.db"
+    other.touch()  # an empty file is an empty SQLite database (a missing one is not created)
     dialog.file_edit.setText(str(other))
     with qtbot.waitSignal(dialog.job_done, timeout=20000):
         qtbot.mouseClick(dialog.test_btn, Qt.MouseButton.LeftButton)

@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..connections import DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, url_without_password
+from ..connections import (DEFAULT_USERS, DIALECTS, ConnectionFields, Passwords, Profile, ProfileStore, recent_label,
+                           url_without_password)
 from ..palette import status_colour
 from ..theme import icon
-from ..worker import Job, JobOutcome, Worker
+from ..worker import JobOutcome, Worker
 from .common import _error_text, _note, _WorkerDialog
 
 
@@ -45,6 +46,9 @@ class ConnectionDialog(_WorkerDialog):
         self.store = store or ProfileStore.load()
         self.result_dir: Path | None = None
         self.result_url: str | None = None
+        #: the profile the connection came from (names the window), or None
+        self.result_profile: str | None = None
+        self.result_production = False
         #: set when a password could not go to the keyring (the window tells the user)
         self.keyring_message: str | None = None
 
@@ -76,20 +80,24 @@ class ConnectionDialog(_WorkerDialog):
         self.profile_box.currentIndexChanged.connect(self._load_profile)
         self.save_profile_btn = QPushButton("Save as profile…")
         self.save_profile_btn.clicked.connect(self._save_profile)
+        self.production_box = QCheckBox("Production")
+        self.production_box.setObjectName("production")
+        self.production_box.setToolTip("Colour the window and ask twice before changing this database")
         self.delete_profile_btn = QPushButton("Delete")
         self.delete_profile_btn.clicked.connect(self._delete_profile)
         top.addWidget(QLabel("Profile:"), 0, 0)
         top.addWidget(self.profile_box, 0, 1)
         top.addWidget(self.save_profile_btn, 0, 2)
-        top.addWidget(self.delete_profile_btn, 0, 3)
+        top.addWidget(self.production_box, 0, 3)
+        top.addWidget(self.delete_profile_btn, 0, 4)
         self.recent_box = QComboBox()
         self.recent_box.setObjectName("recent")
         self.recent_box.addItem("(recent projects)", None)
         for r in self.store.recent:
-            self.recent_box.addItem(f"{Path(r['migrations_dir']).name} — {r.get('url', '')}", r)
+            self.recent_box.addItem(recent_label(r), r)
         self.recent_box.currentIndexChanged.connect(self._load_recent)
         top.addWidget(QLabel("Recent:"), 1, 0)
-        top.addWidget(self.recent_box, 1, 1, 1, 3)
+        top.addWidget(self.recent_box, 1, 1, 1, 4)
         top.setColumnStretch(1, 1)
         layout.addLayout(top)
 
@@ -134,14 +142,15 @@ class ConnectionDialog(_WorkerDialog):
         ul.addRow("Password:", self.url_password)
         self.mode_stack.addWidget(url_page)
         dl.addWidget(self.mode_stack)
-        self.form_radio.toggled.connect(lambda on: self.mode_stack.setCurrentIndex(0 if on else 1))
+        self.form_radio.toggled.connect(self._mode_changed)
         self.remember = QCheckBox("Remember the password in the system keyring")
         self.remember.setChecked(True)
         dl.addWidget(self.remember)
         test_row = QHBoxLayout()
         self.test_btn = QPushButton(icon("test"), "Test connection")
         self.test_btn.setObjectName("test")
-        self.test_btn.clicked.connect(lambda _c=False: self.start(self.test_connection()))
+        self.test_btn.clicked.connect(self._test_clicked)
+        self._probing = None  # the running test's future: the button cancels it
         self.test_result = _note()
         self.test_result.setObjectName("test_result")
         test_row.addWidget(self.test_btn)
@@ -186,16 +195,43 @@ class ConnectionDialog(_WorkerDialog):
             form.addRow(label, w)
             self._server_rows.append(w)
         self._form = form
+        self._dialect = self.dialect_box.currentData()
         self.dialect_box.currentIndexChanged.connect(self._dialect_changed)
         self._dialect_changed()
         return page
 
     def _dialect_changed(self) -> None:
-        d = self.dialect_box.currentData()
+        d, old = self.dialect_box.currentData(), self._dialect
+        self._dialect = d
+        if old != d:
+            # the old dialect's defaults (port 5432, user postgres) are wrong for the new one
+            old_port, new_port = DIALECTS[old][2], DIALECTS[d][2]
+            if self.port_spin.value() in (0, old_port):
+                self.port_spin.setValue(new_port or 0)
+            if self.user_edit.text().strip() in ("", DEFAULT_USERS.get(old, "")):
+                self.user_edit.setText(DEFAULT_USERS.get(d, ""))
         sqlite = d == "sqlite"
         self._form.setRowVisible(self.file_row, sqlite)
         for w in self._server_rows:
             self._form.setRowVisible(w, not sqlite and (w is not self.driver_edit or d == "mssql"))
+
+    def _mode_changed(self, form: bool) -> None:
+        """Carry the connection across, so the other page never shows (or tests) a stale one."""
+        self.mode_stack.setCurrentIndex(0 if form else 1)
+        if form:
+            try:
+                password = self.url_password.text()
+                self.set_url(self.url_edit.text().strip())
+                if password:
+                    self.password_edit.setText(password)
+            except Exception:  # noqa: BLE001 - not a URL yet: the fields stay as they were
+                pass
+        else:
+            try:
+                self.url_edit.setText(url_without_password(self.fields().url(with_password=False)))
+                self.url_password.setText(self.password_edit.text())
+            except Exception:  # noqa: BLE001 - incomplete fields
+                pass
 
     # -- values ------------------------------------------------------------------------------
     def fields(self) -> ConnectionFields:
@@ -254,6 +290,7 @@ class ConnectionDialog(_WorkerDialog):
     def _load_profile(self) -> None:
         name = self.profile_box.currentData()
         p = self.store.get(name) if name else None
+        self.production_box.setChecked(bool(p and p.production))
         if p:
             self.dir_edit.setText(p.migrations_dir)
             self.set_url(p.url)
@@ -274,7 +311,7 @@ class ConnectionDialog(_WorkerDialog):
 
     def save_profile(self, name: str) -> None:
         url = self.url()
-        self.store.put(Profile(name, self.dir_edit.text().strip(), url))
+        self.store.put(Profile(name, self.dir_edit.text().strip(), url, self.production_box.isChecked()))
         self.store.save()
         self._remember_password(url)
         if self.profile_box.findData(name) < 0:
@@ -309,26 +346,45 @@ class ConnectionDialog(_WorkerDialog):
         except Exception as exc:  # noqa: BLE001 - a malformed URL
             self.test_result.setText(f"✗ {exc}")
             return
+        missing = _missing_sqlite_file(url)
+        if missing is not None:  # connecting would create an empty file: a test creates nothing
+            where = "its folder exists" if missing.parent.is_dir() else f"and neither does {missing.parent}"
+            self.test_result.setText(f"SQLite: {missing} does not exist yet ({where}); the first deploy "
+                                     "creates it. Nothing was created.")
+            self.test_result.setStyleSheet(f"color: {status_colour('pending').name()}")
+            return
 
-        def probe(ctx):
-            t = ctx.target
-            with t.connect() as conn:
-                version = t.server_version(conn)
-                has_state = t.store.exists(conn)
-            return version, has_state
+        import asyncio
 
-        self.test_btn.setEnabled(False)
+        from .probe import start_probe
+
+        self._probing = start_probe(url)
+        self.test_btn.setText("Cancel")
+        self.test_result.setStyleSheet("")
         self.test_result.setText("Connecting…")
-        outcome = await self.run(Job("test-connection", probe, refresh=False, url=url, needs_project=False))
-        if outcome is not None:
-            self._tested(outcome)
-            self.done_with(outcome)
-        elif shiboken6.isValid(self):
-            self.test_btn.setEnabled(True)
+        try:
+            outcome = await self._probing
+        except asyncio.CancelledError:
+            outcome = JobOutcome("test-connection", False, cancelled=True)
+        if not shiboken6.isValid(self):
+            return
+        self._probing = None
+        self.test_btn.setText("Test connection")
+        self._tested(outcome)
+        self.done_with(outcome)
+
+    def _test_clicked(self) -> None:
+        if self._probing is not None:
+            self._probing.cancel()  # stop waiting; the attempt ends by itself in the background
+        else:
+            self.start(self.test_connection())
 
     def _tested(self, outcome: JobOutcome) -> None:
         self.test_btn.setEnabled(True)
-        if outcome.ok:
+        if outcome.cancelled:
+            self.test_result.setText("Test cancelled.")
+            self.test_result.setStyleSheet(f"color: {status_colour('pending').name()}")
+        elif outcome.ok:
             version, has_state = outcome.result
             state = "Nexo state tables present" if has_state else "no Nexo state tables yet"
             self.test_result.setText(f"✓ Connected: {version}; {state}.")
@@ -353,10 +409,25 @@ class ConnectionDialog(_WorkerDialog):
         u = make_url(url)
         if u.password and not self.remember.isChecked():
             Passwords._session[Passwords.key(u)] = u.password
-        self.store.add_recent(d, url)
-        self.store.save()
+        # the recent list gets it once the window has opened it (MainWindow.apply_loaded)
         self.result_dir, self.result_url = d, url
+        self.result_profile = self.profile_box.currentData()
+        profile = self.store.get(self.result_profile) if self.result_profile else None
+        # err on the safe side: a production profile stays production when edited
+        self.result_production = bool(profile and profile.production) or self.production_box.isChecked()
         self.accept()
+
+
+def _missing_sqlite_file(url: str) -> Path | None:
+    """The file of an SQLite URL when it does not exist (None: exists, in memory, or a server)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() != "sqlite" or not u.database or u.database == ":memory:" \
+            or u.database.startswith("file:"):
+        return None
+    path = Path(u.database).expanduser()
+    return None if path.exists() else path
 
 
 def _odbc_drivers() -> list[str]:

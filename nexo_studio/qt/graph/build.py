@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QGraphicsItem, QGraphicsPathItem, QGraphicsRectIte
 
 from ...core.project import Project, Snapshot
 from .items import _EDGE_WIDTH, ARROW, NodeItem, _edge_path, _OverviewItem
-from .layout import NODE_HEIGHT, GraphLayout
+from .layout import NODE_HEIGHT, GraphLayout, ghost_ids
 
 if TYPE_CHECKING:
     from .view import GraphView
@@ -35,9 +35,13 @@ class SceneParts:
     edges: dict[tuple[str, str], QGraphicsPathItem] = field(default_factory=dict)
     nodes: dict[str, NodeItem] = field(default_factory=dict)
     lines: QPainterPath = field(default_factory=QPainterPath)
+    danger_lines: QPainterPath = field(default_factory=QPainterPath)
     rects: dict[str, QPainterPath] = field(default_factory=dict)
     columns: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
     fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] | None = None
+    #: missing dependencies (ghost nodes) and the edges that close a cycle: drawn red
+    ghosts: frozenset[str] = frozenset()
+    labels: list[tuple[int, float, float, str, str]] = field(default_factory=list)
 
     @property
     def width(self) -> float:
@@ -81,16 +85,15 @@ def _starts_zoomed_out(view: GraphView, layout: GraphLayout) -> bool:
 
 def _add_edges(view: GraphView, parts: SceneParts) -> Iterator[None]:
     """Edge items, and the straight segments the overview draws for them."""
-    layout, lines, half = parts.layout, parts.lines, parts.width / 2
-    pen = view._edge_pen(view._colours.edge, _EDGE_WIDTH)
-    back_pen = view._edge_pen(view._colours.edge, _EDGE_WIDTH, True)
+    layout, half = parts.layout, parts.width / 2
     positions = layout.positions
     for k, (a, b) in enumerate(parts.unique_edges):
         item = QGraphicsPathItem(_edge_path(positions.get(a, (0.0, 0.0)), positions.get(b, (0.0, 0.0)),
                                             layout.routes.get((a, b), ()), parts.width))
-        item.setPen(back_pen if (a, b) in layout.back_edges else pen)
+        item.setPen(view._pen_for_edge((a, b), parts.ghosts, layout.back_edges))
         if parts.overview:
             item.setVisible(False)
+        lines = parts.danger_lines if a in parts.ghosts or (a, b) in layout.back_edges else parts.lines
         sx, sy = positions.get(a, (0.0, 0.0))
         lines.moveTo(sx + half, sy)
         for vx, vy in layout.routes.get((a, b), ()):
@@ -109,7 +112,10 @@ def _node_item(view: GraphView, parts: SceneParts, project: Project, st, mid: st
     version = st.version if st else (m.version if m else "")
     name = st.name if st else (m.name if m else mid)
     w = parts.width
-    item = NodeItem(mid, version, name, st.status if st else "pending", view, w, bool(parts.deps[mid]))
+    ghost = mid in parts.ghosts
+    item = NodeItem(mid, version, mid if ghost else name, "missing" if ghost else (st.status if st else "pending"),
+                    view, w, bool(parts.deps[mid]))
+    item.ghost = ghost
     x, y = parts.layout.positions.get(mid, (w / 2, 0.0))
     item.setPos(x, y)
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -119,7 +125,16 @@ def _node_item(view: GraphView, parts: SceneParts, project: Project, st, mid: st
         parts.rects[item.status] = QPainterPath()
     parts.rects[item.status].addRect(x - w / 2, y - NODE_HEIGHT / 2, w, NODE_HEIGHT)
     parts.columns.setdefault(round((x - w / 2) / parts.step), []).append((y, mid))
+    parts.labels.append((_label_rank(item.status, ghost, bool(parts.dependents[mid])), x, y,
+                         f"missing {mid}" if ghost else name, item.status))
     return item
+
+
+def _label_rank(status: str, ghost: bool, has_dependents: bool) -> int:
+    """Which labels win when they do not all fit: problems first, then heads."""
+    if ghost or status in ("failed", "dirty", "missing"):
+        return 0
+    return 1 if not has_dependents else 2
 
 
 def _add_nodes(view: GraphView, parts: SceneParts, project: Project, snapshot: Snapshot,
@@ -160,14 +175,16 @@ def build_scene(view: GraphView, project: Project, snapshot: Snapshot, nodes: li
     # while a linear visibility scan in C++ is cheap; hit tests use our own column index
     scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
     deps, dependents, unique_edges = _neighbours(nodes, edges)
-    parts = SceneParts(scene, layout, _starts_zoomed_out(view, layout), deps, dependents, unique_edges)
+    parts = SceneParts(scene, layout, _starts_zoomed_out(view, layout), deps, dependents, unique_edges,
+                       ghosts=ghost_ids(project, snapshot, nodes))
     yield from _add_edges(view, parts)
     yield from _add_nodes(view, parts, project, snapshot, nodes)
     rect = _scene_rect(parts)
     scene.setSceneRect(rect)
     veil, overview_item, lit_overview = parts.fixtures = view._make_scene_fixtures(scene)
     veil.setRect(rect)
-    overview_item.set_content(parts.rects, parts.lines, rect)
+    parts.labels.sort(key=lambda t: t[0])
+    overview_item.set_content(parts.rects, parts.lines, rect, parts.labels, parts.danger_lines)
     yield
     return parts
 

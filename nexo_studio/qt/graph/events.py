@@ -6,7 +6,7 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QToolTip
 
-from .items import _EDGE_WIDTH, _LIT_EDGE_WIDTH, _colours
+from .items import _LIT_EDGE_WIDTH, _colours
 
 
 class GraphEvents:
@@ -25,7 +25,13 @@ class GraphEvents:
 
     def resizeEvent(self, event) -> None:  # noqa: ANN001
         super().resizeEvent(event)
+        if self._fitted and self.nodes:
+            self.fit()  # still showing the whole graph: keep showing all of it
         self._place_legend()
+
+    def scrollContentsBy(self, dx: int, dy: int) -> None:
+        super().scrollContentsBy(dx, dy)
+        self._minimap.update()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
@@ -38,12 +44,10 @@ class GraphEvents:
                 item._elided = None
                 item.update()
             lit = set(map(id, self._lit_edges))
-            normal = self._edge_pen(self._colours.edge, _EDGE_WIDTH)
             strong = self._edge_pen(self._colours.edge_strong, _LIT_EDGE_WIDTH)
-            back = self.layout_result.back_edges if self.layout_result else frozenset()
+            red = self._red_edges()
             for key, e in self.edges.items():
-                e.setPen(strong if id(e) in lit else
-                         self._edge_pen(self._colours.edge, _EDGE_WIDTH, True) if key in back else normal)
+                e.setPen(strong if id(e) in lit and key not in red else self._pen_for_edge(key))
             self._overview.update()
             self._legend.update()
 
@@ -98,6 +102,8 @@ class GraphEvents:
 
     def mouseMoveEvent(self, event: QMouseEvent) -> None:
         super().mouseMoveEvent(event)
+        if self._panning and event.buttons() & Qt.MouseButton.LeftButton:
+            self._fitted = False
         if not self._panning:
             self.highlight(self.node_at(event.position().toPoint()))
 

@@ -32,6 +32,8 @@ class _Colours:
     selection: QColor
     veil: QColor
     dark: bool
+    #: missing dependencies and cycles
+    danger: QColor = field(default_factory=lambda: QColor("#d32f2f"))
     fills: dict[str, QColor] = field(default_factory=dict)
 
 
@@ -49,7 +51,8 @@ def _colours(palette: QPalette) -> _Colours:
     veil.setAlphaF(0.78)
     c = _Colours(base=base, text=text, muted=_mix(text, base, 0.4), edge=_mix(text, base, 0.62),
                  edge_strong=_mix(text, base, 0.12),
-                 selection=palette.color(QPalette.ColorRole.Highlight), veil=veil, dark=dark)
+                 selection=palette.color(QPalette.ColorRole.Highlight), veil=veil, dark=dark,
+                 danger=QColor("#ff5c5c") if dark else QColor("#d32f2f"))
     for s in STATUSES:
         c.fills[s] = _mix(base, status_colour(s), 0.30 if dark else 0.16)
     return c
@@ -76,6 +79,8 @@ class NodeItem(QGraphicsItem):
         self.selected = False
         self.hovered = False
         self.lit = False
+        #: a missing dependency: drawn as a dashed red outline with no status
+        self.ghost = False
         self._view = view
         self._elided: tuple[str, str] | None = None
 
@@ -115,6 +120,9 @@ class NodeItem(QGraphicsItem):
             painter.drawPolygon(QPolygonF([QPointF(tip, 0), QPointF(tip - ARROW, -ARROW * 0.5),
                                            QPointF(tip - ARROW, ARROW * 0.5)]))
         rect = QRectF(-w / 2, -h / 2, w, h)
+        if self.ghost:
+            self._paint_ghost(painter, rect, c)
+            return
         status = status_colour(self.status)
         if self.selected:
             painter.setPen(QPen(c.selection, 3.0))
@@ -136,6 +144,22 @@ class NodeItem(QGraphicsItem):
         painter.drawText(QRectF(left, rect.top() + 24, w - 40, 17),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, version)
 
+    def _paint_ghost(self, painter: QPainter, rect: QRectF, c: _Colours) -> None:
+        pen = QPen(c.danger, 3.0 if self.selected else 1.8)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(rect, 7, 7)
+        name, version = self._texts()
+        painter.setPen(c.danger)
+        painter.setFont(self._view._name_font)
+        painter.drawText(QRectF(rect.left() + 12, rect.top() + 5, self.W - 20, 20),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, "missing")
+        painter.setPen(c.muted)
+        painter.setFont(self._view._version_font)
+        painter.drawText(QRectF(rect.left() + 12, rect.top() + 24, self.W - 20, 17),
+                         Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+
 
 class _OverviewItem(QGraphicsItem):
     """All nodes (or the lit subset) as plain status-coloured boxes in one paint call: what the
@@ -150,11 +174,19 @@ class _OverviewItem(QGraphicsItem):
         self._lines = QPainterPath()
         self._selected: QRectF | None = None
         self._bounds = QRectF()
+        self.labels: list[tuple[int, float, float, str, str]] = []
+        self._danger_lines = QPainterPath()
+        #: how many labels the last paint drew (level of detail; tests read it)
+        self.drawn_labels = 0
 
-    def set_content(self, rects: dict[str, QPainterPath], lines: QPainterPath, bounds: QRectF) -> None:
-        """Boxes by status and edges as straight segments, computed while building."""
+    def set_content(self, rects: dict[str, QPainterPath], lines: QPainterPath, bounds: QRectF,
+                    labels: list | None = None, danger_lines: QPainterPath | None = None) -> None:
+        """Boxes by status and edges as straight segments, computed while building; labels
+        as (rank, x, y, text, status), best first, drawn as far as they fit (level of detail)."""
         self.prepareGeometryChange()
         self._rects, self._lines = rects, lines
+        self.labels = labels or []
+        self._danger_lines = danger_lines or QPainterPath()
         self._bounds = bounds.adjusted(-4, -4, 4, 4)
         self.update()
 
@@ -185,12 +217,20 @@ class _OverviewItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget: QWidget | None = None) -> None:
         c = self._view._colours
+        # boxes a few pixels wide gain nothing from antialiasing, and it is most of the cost
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, painter.worldTransform().m11() > 0.15)
         if not self._lines.isEmpty():
             pen = QPen(c.edge, 1.0)
             pen.setCosmetic(True)
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawPath(self._lines)
+        if not self._danger_lines.isEmpty():
+            pen = QPen(c.danger, 1.6)
+            pen.setCosmetic(True)
+            painter.setPen(pen)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawPath(self._danger_lines)
         for status, rects in self._rects.items():
             colour = status_colour(status)
             pen = QPen(colour, 1.0)
@@ -204,6 +244,9 @@ class _OverviewItem(QGraphicsItem):
             painter.setPen(pen)
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(self._selected)
+        if self.labels:
+            from .lod import paint_labels
+            self.drawn_labels = paint_labels(painter, self.labels, c, widget)
 
 
 def _edge_path(src: tuple[float, float], dst: tuple[float, float],

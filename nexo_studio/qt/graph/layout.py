@@ -388,15 +388,27 @@ def graph_edges(project: Project, snapshot: Snapshot | None = None) -> tuple[lis
         order = sorted(project.migrations, key=lambda i: (project.migrations[i].version, i))
     nodes = list(order)
     edges = list(project.graph.edges())
+    known = set(nodes)
     if snapshot is not None:
-        known = set(nodes)
         extra = [s for s in snapshot.states if s.id not in known]
         nodes.extend(s.id for s in extra)
         known.update(s.id for s in extra)
         for s in extra:
             if s.row is not None:
                 edges.extend((d, s.id) for d in s.row.depends if d in known)
+    # a dependency nobody has: a ghost node, so the broken edge is visible
+    for mid, dep in project.graph.missing():
+        if dep not in known:
+            nodes.append(dep)
+            known.add(dep)
+        edges.append((dep, mid))
     return nodes, edges
+
+
+def ghost_ids(project: Project, snapshot: Snapshot | None, nodes: Iterable[str]) -> frozenset[str]:
+    """Nodes that are neither a migration file nor a database row: missing dependencies."""
+    rows = {s.id for s in snapshot.states} if snapshot is not None else set()
+    return frozenset(n for n in nodes if n not in project.migrations and n not in rows)
 
 
 def project_layout(project: Project, snapshot: Snapshot | None = None,

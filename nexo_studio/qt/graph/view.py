@@ -16,7 +16,7 @@ import time
 from bisect import bisect_left
 from collections.abc import Iterator
 
-from PySide6.QtCore import QPoint, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
@@ -38,6 +38,7 @@ from .items import (
     _OverviewItem,
 )
 from .layout import LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, GraphLayout, graph_edges, layered_layout
+from .navigation import Minimap, ProblemBanner, SearchBox
 
 
 class GraphView(GraphEvents, QGraphicsView):
@@ -89,6 +90,13 @@ class GraphView(GraphEvents, QGraphicsView):
         self._panning = False
         self._overview_refresh_pending = False
         self._legend = _Legend(self)
+        self._ghosts: frozenset[str] = frozenset()
+        self._lit_keys: list[tuple[str, str]] = []
+        #: the user has not zoomed or panned since the last fit: a resize refits
+        self._fitted = True
+        self._minimap = Minimap(self)
+        self._search = SearchBox(self)
+        self._banner = ProblemBanner(self)
         self._setup_fonts()
         self._colours = _colours(self.palette())
         self._veil, self._overview, self._lit_overview = self._make_scene_fixtures(scene)
@@ -166,9 +174,12 @@ class GraphView(GraphEvents, QGraphicsView):
         self._node_width, self._step = parts.width, parts.step
         self._columns = parts.sorted_columns()
         self._veil, self._overview, self._lit_overview = parts.fixtures
-        self._lit_nodes, self._lit_edges = [], []
+        self._lit_nodes, self._lit_edges, self._lit_keys = [], [], []
+        self._ghosts = parts.ghosts
         self.hovered_id = None
         self.highlighted = (frozenset(), frozenset())
+        self._minimap.set_content(parts.rects, parts.lines, parts.danger_lines, parts.scene.sceneRect())
+        self._banner.set_problems(project.graph.missing(), project.graph.find_cycle())
         self._overview_mode = parts.overview
         self._overview.setVisible(parts.overview)
         self._legend.set_statuses(s.status for s in snapshot.states)
@@ -243,6 +254,31 @@ class GraphView(GraphEvents, QGraphicsView):
             self.setTransform(self.transform().fromScale(1.25, 1.25))
             self.centerOn(rect.center())
         self._update_lod()
+        self._fitted = True
+
+    def centre_on_scene(self, point: QPointF) -> None:
+        """Move the view (the minimap's clicks); the view is no longer 'fitted'."""
+        self.centerOn(point)
+        self._fitted = False
+        self._minimap.update()
+
+    def find(self, text: str, after: str | None = None) -> str | None:
+        """Select, light up and centre the first node whose id or name contains ``text``
+        (case-insensitive; with ``after``, the next one after that id, wrapping)."""
+        needle = text.strip().lower()
+        if not needle:
+            return None
+        ids = [m for m, item in self.nodes.items() if needle in m.lower() or needle in item.name.lower()]
+        if not ids:
+            return None
+        mid = ids[(ids.index(after) + 1) % len(ids)] if after in ids else ids[0]
+        if self.zoom < self.TEXT_SCALE:
+            self.zoom_by(self.TEXT_SCALE * 1.5 / self.zoom)
+        self.select(mid)
+        self.highlight(mid)
+        self._fitted = False
+        self._minimap.update()
+        return mid
 
     def zoom_by(self, factor: float) -> None:
         current = self.transform().m11()
@@ -250,6 +286,8 @@ class GraphView(GraphEvents, QGraphicsView):
         if target != current:
             self.scale(target / current, target / current)
             self._update_lod()
+            self._fitted = False
+            self._minimap.update()
 
     @property
     def zoom(self) -> float:
@@ -288,13 +326,12 @@ class GraphView(GraphEvents, QGraphicsView):
             item.setZValue(_Z_NODE)
             item.lit = item.hovered = False
             item.update()
-        pen = self._edge_pen(c.edge, _EDGE_WIDTH)
-        for e in self._lit_edges:
+        for e, key in zip(self._lit_edges, self._lit_keys):
             e.setZValue(_Z_EDGE)
-            e.setPen(pen)
+            e.setPen(self._pen_for_edge(key))
             if self._overview_mode:
                 e.setVisible(False)  # the overview item draws the unlit edges
-        self._lit_nodes, self._lit_edges = [], []
+        self._lit_nodes, self._lit_edges, self._lit_keys = [], [], []
         self.hovered_id = migration_id
         if migration_id is None:
             self.highlighted = (frozenset(), frozenset())
@@ -307,15 +344,17 @@ class GraphView(GraphEvents, QGraphicsView):
         up = deps | {migration_id}
         downward = dependents | {migration_id}
         lit_pen = self._edge_pen(c.edge_strong, _LIT_EDGE_WIDTH)
+        red = self._red_edges()
         for group, inside in ((up, up), (downward, downward)):
             for a in group:
                 for b in self._dependents[a]:
                     if b in inside:
                         e = self.edges[(a, b)]
                         e.setZValue(_Z_LIT_EDGE)
-                        e.setPen(lit_pen)
+                        e.setPen(lit_pen if (a, b) not in red else self._pen_for_edge((a, b)))
                         e.setVisible(True)
                         self._lit_edges.append(e)
+                        self._lit_keys.append((a, b))
         for mid in up | downward:
             item = self.nodes[mid]
             item.setZValue(_Z_LIT_NODE)
@@ -360,13 +399,22 @@ class GraphView(GraphEvents, QGraphicsView):
             pen.setStyle(Qt.PenStyle.DashLine)
         return pen
 
-    def _bounds_of_back_edges(self, layout: GraphLayout) -> QRectF:
-        rect = QRectF()
-        for e in layout.back_edges:
-            item = self.edges.get(e)
-            if item is not None:
-                rect = rect.united(item.boundingRect())
-        return rect
+    def _pen_for_edge(self, key: tuple[str, str], ghosts: frozenset[str] | None = None,
+                      back: frozenset[tuple[str, str]] | None = None) -> QPen:
+        """Grey, or red for an edge from a missing dependency (solid) or closing a cycle
+        (dashed)."""
+        ghosts = self._ghosts if ghosts is None else ghosts
+        if back is None:
+            back = self.layout_result.back_edges if self.layout_result else frozenset()
+        if key in back:
+            return self._edge_pen(self._colours.danger, _LIT_EDGE_WIDTH, True)
+        if key[0] in ghosts:
+            return self._edge_pen(self._colours.danger, _LIT_EDGE_WIDTH)
+        return self._edge_pen(self._colours.edge, _EDGE_WIDTH)
+
+    def _red_edges(self) -> set[tuple[str, str]]:
+        back = self.layout_result.back_edges if self.layout_result else frozenset()
+        return set(back) | {e for e in self.edges if e[0] in self._ghosts}
 
     @staticmethod
     def _walk(start: str, edges: dict[str, list[str]]) -> set[str]:
@@ -441,4 +489,10 @@ class GraphView(GraphEvents, QGraphicsView):
         self._legend.move(vp.left() + 10, vp.bottom() - self._legend.height() - 9)
         self._legend.setVisible(bool(self.nodes) and self._legend.width() + 20 <= vp.width())
         self._legend.raise_()
+        self._search.move(vp.left() + 10, vp.top() + 10)
+        self._minimap.move(vp.right() - self._minimap.width() - 9, vp.top() + 10)
+        self._minimap.setVisible(bool(self.nodes) and vp.width() >= 2 * self._minimap.width() + 40)
+        self._banner.setMaximumWidth(max(vp.width() - self._minimap.width() - 40, 120))
+        self._banner.adjustSize()
+        self._banner.move(vp.left() + 10, vp.top() + 10 + self._search.height() + 6)
 

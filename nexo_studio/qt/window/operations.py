@@ -46,6 +46,10 @@ class WindowOperations:
 
     async def _job(self, job: Job) -> JobOutcome | None:
         """Run ``job`` on the worker; None (and a note) while another operation runs."""
+        from .production import WindowProduction
+
+        if not await WindowProduction.confirm(self, job.name):  # production: asked twice
+            return None
         future = self.worker.start(job)
         if future is None:
             self.statusBar().showMessage("Another operation is running.", 4000)
@@ -87,7 +91,11 @@ class WindowOperations:
         if not await self._dialog(dialog):
             return
         folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
+        self.profile_name, self._opened_by_dialog = dialog.result_profile, True
         self.set_connection(folder, url)
+        from .production import WindowProduction
+
+        WindowProduction.apply_look(self, dialog.result_production)
         if note:
             self.log_message("warning", note)
             self.show_info("Password not saved", note)
