@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from ...errors import NexoError, RiskyMigration
-from .hooks import plan_findings
+from .hooks import gate_findings
 from .model import LintFinding
 from .sizes import estimate_rows
 
@@ -38,20 +38,20 @@ def prelook(project, target, to: str | None) -> Prelook:
             # the rows only: the locked stage reads the whole state (history chain included)
             snap = snapshot(project, target.store.applied(conn), target.dialect)
             ids = tuple(deploy_plan(project, snap, to).ids)
-            findings = plan_findings(project, ids, target.dialect)
+            findings = gate_findings(project, ids, target.dialect)
             tables = {f.table for f in findings if f.table}
             sizes = estimate_rows(conn, target.dialect, tables) if tables else {}
     except (NexoError, sa.exc.SQLAlchemyError):
         return Prelook()
     if sizes:
-        findings = plan_findings(project, ids, target.dialect, sizes)
+        findings = gate_findings(project, ids, target.dialect, sizes)
     return Prelook(ids, findings, sizes)
 
 
 def gate(project, dialect: str, ids: tuple[str, ...], seen: Prelook, allow_risky: bool) -> list[LintFinding]:
     """The findings of the plan ``ids`` (reusing the pre-look's when the plan is the same);
     raises :class:`RiskyMigration` for blocking ones unless ``allow_risky``."""
-    findings = seen.findings if tuple(ids) == seen.ids else plan_findings(project, ids, dialect, seen.sizes)
+    findings = seen.findings if tuple(ids) == seen.ids else gate_findings(project, ids, dialect, seen.sizes)
     blocking = [f for f in findings if f.blocking]
     if blocking and not allow_risky:
         raise RiskyMigration(blocking)
