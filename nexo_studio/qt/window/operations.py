@@ -121,7 +121,10 @@ class WindowOperations:
         dialog = DeployDialog(self.worker, self.project, self.snapshot, self._deploy_defaults(), target_id, self)
         if not await self._dialog(dialog):
             return None
-        return await self.run_deploy(dialog.options())
+        opts = dialog.options()
+        while self.worker.busy and self.worker.current and self.worker.current.name == "deploy-check":
+            await asyncio.sleep(0.02)  # the dialog's read-only check is still ending
+        return await self.run_deploy(opts)
 
     async def run_deploy(self, opts) -> JobOutcome | None:
         """Deploy with ``opts`` (no dialog): the job, the refresh, the report."""
