@@ -147,8 +147,13 @@ class WindowOperations:
         if not await self._dialog(dialog):
             return None
         opts = dialog.options()
-        outcome = await self._job(Job("rollback", lambda ctx: rollback(ctx.project, ctx.target, opts, ctx.cancel),
-                                      label="Rolling back"))
+
+        def run(ctx):
+            if opts.backup and opts.backup_dir is None:
+                opts.backup_dir = ctx.session.backup_dir
+            return rollback(ctx.project, ctx.target, opts, ctx.cancel)
+
+        outcome = await self._job(Job("rollback", run, label="Rolling back"))
         return await self._finish("Roll back", outcome)
 
     async def repair(self, migration_id: str | None = None) -> JobOutcome | None:
