@@ -88,22 +88,7 @@ class DeployDialog(_WorkerDialog):
         self.plan_view.setObjectName("plan")
         bl.addWidget(self.plan_view)
         split.addWidget(box)
-        pbox = QWidget()
-        pl = QVBoxLayout(pbox)
-        pl.setContentsMargins(0, 0, 0, 0)
-        prow = QHBoxLayout()
-        self.preview_btn = QPushButton(icon("preview"), "Preview SQL (dry run)")
-        self.preview_btn.setObjectName("preview")
-        self.preview_btn.clicked.connect(lambda _c=False: self.start(self.preview()))
-        self.preview_note = QLabel("The exact SQL, computed against the database without changing it.")
-        self.preview_note.setWordWrap(True)
-        prow.addWidget(self.preview_btn)
-        prow.addWidget(self.preview_note, 1)
-        pl.addLayout(prow)
-        self.sql_view = CodeView()
-        self.sql_view.setObjectName("preview_sql")
-        pl.addWidget(self.sql_view)
-        split.addWidget(pbox)
+        split.addWidget(self._preview_pane())
         split.setSizes([160, 300])
         layout.addWidget(split, 1)
 
@@ -120,6 +105,24 @@ class DeployDialog(_WorkerDialog):
         self.risky_box.toggled.connect(lambda _on: self._update_gate())
         self._update_plan()
         self.start(self.read_checks())
+
+    def _preview_pane(self) -> QWidget:
+        pbox = QWidget()
+        pl = QVBoxLayout(pbox)
+        pl.setContentsMargins(0, 0, 0, 0)
+        prow = QHBoxLayout()
+        self.preview_btn = QPushButton(icon("preview"), "Preview SQL (dry run)")
+        self.preview_btn.setObjectName("preview")
+        self.preview_btn.clicked.connect(lambda _c=False: self.start(self.preview()))
+        self.preview_note = QLabel("The exact SQL, computed against the database without changing it.")
+        self.preview_note.setWordWrap(True)
+        prow.addWidget(self.preview_btn)
+        prow.addWidget(self.preview_note, 1)
+        pl.addLayout(prow)
+        self.sql_view = CodeView()
+        self.sql_view.setObjectName("preview_sql")
+        pl.addWidget(self.sql_view)
+        return pbox
 
     def options(self):
         from ...core.pipeline import DeployOptions
