@@ -160,7 +160,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
             self._graph_key = key
         else:
             self.graph.update_statuses(snap)
-        self.history.set_rows(loaded.history, loaded.extra.get("timeline"))
+        self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
+                              {b.seq: b.reason for b in snap.chain_breaks})
         self.findings.set_findings(snap.findings)  # the chain's breaks included, as in `nexo status`
         if not self._splitter_restored:
             self._splitter_restored = True
