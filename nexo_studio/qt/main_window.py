@@ -28,6 +28,7 @@ from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
+from .window.project_ops import WindowProjectOperations
 from .window.themes import WindowThemes
 from .window.unreachable import WindowUnreachable, unknown_snapshot
 from .worker import Loaded, Worker
@@ -36,7 +37,7 @@ from .worker import Loaded, Worker
 ASYNC_GRAPH_NODES = 300
 
 
-class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable,
+class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOperations, WindowFeedback, WindowUnreachable,
                  WindowAbort, WindowThemes, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
