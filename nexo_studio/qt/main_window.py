@@ -143,6 +143,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
+        from .models.risk import pending_lint
+
+        loaded.extra["lint"] = pending_lint(loaded.project, loaded.snapshot)
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -163,7 +166,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
             self.graph.update_statuses(snap)
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
                               {b.seq: b.reason for b in snap.chain_breaks})
-        self.findings.set_findings(snap.findings)  # the chain's breaks included, as in `nexo status`
+        self._show_findings(snap, loaded.extra.get("lint", ()))
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -219,6 +222,13 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
 
     # ------------------------------------------------------------------------------------------
     # selection
+
+    def _show_findings(self, snap: Snapshot, lint) -> None:
+        """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
+        from .models.risk import as_findings, risk_levels
+
+        self.findings.set_findings([*snap.findings, *as_findings(lint)])
+        self.migrations.model.set_risks(risk_levels(lint))
 
     def select_migration(self, migration_id: str | None, source: str = "") -> None:
         if self._syncing:
