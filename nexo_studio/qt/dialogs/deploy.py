@@ -156,7 +156,7 @@ class DeployDialog(_WorkerDialog):
         """Validation, irreversible steps, the lock holder and the lint risks: read on the worker."""
         snap = self.snapshot
         outcome = await self.run(Job("deploy-check", lambda ctx: deploy_check(ctx.project, ctx.target, snap),
-                                     refresh=False))
+                                     refresh=False, label="Checking what the deploy would meet"))
         if outcome is None:
             if shiboken6.isValid(self):
                 self.checking = False

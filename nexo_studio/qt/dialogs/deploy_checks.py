@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..theme import icon
@@ -21,6 +22,7 @@ class ChecksPanel(QWidget):
         self.view = QListWidget()
         self.view.setObjectName("deploy_checks")
         self.view.setMaximumHeight(130)
+        self.view.setIconSize(QSize(16, 16))
         layout.addWidget(self.view)
 
     def rows(self) -> list[str]:
@@ -59,10 +61,7 @@ class ChecksPanel(QWidget):
 
     def _add(self, level: str, text: str) -> None:
         item = QListWidgetItem(text)
-        name = {"error": "error", "warning": "warning"}.get(level, "info")
-        try:
-            item.setIcon(icon(name))
-        except Exception:  # noqa: BLE001 - an icon is decoration
-            pass
+        if level in ("error", "warning"):
+            item.setIcon(icon(level))
         item.setToolTip(text)
         self.view.addItem(item)
