@@ -96,6 +96,8 @@ def _deploy_commands(cmd) -> None:
     p.add_argument("--only-this-project", action="store_true",
                    help="leave alone applied migrations with no file in this project (another project's on this database)")
     p.add_argument("--dry-run", action="store_true", help="print the plan and the exact SQL; change nothing")
+    p.add_argument("--backup", action="store_true",
+                   help="back up the database under the lock before the first down runs")
     p.add_argument("--verbose", "-v", action="store_true", help="print every statement as it runs")
     yes(p)
     lock_timeout(p)

@@ -234,7 +234,10 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             if forget_missing:
                 store.delete_migration(conn, migration_id)
             elif accept_checksum:
-                store.set_status(conn, migration_id, MigrationStatus.APPLIED, checksum=m.checksum(target.dialect))
+                from .run_one import up_text
+
+                store.set_status(conn, migration_id, MigrationStatus.APPLIED, checksum=m.checksum(target.dialect),
+                                 metadata={**(row.metadata if row else {}), **up_text(m, target.dialect)})
             elif row is None:
                 from .pipeline import _row_for
 

@@ -322,6 +322,9 @@ class RollbackOptions:
     lock_timeout: float = 30.0
     #: leave alone applied migrations whose file is not in this project (another project's)
     only_this_project: bool = False
+    #: back up the database under the lock before the first down (`nexo rollback --backup`)
+    backup: bool = False
+    backup_dir: Path | None = None
     #: extra keys for the rollback's history rows' ``details`` (a fleet run's ``fleet_id``)
     labels: dict = field(default_factory=dict)
 
@@ -358,6 +361,10 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.message = "nothing to roll back"
                 return result
             deployment_id = result.deployment_id = new_deployment_id()
+            if opts.backup:
+                from .backup.operations import backup_step
+
+                result.backup = yield from backup_step(target, conn, deployment_id, opts.backup_dir, result)
             t0 = time.perf_counter()
             yield StageStarted("rollback", f"{len(plan)} migration(s)")
             try:

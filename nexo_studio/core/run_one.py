@@ -44,8 +44,21 @@ def _row_for(m: Migration, target: Target, status: str, started, ms: int | None,
         checksum=m.checksum(target.dialect), status=status, depends=list(m.depends),
         applied_at=started, applied_by=operator_and_host()[0], execution_ms=ms,
         metadata={"deployment_id": deployment_id, "kind": m.kind, "transaction": m.transaction,
-                  "tags": list(m.tags)},
+                  "tags": list(m.tags), **up_text(m, target.dialect)},
     )
+
+
+#: the applied ``up`` text is kept up to this many characters (Repair shows the diff to the file)
+UP_TEXT_LIMIT = 200_000
+
+
+def up_text(m: Migration, dialect: str) -> dict:
+    """``{"up_text": ...}``: the ``up`` section as applied, for the drift diff; {} for Python
+    migrations and sections too large to keep."""
+    section = m.section("up", dialect) if m.kind == "sql" else None
+    if section is None or len(section.text) > UP_TEXT_LIMIT:
+        return {}
+    return {"up_text": section.text}
 
 
 def _transactional(target: Target, m: Migration) -> bool:

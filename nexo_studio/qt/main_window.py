@@ -28,6 +28,7 @@ from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
 from .window.layout import WindowLayout
 from .window.operations import WindowOperations
+from .window.project_ops import WindowProjectOperations
 from .window.themes import WindowThemes
 from .window.unreachable import WindowUnreachable, unknown_snapshot
 from .worker import Loaded, Worker
@@ -36,7 +37,7 @@ from .worker import Loaded, Worker
 ASYNC_GRAPH_NODES = 300
 
 
-class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, WindowUnreachable,
+class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOperations, WindowFeedback, WindowUnreachable,
                  WindowAbort, WindowThemes, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
@@ -145,6 +146,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
+        from .models.risk import pending_lint
+
+        loaded.extra["lint"] = pending_lint(loaded.project, loaded.snapshot)
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -168,8 +172,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
             self._graph_key = key
         else:
             self.graph.update_statuses(snap)
-        self.history.set_rows(loaded.history, loaded.extra.get("timeline"))
-        self.findings.set_findings(snap.findings)  # the chain's breaks included, as in `nexo status`
+        self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
+                              {b.seq: b.reason for b in snap.chain_breaks})
+        self._show_findings(snap, loaded.extra.get("lint", ()))
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -225,6 +230,13 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowFeedback, 
 
     # ------------------------------------------------------------------------------------------
     # selection
+
+    def _show_findings(self, snap: Snapshot, lint) -> None:
+        """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
+        from .models.risk import as_findings, risk_levels
+
+        self.findings.set_findings([*snap.findings, *as_findings(lint)])
+        self.migrations.model.set_risks(risk_levels(lint))
 
     def select_migration(self, migration_id: str | None, source: str = "") -> None:
         if self._syncing:

@@ -25,10 +25,17 @@ def deploy_by_clicking(qtbot, window, timeout: int = 60000):
     dialog = wait_dialog(qtbot, window)
     assert dialog is not None and dialog.isVisible()
     qtbot.waitExposed(dialog)
+    wait_checked(qtbot, dialog)
     with qtbot.waitSignal(window.operation_finished, timeout=timeout,
                           check_params_cb=lambda o: o.name == "deploy") as blocker:
         qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
     return blocker.args[0]
+
+
+def wait_checked(qtbot, dialog, timeout: int = 20000) -> None:
+    """The deploy dialog's read-only checks (worker) have ended (Deploy is disabled meanwhile)."""
+    if hasattr(dialog, "checking"):
+        qtbot.waitUntil(lambda: not dialog.checking, timeout=timeout)
 
 
 def click_menu_item(qtbot, menu: QMenu, object_name: str) -> None:
@@ -87,6 +94,7 @@ def slow_project(directory: Path, n: int, loops: int = 200000) -> list[str]:
 def wait_dialog(qtbot, window, timeout: int = 20000):
     """The dialog a user action opened (actions are coroutines: it opens on the next loop turn)."""
     qtbot.waitUntil(lambda: window.active_dialog is not None and window.active_dialog.isVisible(), timeout=timeout)
+    wait_checked(qtbot, window.active_dialog, timeout)
     return window.active_dialog
 
 

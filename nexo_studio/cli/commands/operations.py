@@ -118,5 +118,7 @@ def cmd_rollback(ctx: Context) -> int:
                 _print_plan(ctx, "roll back", preview.sql, show_sql=False)
         confirm(a, f"Roll back {len(preview.plan)} migration(s)?", "rollback")
     opts.dry_run = False
+    if a.backup:
+        opts.backup, opts.backup_dir = True, ctx.session.backup_dir
     result = _interruptible(lambda cancel: run_op(rollback(ctx.project, ctx.target, opts, cancel), a.verbose))
     return _finish_operation(ctx, result, "roll back")

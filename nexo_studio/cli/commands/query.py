@@ -206,16 +206,8 @@ def cmd_graph(ctx: Context) -> int:
         left_out = [f for f in project.findings(None) if f.code in LEFT_OUT]
         emit_json({"ok": True, **graph_dict(project, statuses, left_out)})
         return EXIT_OK
-    fill = {"applied": "#c8e6c9", "pending": "#fff3c4", "dirty": "#ffcdd2", "failed": "#ffcdd2",
-            "drifted": "#e1bee7", "missing": "#e1bee7"}
-    print("digraph migrations {")
-    print('  rankdir=LR; node [shape=box, style="rounded,filled", fontname="Helvetica"];')
-    for mid in sorted(project.migrations, key=lambda i: project.migrations[i].version):
-        st = statuses.get(mid, "pending")
-        label = f"{project.migrations[mid].version}\\n{project.migrations[mid].name}\\n[{st}]"
-        print(f'  "{mid}" [label="{label}", fillcolor="{fill.get(st, "#ffffff")}"];')
-    for dep, child in sorted(project.graph.edges()):
-        print(f'  "{dep}" -> "{child}";')
-    print("}")
+    from ...core.graph_dot import graph_dot
+
+    print(graph_dot(project, statuses), end="")
     _findings_out([f for f in project.findings(None) if f.code in LEFT_OUT], sys.stderr)
     return EXIT_OK

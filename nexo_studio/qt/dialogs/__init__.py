@@ -10,9 +10,10 @@ from .common import open_path
 from .connection import ConnectionDialog
 from .deploy import DeployDialog
 from .export import ExportDialog
+from .new_migration import BaselineDialog, NewMigrationDialog
 from .repair import REPAIRS, RepairDialog
 from .restore import RestoreDialog
 from .rollback import RollbackDialog
 
-__all__ = ["AcceptHistoryDialog", "ConnectionDialog", "DeployDialog", "ExportDialog", "REPAIRS", "RepairDialog",
+__all__ = ["AcceptHistoryDialog", "BaselineDialog", "NewMigrationDialog", "ConnectionDialog", "DeployDialog", "ExportDialog", "REPAIRS", "RepairDialog",
            "RestoreDialog", "RollbackDialog", "open_path"]

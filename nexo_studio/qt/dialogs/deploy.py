@@ -27,7 +27,9 @@ from ..palette import status_icon
 from ..sql_view import CodeView
 from ..theme import icon
 from ..worker import Job, JobOutcome, Worker
+from ...core.deploy_check import DeployCheck, deploy_check
 from .common import _error_text, _WorkerDialog
+from .deploy_checks import ChecksPanel
 
 
 class DeployDialog(_WorkerDialog):
@@ -68,7 +70,13 @@ class DeployDialog(_WorkerDialog):
         self.lock_spin.setSuffix(" s")
         self.lock_spin.setValue(defaults.lock_timeout)
         form.addRow("Wait for lock:", self.lock_spin)
+        self.risky_box = QCheckBox("Allow risky statements (error-level lint findings)")
+        self.risky_box.setObjectName("allow_risky")
+        self.risky_box.setChecked(getattr(defaults, "allow_risky", False))
+        form.addRow("Risks:", self.risky_box)
         layout.addLayout(form)
+        self.checks = ChecksPanel()
+        layout.addWidget(self.checks)
 
         split = QSplitter(Qt.Orientation.Vertical)
         box = QWidget()
@@ -80,6 +88,25 @@ class DeployDialog(_WorkerDialog):
         self.plan_view.setObjectName("plan")
         bl.addWidget(self.plan_view)
         split.addWidget(box)
+        split.addWidget(self._preview_pane())
+        split.setSizes([160, 300])
+        layout.addWidget(split, 1)
+
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("Deploy")
+        self.ok_button.setIcon(icon("deploy"))
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+        self.check: DeployCheck | None = None
+        self.checking = True
+        self.target_box.currentIndexChanged.connect(self._update_plan)
+        self.risky_box.toggled.connect(lambda _on: self._update_gate())
+        self._update_plan()
+        self.start(self.read_checks())
+
+    def _preview_pane(self) -> QWidget:
         pbox = QWidget()
         pl = QVBoxLayout(pbox)
         pl.setContentsMargins(0, 0, 0, 0)
@@ -95,26 +122,14 @@ class DeployDialog(_WorkerDialog):
         self.sql_view = CodeView()
         self.sql_view.setObjectName("preview_sql")
         pl.addWidget(self.sql_view)
-        split.addWidget(pbox)
-        split.setSizes([160, 300])
-        layout.addWidget(split, 1)
-
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
-        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.ok_button.setText("Deploy")
-        self.ok_button.setIcon(icon("deploy"))
-        self.buttons.accepted.connect(self.accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-        self.target_box.currentIndexChanged.connect(self._update_plan)
-        self._update_plan()
+        return pbox
 
     def options(self):
         from ...core.pipeline import DeployOptions
 
         return DeployOptions(to=self.target_box.currentData(), backup=self.backup_box.isChecked(),
                              verify=self.verify_box.isChecked(), auto_rollback=self.rollback_box.isChecked(),
-                             lock_timeout=self.lock_spin.value())
+                             lock_timeout=self.lock_spin.value(), allow_risky=self.risky_box.isChecked())
 
     def _update_plan(self) -> None:
         from ...core.planner import deploy_plan
@@ -133,8 +148,44 @@ class DeployDialog(_WorkerDialog):
             m = self.project.migrations[mid]
             item = QListWidgetItem(status_icon("pending"), f"{i}. {mid}" + (f" — {m.description}" if m.description else ""))
             self.plan_view.addItem(item)
-        self.ok_button.setEnabled(bool(ids))
+        self.plan_ids = tuple(ids)
+        self._update_gate()
         self.sql_view.set_source("")
+
+    async def read_checks(self) -> None:
+        """Validation, irreversible steps, the lock holder and the lint risks: read on the worker."""
+        snap = self.snapshot
+        outcome = await self.run(Job("deploy-check", lambda ctx: deploy_check(ctx.project, ctx.target, snap),
+                                     refresh=False, label="Checking what the deploy would meet"))
+        if outcome is None:
+            if shiboken6.isValid(self):
+                self.checking = False
+                self.checks.show_failure("Could not check: another operation is running.")
+                self._update_gate()
+            return
+        self.checking = False
+        if outcome.error is not None:
+            self.checks.show_failure(f"Could not check the database: {_error_text(outcome)}. "
+                                     "Deploy checks again under the lock.")
+        else:
+            self.check = outcome.result
+        self._update_gate()
+        self.done_with(outcome)
+
+    def _update_gate(self) -> None:
+        """Show what the check found for the chosen plan; disable Deploy with the reason."""
+        ids = getattr(self, "plan_ids", ())
+        if self.checking:
+            reason = "Checking the database (validation, lock, risks)…"
+        elif self.check is None:
+            reason = None if ids else "Nothing to apply: the database is up to date."
+        else:
+            check = self.check.for_plan(ids)
+            self.checks.show(check, self.project)
+            reason = check.refusal(self.risky_box.isChecked())
+        self.ok_button.setEnabled(reason is None)
+        self.ok_button.setToolTip(reason or "")
+        self.checks.set_reason(reason if not self.checking else None, self.checking)
 
     async def preview(self) -> None:
         """Preview: the dry run on the worker, then its SQL."""

@@ -18,7 +18,23 @@ from PySide6.QtWidgets import (
 from ...core.project import Snapshot
 from ..palette import STATUS_LABELS, status_icon
 from ..theme import icon
+from ..sql_view import CodeView
 from .common import _note
+
+
+def drift_diff(st, dialect: str) -> str:
+    """The unified diff between the recorded ``up_text`` and the file's ``up`` ('' when the
+    applied text was not recorded)."""
+    import difflib
+
+    applied = (st.row.metadata or {}).get("up_text") if st.row is not None else None
+    section = st.migration.section("up", dialect) if st.migration is not None else None
+    if applied is None or section is None:
+        return ""
+    name = st.migration.path.name if st.migration.path else st.id
+    lines = difflib.unified_diff(applied.splitlines(keepends=True), section.text.splitlines(keepends=True),
+                                 f"{name} (applied)", f"{name} (file now)")
+    return "".join(lines) or "(the up sections are equal; another section changed)"
 
 
 REPAIRS = {
@@ -52,6 +68,12 @@ class RepairDialog(QDialog):
         self.actions_layout = QVBoxLayout(self.actions_box)
         self.action_group = QButtonGroup(self)
         layout.addWidget(self.actions_box)
+        self.diff_label = _note()
+        layout.addWidget(self.diff_label)
+        self.diff_view = CodeView()
+        self.diff_view.setObjectName("drift_diff")
+        self.diff_view.setMinimumHeight(160)
+        layout.addWidget(self.diff_view, 1)
         self.note = _note("Repair changes only Nexo's records, never your schema; it is recorded in the history.")
         layout.addWidget(self.note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -77,6 +99,21 @@ class RepairDialog(QDialog):
             self.action_group.addButton(rb)
             self.actions_layout.addWidget(rb)
         self.ok_button.setEnabled(bool(st))
+        self._show_diff(st)
+
+    def _show_diff(self, st) -> None:
+        """For a drifted migration: the unified diff from the applied ``up`` to the file's."""
+        text = drift_diff(st, self.snapshot.dialect) if st is not None and st.status == "drifted" else None
+        self.diff_label.setVisible(text is not None)
+        self.diff_view.setVisible(bool(text))
+        if text is None:
+            return
+        if text:
+            self.diff_label.setText("The up section as applied (---) and as the file has it now (+++):")
+        else:
+            self.diff_label.setText("The applied up text was not recorded (applied before Nexo kept it), "
+                                    "so no diff can be shown; only the checksum differs.")
+        self.diff_view.set_source(text)
 
     def choice(self) -> tuple[str, dict] | None:
         mid = self.which.currentData()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
@@ -107,6 +109,12 @@ class RollbackDialog(QDialog):
             self.sql_view.setMaximumHeight(180)
             layout.addWidget(QLabel("Down SQL that will run:"))
             layout.addWidget(self.sql_view)
+        self.destructive = destructive_downs(plan_sql(project, self.plan, snapshot.dialect, "down") if ids else [])
+        self.backup_box = QCheckBox("Back up first" + (" (the down SQL drops or deletes data)" if self.destructive
+                                                          else ""))
+        self.backup_box.setObjectName("backup_first")
+        self.backup_box.setChecked(bool(self.destructive))
+        layout.addWidget(self.backup_box)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok_button.setText(f"Roll back {len(ids)}" if ids else "Roll back")
@@ -119,9 +127,25 @@ class RollbackDialog(QDialog):
     def options(self):
         from ...core.pipeline import RollbackOptions
 
+        backup = self.backup_box.isChecked()
         if self.with_dependents:
-            return RollbackOptions(one=self.migration_id, with_dependents=True)
-        return RollbackOptions(to=self.migration_id)
+            return RollbackOptions(one=self.migration_id, with_dependents=True, backup=backup)
+        return RollbackOptions(to=self.migration_id, backup=backup)
+
+
+#: what in a down section loses data (the lint rules drop_table, drop_column, truncate, delete)
+_DESTRUCTIVE = re.compile(r"\b(drop\s+table|drop\s+column|truncate|delete\s+from)\b|\bdrop\s+(?!index|view|trigger)",
+                          re.I)
+
+
+def destructive_downs(sql: Sequence[tuple[str, Sequence[tuple[int, str]]]]) -> list[str]:
+    """The ids whose down SQL drops or deletes data (then "Back up first" is on by default)."""
+    out = []
+    for mid, stmts in sql:
+        text = "\n".join(line for _l, s in stmts for line in s.splitlines() if not line.lstrip().startswith("--"))
+        if _DESTRUCTIVE.search(text):
+            out.append(mid)
+    return out
 
 
 def _not_in_project(project: Project, plan, dialect: str) -> list[str]:

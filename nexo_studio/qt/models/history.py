@@ -62,10 +62,17 @@ class HistoryTableModel(_RowsTableModel):
         self._rows: tuple[HistoryRow, ...] = ()
         self._filter = HistoryFilter()
         self._sort = (self.SEQ, Qt.SortOrder.DescendingOrder)
+        #: seq -> why: rows that break the hash chain (the snapshot's chain verdict)
+        self.broken: dict[int, str] = {}
 
-    def set_rows(self, rows: Sequence[HistoryRow]) -> None:
+    def set_rows(self, rows: Sequence[HistoryRow], broken: dict[int, str] | None = None) -> None:
         self._all = tuple(rows)
+        self.broken = dict(broken or {})
         self._rebuild()
+
+    def tamper_note(self, h: HistoryRow) -> str | None:
+        why = self.broken.get(h.seq)
+        return None if why is None else f"Tampered: this row breaks the history's hash chain ({why})"
 
     def set_filter(self, f: HistoryFilter) -> None:
         self._filter = f
@@ -111,6 +118,8 @@ class HistoryTableModel(_RowsTableModel):
             return None
         h = self._rows[index.row()]
         col = index.column()
+        if h.seq in self.broken and role in TAMPER_ROLES:
+            return _tamper_data(self, h, col, role)
         if role == Qt.ItemDataRole.DisplayRole:
             if col == self.SEQ:
                 return str(h.seq)
@@ -191,3 +200,21 @@ class HistoryProblemModel(_RowsTableModel):
         if role == ROW_ROLE:
             return h
         return None
+
+
+TAMPER_ROLES = (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.BackgroundRole)
+TAMPER_COLOUR = "#d64545"
+
+
+def _tamper_data(model: HistoryModel, h: HistoryRow, col: int, role: int) -> Any:
+    """A row that breaks the hash chain: a warning icon on its seq, a red tint, the reason."""
+    if role == Qt.ItemDataRole.DecorationRole:
+        from ..theme import icon
+
+        return icon("warning") if col == model.SEQ else None
+    if role == Qt.ItemDataRole.ToolTipRole:
+        return model.tamper_note(h)
+    tint = QColor(TAMPER_COLOUR)
+    tint.setAlphaF(0.22)
+    return tint
+

@@ -56,13 +56,20 @@ def state_record(s: MigrationState, dialect: str) -> StateRecord:
 
 
 class StateTableModel(_RowsTableModel):
-    COLUMNS = ("Status", "Version", "Name", "Description", "Applied at (UTC)", "By", "Duration", "Checksum")
-    STATUS, VERSION, NAME, DESCRIPTION, APPLIED_AT, BY, DURATION, CHECKSUM = range(8)
+    COLUMNS = ("Status", "Version", "Name", "Description", "Applied at (UTC)", "By", "Duration", "Checksum", "Risk")
+    STATUS, VERSION, NAME, DESCRIPTION, APPLIED_AT, BY, DURATION, CHECKSUM, RISK = range(9)
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self._rows: tuple[StateRecord, ...] = ()
         self._row_of: dict[str, int] = {}
+        #: migration id -> the highest lint level of its pending ``up`` (error, warning)
+        self.risks: dict[str, str] = {}
+
+    def set_risks(self, risks: dict[str, str]) -> None:
+        self.risks = dict(risks)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, self.RISK), self.index(len(self._rows) - 1, self.RISK))
 
     # -- data in -------------------------------------------------------------------------------
     def set_snapshot(self, snap: Snapshot | None) -> None:
@@ -98,6 +105,8 @@ class StateTableModel(_RowsTableModel):
             return None
         r = self._rows[index.row()]
         col = index.column()
+        if col == self.RISK:
+            return self._risk_data(r, role)
         if role == Qt.ItemDataRole.DisplayRole:
             return (STATUS_LABELS.get(r.status, r.status), r.version, r.name, r.description, r.applied_at,
                     r.applied_by, r.duration, r.checksum)[col]
@@ -129,6 +138,23 @@ class StateTableModel(_RowsTableModel):
                     r.checksum)[col]
         if role == Qt.ItemDataRole.TextAlignmentRole and col == self.DURATION:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _risk_data(self, r: StateRecord, role: int) -> Any:
+        """The risk badge: the highest lint level of the pending ``up`` (SPEC §11)."""
+        level = self.risks.get(r.id, "")
+        if role in (Qt.ItemDataRole.DisplayRole, SORT_ROLE):
+            return level
+        if role == Qt.ItemDataRole.DecorationRole and level:
+            from ..theme import icon
+
+            return icon(level)
+        if role == Qt.ItemDataRole.ToolTipRole and level:
+            return f"Lint: {level}-level risk in the up section (see Findings)"
+        if role == ID_ROLE:
+            return r.id
+        if role == STATUS_ROLE:
+            return r.status
         return None
 
 

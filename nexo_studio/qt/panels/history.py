@@ -96,11 +96,12 @@ class HistoryPane(QWidget):
         self.timeline.range_changed.connect(self._range_changed)
         self._silent = False
 
-    def set_rows(self, rows: tuple[HistoryRow, ...], timeline_data=None) -> None:
+    def set_rows(self, rows: tuple[HistoryRow, ...], timeline_data=None, broken: dict[int, str] | None = None) -> None:
         """Replace the events; ``timeline_data`` (``TimelineData.from_rows``, built on the worker)
-        spares the GUI thread the indexing."""
+        spares the GUI thread the indexing; ``broken`` (seq -> why) marks tampered rows."""
         self._silent = True
-        self.model.set_rows(rows)
+        self.model.set_rows(rows, broken)
+        self.timeline.broken_seqs = frozenset(broken or ())
         self._silent = False
         if timeline_data is not None:
             self.timeline.set_data(timeline_data)

@@ -206,6 +206,22 @@ def _paint_marks(f: _Frame) -> None:
         _paint_crosses(f, crosses, style.cy)
         if selected_pos is not None and v._row_lane[selected_pos] == li:
             _paint_selected_mark(f, v.x_of(v.times[selected_pos]), style.cy)
+    _paint_tampered(f)
+
+
+TAMPERED = "#d64545"
+
+
+def _paint_tampered(f: _Frame) -> None:
+    """Rows that break the hash chain: a red square around their mark."""
+    v, p = f.v, f.p
+    p.setPen(QPen(QColor(TAMPERED), 2.0))
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    for seq in v.broken_seqs:
+        i = v._pos_of_seq.get(seq)
+        if i is None or v._row_lane[i] < 0 or not f.t_lo <= v.times[i] <= f.t_hi:
+            continue
+        p.drawPath(marker_path("square", QPointF(v.x_of(v.times[i]), v._lane_centre(v._row_lane[i])), v.RADIUS + 3))
 
 
 def _paint_lane(f: _Frame, lane: _Lane, s: _LaneStyle) -> list[tuple[float, ...]]:

@@ -62,6 +62,8 @@ class TimelineView(QWidget):
         self.t0 = 0.0
         self.t1 = 3600.0
         self.selected_seq: int | None = None
+        #: history rows that break the hash chain: ringed in red (the snapshot's chain verdict)
+        self.broken_seqs: frozenset[int] = frozenset()
         self._drag: tuple[QPoint, float, float] | None = None
         self._dragging = False
         self._range_drag: tuple[float, float] | None = None

@@ -56,6 +56,10 @@ class WindowActions:
         A("backup", "&Backup", self.backup, "Ctrl+B", "backup", "Back up the database now")
         A("restore", "Res&tore…", self.restore, "Ctrl+Shift+B", "restore", "Restore a recorded backup")
         A("export", "&Export report…", self.export, "Ctrl+E", "export", "Export an audit report")
+        A("new_migration", "&New migration…", self.new_migration, "Ctrl+N", "open", "Write a new migration file")
+        A("export_dot", "Export graph as &DOT…", self.export_dot, None, "graph", "The dependency graph as Graphviz DOT")
+        A("baseline", "Base&line…", self.baseline, None, "repair",
+          "Mark migrations as applied without running them (the schema already has them)")
         A("cancel", "&Cancel", self.cancel, "Esc", "cancel", "Cancel the running operation")
         A("fit", "&Fit graph", self.graph.fit, "Ctrl+0", "fit", "Show the whole graph")
         A("find", "&Find migration", self._focus_search, QKeySequence.StandardKey.Find, "search")
@@ -70,10 +74,10 @@ class WindowActions:
         a = self.actions_by_name
         mb = self.menuBar()
         m = mb.addMenu("&File")
-        for n in ("open", "refresh", None, "export", None, "quit"):
+        for n in ("open", "new_migration", "refresh", None, "export", "export_dot", None, "quit"):
             m.addSeparator() if n is None else m.addAction(a[n])
         m = mb.addMenu("&Database")
-        for n in ("validate", "deploy", "rollback_to", "rollback_with_dependents", "repair", "accept_history", None,
+        for n in ("validate", "deploy", "rollback_to", "rollback_with_dependents", "repair", "accept_history", "baseline", None,
                   "backup",
                   "restore", None, "cancel"):
             m.addSeparator() if n is None else m.addAction(a[n])
@@ -166,6 +170,9 @@ class WindowActions:
         a["restore"].setEnabled(not busy and has)
         a["export"].setEnabled(not busy and has)
         a["open"].setEnabled(not self.worker.busy)
+        a["new_migration"].setEnabled(has and self.migrations_dir is not None)
+        a["export_dot"].setEnabled(has)
+        a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
 
 

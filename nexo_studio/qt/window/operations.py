@@ -129,7 +129,10 @@ class WindowOperations:
         dialog = DeployDialog(self.worker, self.project, self.snapshot, self._deploy_defaults(), target_id, self)
         if not await self._dialog(dialog):
             return None
-        return await self.run_deploy(dialog.options())
+        opts = dialog.options()
+        while self.worker.busy and self.worker.current and self.worker.current.name == "deploy-check":
+            await asyncio.sleep(0.02)  # the dialog's read-only check is still ending
+        return await self.run_deploy(opts)
 
     async def run_deploy(self, opts) -> JobOutcome | None:
         """Deploy with ``opts`` (no dialog): the job, the refresh, the report."""
@@ -152,8 +155,13 @@ class WindowOperations:
         if not await self._dialog(dialog):
             return None
         opts = dialog.options()
-        outcome = await self._job(Job("rollback", lambda ctx: rollback(ctx.project, ctx.target, opts, ctx.cancel),
-                                      label="Rolling back"))
+
+        def run(ctx):
+            if opts.backup and opts.backup_dir is None:
+                opts.backup_dir = ctx.session.backup_dir
+            return rollback(ctx.project, ctx.target, opts, ctx.cancel)
+
+        outcome = await self._job(Job("rollback", run, label="Rolling back"))
         return await self._finish("Roll back", outcome)
 
     async def repair(self, migration_id: str | None = None) -> JobOutcome | None:

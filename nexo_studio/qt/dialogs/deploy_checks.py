@@ -1,0 +1,67 @@
+"""The deploy dialog's checks: what the deploy would meet, shown before it is confirmed."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from ..theme import icon
+
+
+class ChecksPanel(QWidget):
+    """A reason line (why Deploy is disabled) and one row per finding."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.reason = QLabel()
+        self.reason.setObjectName("deploy_reason")
+        self.reason.setWordWrap(True)
+        layout.addWidget(self.reason)
+        self.view = QListWidget()
+        self.view.setObjectName("deploy_checks")
+        self.view.setMaximumHeight(130)
+        self.view.setIconSize(QSize(16, 16))
+        layout.addWidget(self.view)
+
+    def rows(self) -> list[str]:
+        return [self.view.item(i).text() for i in range(self.view.count())]
+
+    def set_reason(self, reason: str | None, checking: bool) -> None:
+        if checking:
+            self.reason.setText("Checking the database: validation, the deploy lock, lint risks…")
+        elif reason:
+            self.reason.setText(f"<b>Deploy is disabled:</b> {reason}")
+        else:
+            self.reason.setText("Checks passed: nothing stops this deploy.")
+
+    def show_failure(self, text: str) -> None:
+        self.view.clear()
+        self._add("warning", text)
+
+    def show(self, check, project) -> None:  # noqa: A003 - the panel's own verb
+        super().show()
+        self.view.clear()
+        for e in check.errors:
+            self._add("error", f"Validation error: {e}")
+        for b in check.blocked:
+            self._add("error", f"Needs repair: {b}")
+        for mid in check.irreversible:
+            self._add("warning", f"Irreversible: {mid} has no down section; it cannot be rolled back")
+        if check.lock_holder:
+            self._add("warning", f"Deploy lock held by {check.lock_holder}; deploy waits for it")
+        else:
+            self._add("info", "Deploy lock: free")
+        for f in check.findings:
+            allowed = f" (allowed: {f.allowed_reason})" if f.allowed else ""
+            self._add(f.level, f"Risk [{f.code}] {f.migration_id} line {f.line}: {f.message}{allowed}")
+        if check.lint_error:
+            self._add("warning", f"Lint risks could not be read: {check.lint_error}")
+
+    def _add(self, level: str, text: str) -> None:
+        item = QListWidgetItem(text)
+        if level in ("error", "warning"):
+            item.setIcon(icon(level))
+        item.setToolTip(text)
+        self.view.addItem(item)
