@@ -5,7 +5,8 @@
 the caller's transaction, the one that appends the history row it belongs to; ``latest()`` reads
 the accepted schema back.
 
-``NEXO_FAULT=snapshot:before_insert|after_insert`` kills the process with SIGKILL there (tests).
+``NEXO_FAULT=snapshot:before_insert|after_insert`` kills the process with SIGKILL there;
+``NEXO_FAULT=snapshot:reflect:fail`` makes the reflection raise (tests only).
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ def reflect_live(conn: sa.Connection, store: "StateStore") -> "SchemaSnapshot":
 def capture(conn: sa.Connection, store: "StateStore") -> Capture:
     """Reflect the live schema; never raises (the operation before it has already run)."""
     try:
+        _fault("reflect")
         return Capture(reflect_live(conn, store))
     except Exception as exc:  # noqa: BLE001 -- a snapshot must not fail the operation
         reason = f"{type(exc).__name__}: {exc}"
@@ -87,8 +89,10 @@ def capture(conn: sa.Connection, store: "StateStore") -> Capture:
 
 
 def _fault(point: str) -> None:
-    spec = os.environ.get("NEXO_FAULT", "")
-    if f"snapshot:{point}" in [s.strip() for s in spec.split(",")]:
+    items = [s.strip() for s in os.environ.get("NEXO_FAULT", "").split(",")]
+    if f"snapshot:{point}:fail" in items:
+        raise RuntimeError(f"injected failure at snapshot {point} (NEXO_FAULT)")
+    if f"snapshot:{point}" in items:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
