@@ -176,3 +176,27 @@ def test_reflection_failure_never_fails_the_deploy(make_db, tmp_path, monkeypatc
     assert snapshots(url) == []
     monkeypatch.delenv("NEXO_FAULT")
     assert nexo(url, mdir, "audit", "verify")[0] == 0
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+@pytest.mark.parametrize("point", ["before_insert", "after_insert"])
+def test_sigkill_during_the_snapshot_write_leaves_the_chain_intact(make_db, tmp_path, dialect, point):
+    """The snapshot row commits with its history row or not at all: a deploy killed while writing
+    it leaves a verifying chain, no orphan snapshot, and the next deploy recovers to no drift."""
+    from tests.reliability.harness import ForkedCli
+
+    url, mdir = make_db(dialect), project(tmp_path)
+    assert nexo(url, mdir, "deploy", "--to", M1, "--no-backup")[0] == 0
+    proc = ForkedCli(["--db", url, "--migrations", str(mdir), "deploy", "--no-backup"],
+                     env={"NEXO_FAULT": f"snapshot:{point}"})
+    proc.go()
+    assert proc.wait() == -9
+    code, out, err = nexo(url, mdir, "audit", "verify")
+    assert code == 0, out + err
+    rows = history(url, mdir)
+    assert rows[-1]["action"] == "apply"  # the deploy_end row went with its snapshot
+    assert [s[1] for s in snapshots(url)] == [r["seq"] for r in rows if r["action"] == "deploy_end"]
+    assert drift(url, mdir)[0] == 1  # M2, M3 ran after the last snapshot: reported, not hidden
+    assert nexo(url, mdir, "snapshot", "--yes")[0] == 0
+    assert_clean(url, mdir)
+    assert_recorded(url, mdir)
