@@ -200,3 +200,20 @@ def test_sigkill_during_the_snapshot_write_leaves_the_chain_intact(make_db, tmp_
     assert nexo(url, mdir, "snapshot", "--yes")[0] == 0
     assert_clean(url, mdir)
     assert_recorded(url, mdir)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_json_report_carries_the_drift_verdict(make_db, tmp_path, dialect):
+    url, mdir = make_db(dialect), project(tmp_path)
+    assert nexo(url, mdir, "deploy", "--to", M2, "--no-backup")[0] == 0
+    out = tmp_path / "clean.json"
+    assert nexo(url, mdir, "export", "--format", "json", "--out", str(out))[0] == 0
+    assert json.loads(out.read_text())["drift"]["status"] == "none"
+    execute(url, "ALTER TABLE a ADD COLUMN extra INTEGER")
+    out = tmp_path / "drift.json"
+    assert nexo(url, mdir, "export", "--format", "json", "--out", str(out))[0] == 0
+    drift_doc = json.loads(out.read_text())["drift"]
+    assert drift_doc["status"] == "drift"
+    assert [(c["kind"], c["name"]) for c in drift_doc["changes"]] == [("added", "a.extra")]
+    code, text, err = nexo(url, mdir, "audit", "verify", str(out))
+    assert code == 0, text + err
