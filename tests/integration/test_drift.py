@@ -126,7 +126,9 @@ def test_hand_change_is_drift_deploy_refuses_allow_drift_proceeds(make_db, tmp_p
     assert code == 3 and "a.extra" in err and "a_v" in err and "--allow-drift" in err
     assert len(history(url, mdir)) == before
     code, out, err = nexo(url, mdir, "deploy", "--no-backup", "--json")
-    assert code == 3 and "a.extra" in out
+    assert code == 3
+    error = json.loads(out)["error"]
+    assert error["type"] == "SchemaDrift" and ("added", "a.extra") in {(c["kind"], c["name"]) for c in error["changes"]}
     # --allow-drift proceeds and takes a new snapshot
     code, out, err = nexo(url, mdir, "deploy", "--no-backup", "--allow-drift")
     assert code == 0, err
@@ -217,3 +219,17 @@ def test_json_report_carries_the_drift_verdict(make_db, tmp_path, dialect):
     assert [(c["kind"], c["name"]) for c in drift_doc["changes"]] == [("added", "a.extra")]
     code, text, err = nexo(url, mdir, "audit", "verify", str(out))
     assert code == 0, text + err
+
+
+def test_allow_drift_in_nexo_toml(make_db, tmp_path):
+    url, mdir = make_db("sqlite"), project(tmp_path)
+    assert nexo(url, mdir, "deploy", "--to", M1, "--no-backup")[0] == 0
+    execute(url, "ALTER TABLE a ADD COLUMN extra INTEGER")
+    cfg = tmp_path / "nexo.toml"
+    cfg.write_text('[deploy]\nallow_drift = "yes"\n')
+    code, out, err = nexo(url, mdir, "--config", str(cfg), "deploy", "--no-backup")
+    assert code == 2 and "allow_drift" in err
+    cfg.write_text("[deploy]\nallow_drift = true\nbackup = false\n")
+    code, out, err = nexo(url, mdir, "--config", str(cfg), "deploy")
+    assert code == 0, err
+    assert_clean(url, mdir)
