@@ -233,3 +233,34 @@ def test_allow_drift_in_nexo_toml(make_db, tmp_path):
     code, out, err = nexo(url, mdir, "--config", str(cfg), "deploy")
     assert code == 0, err
     assert_clean(url, mdir)
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_baseline_records_the_schema_it_accepts(make_db, tmp_path, dialect):
+    url, mdir = make_db(dialect), project(tmp_path)
+    execute(url, "CREATE TABLE a (id INTEGER PRIMARY KEY, v VARCHAR(20))", "CREATE INDEX a_v ON a (v)")
+    code, out, err = nexo(url, mdir, "baseline", "--to", M1, "--yes")
+    assert code == 0, err
+    row = history(url, mdir)[-1]
+    assert row["action"] == "baseline" and row["details"]["schema_sha256"]
+    assert_clean(url, mdir)
+    assert_recorded(url, mdir)
+    assert nexo(url, mdir, "deploy", "--no-backup")[0] == 0
+    assert_clean(url, mdir)
+
+
+def test_adopt_records_the_schema_it_takes_over(make_db, tmp_path):
+    from tests.adopt.test_alembic import alembic, write_project
+
+    url = make_db("sqlite")
+    src = write_project(tmp_path, url)
+    alembic(src, "upgrade", "d5")
+    mdir = tmp_path / "m"
+    assert nexo(url, mdir, "import", "--from", "alembic", str(src))[0] == 0
+    assert drift(url, mdir)[0] == 2
+    code, out, err = nexo(url, mdir, "adopt", "--from", "alembic", "--yes")
+    assert code == 0, err
+    row = history(url, mdir)[-1]
+    assert row["action"] == "adopt" and row["details"]["schema_sha256"]
+    assert_clean(url, mdir)
+    assert_recorded(url, mdir)
