@@ -13,6 +13,11 @@ from .state.store import StateStore
 NONE = "none"
 DRIFT = "drift"
 NO_SNAPSHOT = "no_snapshot"
+#: migrations were applied, rolled back or repaired after the last snapshot by an operation that
+#: did not finish (killed before its closing row): the difference is not known to be drift
+STALE = "stale"
+#: history actions that change what the schema should be
+_CHANGING = ("apply", "rollback", "repair")
 
 
 @dataclass
@@ -21,6 +26,8 @@ class DriftVerdict:
     snapshot: StoredSnapshot | None = None
     live_sha256: str | None = None
     changes: list = field(default_factory=list)
+    #: with STALE: the seqs of the history rows run after the last snapshot
+    since: list = field(default_factory=list)
 
     @property
     def drifted(self) -> bool:
@@ -29,7 +36,8 @@ class DriftVerdict:
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.status == NONE, "status": self.status,
                 "snapshot": self.snapshot.summary() if self.snapshot else None,
-                "live_sha256": self.live_sha256, "changes": [c.to_dict() for c in self.changes]}
+                "live_sha256": self.live_sha256, "changes": [c.to_dict() for c in self.changes],
+                **({"stale_since": self.since} if self.status == STALE else {})}
 
 
 def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
@@ -43,7 +51,20 @@ def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
     if stored.sha256 == live.sha256:
         return DriftVerdict(NONE, stored, live.sha256)
     changes = diff(stored.document, live.document)
-    return DriftVerdict(DRIFT if changes else NONE, stored, live.sha256, changes)
+    if not changes:
+        return DriftVerdict(NONE, stored, live.sha256)
+    since = _changed_since(conn, store, stored.history_seq or 0)
+    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since)
+
+
+def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
+    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work."""
+    h = store.t.history
+    rows = conn.execute(sa.select(h.c.seq).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
+                        .order_by(h.c.seq)).scalars().all()
+    if conn.in_transaction():
+        conn.rollback()
+    return list(rows)
 
 
 # -- the deploy pipeline's use ---------------------------------------------------------------
@@ -63,7 +84,11 @@ def drift_gate(target, conn: sa.Connection, allow: bool):
             conn.rollback()
         yield Log("warning", f"drift not checked: {type(exc).__name__}: {exc}")
         return None
-    if verdict.drifted:
+    if verdict.status == STALE:
+        yield Log("warning", f"drift not checked: the last snapshot predates history rows "
+                  f"{', '.join(map(str, verdict.since))} of an operation that did not finish; "
+                  "this deploy records a new one")
+    elif verdict.drifted:
         if not allow:
             raise SchemaDrift(verdict.changes, verdict.snapshot.id if verdict.snapshot else None)
         yield Log("warning", f"deploying over {len(verdict.changes)} drift change(s) (--allow-drift): "
@@ -78,8 +103,7 @@ def drift_details(verdict: DriftVerdict | None) -> dict[str, Any]:
     return {"drift_accepted": [str(c) for c in verdict.changes]}
 
 
-def closing_snapshot(target, conn: sa.Connection, deployment_id: str | None, rolled_back: list,
-                     labels: dict | None = None, operation: str = "rollback") -> None:
+def closing_snapshot(target, conn: sa.Connection, deployment_id: str | None, details: dict) -> None:
     """A ``snapshot`` history row closing an operation that wrote no closing row of its own
     (rollback), with the live schema. Never raises: the operation already ran."""
     import logging
@@ -96,8 +120,7 @@ def closing_snapshot(target, conn: sa.Connection, deployment_id: str | None, rol
         with conn.begin():
             row = store.append(conn, action=HistoryAction.SNAPSHOT, status=HistoryStatus.OK, started_at=started,
                                deployment_id=deployment_id,
-                               details={"operation": operation, "rolled_back": list(rolled_back),
-                                        **cap.details(), **(labels or {})})
+                               details={**details, **cap.details()})
             record(store, conn, cap, row.seq)
         store.committed()
     except sa.exc.SQLAlchemyError as exc:

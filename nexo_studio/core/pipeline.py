@@ -31,7 +31,7 @@ from .run_one import _interrupter, _row_for, _transactional, apply_one, rollback
 from .state.store import new_deployment_id, utcnow
 from .target import Target
 from .verify_step import verify_step
-from .drift import closing_snapshot, drift_details, drift_gate
+from .drift import STALE, closing_snapshot, drift_details, drift_gate
 from .state.snapshots import capture, record as record_snapshot
 
 
@@ -159,6 +159,9 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             if not plan:
                 result.status = "up_to_date"
                 result.message = "up to date"
+                if getattr(result.drift, "status", None) == STALE:  # a killed deployment finished
+                    closing_snapshot(target, conn, None, {"operation": "deploy", "stale_since": result.drift.since,
+                                                          **opts.labels})
                 return result
             result.lint = gate(project, target.dialect, plan.ids, seen, opts.allow_risky)
             target.store.ensure(conn)
@@ -385,7 +388,8 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 yield _stage(result, "rollback", result.status, t0, str(exc))
                 return result
             finally:
-                closing_snapshot(target, conn, deployment_id, result.rolled_back, opts.labels)
+                closing_snapshot(target, conn, deployment_id, {"operation": "rollback",
+                                                               "rolled_back": list(result.rolled_back), **opts.labels})
             result.status = "rolled_back"
             result.message = f"{len(plan)} migration(s) rolled back"
             yield _stage(result, "rollback", "ok", t0)

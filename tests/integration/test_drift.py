@@ -198,10 +198,36 @@ def test_sigkill_during_the_snapshot_write_leaves_the_chain_intact(make_db, tmp_
     rows = history(url, mdir)
     assert rows[-1]["action"] == "apply"  # the deploy_end row went with its snapshot
     assert [s[1] for s in snapshots(url)] == [r["seq"] for r in rows if r["action"] == "deploy_end"]
-    assert drift(url, mdir)[0] == 1  # M2, M3 ran after the last snapshot: reported, not hidden
-    assert nexo(url, mdir, "snapshot", "--yes")[0] == 0
+    # M2, M3 ran after the last snapshot: not called drift, listed, and deploy is not refused
+    code, doc = drift(url, mdir)
+    assert code == 2 and doc["status"] == "stale" and doc["changes"] and "nexo snapshot" in doc["hint"]
+    assert doc["stale_since"] == [r["seq"] for r in rows if r["action"] == "apply" and r["seq"] > rows[0]["seq"]][-2:]
+    assert nexo(url, mdir, "deploy", "--no-backup")[0] == 0
     assert_clean(url, mdir)
     assert_recorded(url, mdir)
+
+
+def test_a_hand_change_after_the_last_snapshot_of_a_killed_deploy_is_not_hidden_for_long(make_db, tmp_path):
+    """After a killed deploy the next deploy is not refused (the kill guarantee: it resumes), and
+    records a snapshot; a hand change after that is drift again."""
+    from tests.reliability.harness import ForkedCli
+
+    url, mdir = make_db("sqlite"), project(tmp_path)
+    assert nexo(url, mdir, "deploy", "--to", M1, "--no-backup")[0] == 0
+    proc = ForkedCli(["--db", url, "--migrations", str(mdir), "deploy", "--no-backup"],
+                     env={"NEXO_FAULT": "snapshot:before_insert"})
+    proc.go()
+    assert proc.wait() == -9
+    code, out, err = nexo(url, mdir, "deploy", "--no-backup")  # up to date, not refused
+    assert code == 0, err
+    row = history(url, mdir)[-1]  # it closes the killed deployment with a snapshot
+    assert row["action"] == "snapshot" and row["details"]["operation"] == "deploy"
+    assert_clean(url, mdir)
+    assert nexo(url, mdir, "deploy", "--no-backup")[0] == 0
+    assert history(url, mdir)[-1]["seq"] == row["seq"]  # up to date, not stale: records nothing
+    execute(url, "ALTER TABLE a ADD COLUMN extra INTEGER")
+    assert drift(url, mdir)[0] == 1
+    assert nexo(url, mdir, "deploy", "--no-backup")[0] == 3
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)

@@ -1,6 +1,7 @@
 """`nexo drift [--json]` and `nexo snapshot [--yes] [--json]` (SPEC §10).
 
-drift: exit 0 no drift, 1 drift (every change listed), 2 no snapshot yet (hint: `nexo snapshot`).
+drift: exit 0 no drift, 1 drift (every change listed), 2 no snapshot yet (hint: `nexo snapshot`) or
+only a stale one (an operation killed after running migrations, before its closing snapshot).
 Read-only. snapshot: records the live schema as the accepted one (history row ``snapshot``)."""
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from ...errors import EXIT_FAILED, EXIT_INVALID, EXIT_OK
 from ..context import Context, confirm, emit_json, err
 
 HINT = "no schema snapshot yet: run `nexo snapshot` to record the live schema as the accepted one"
+STALE_HINT = ("the last schema snapshot predates migrations run by an operation that did not finish: "
+              "drift cannot be told from their work; the next deploy, or `nexo snapshot`, records a new one")
 
 
 def add_parsers(cmd, yes, lock_timeout) -> None:
@@ -20,18 +23,23 @@ def add_parsers(cmd, yes, lock_timeout) -> None:
 
 def cmd_drift(ctx: Context) -> int:
     from ...app.drift import drift_verdict
-    from ...core.drift import DRIFT, NO_SNAPSHOT
+    from ...core.drift import DRIFT, NO_SNAPSHOT, STALE
 
     verdict = drift_verdict(ctx.session)
-    code = {NO_SNAPSHOT: EXIT_INVALID, DRIFT: EXIT_FAILED}.get(verdict.status, EXIT_OK)
+    code = {NO_SNAPSHOT: EXIT_INVALID, STALE: EXIT_INVALID, DRIFT: EXIT_FAILED}.get(verdict.status, EXIT_OK)
+    hint = HINT if verdict.status == NO_SNAPSHOT else STALE_HINT if verdict.status == STALE else None
     if ctx.args.json:
         doc = verdict.as_dict()
-        if verdict.status == NO_SNAPSHOT:
-            doc["hint"] = HINT
+        if hint:
+            doc["hint"] = hint
         emit_json(doc)
         return code
     if verdict.status == NO_SNAPSHOT:
         err(HINT)
+    elif verdict.status == STALE:
+        err(f"{STALE_HINT} (history rows {', '.join(map(str, verdict.since))}); differences:")
+        for c in verdict.changes:
+            err(f"  {c}")
     elif verdict.status == DRIFT:
         s = verdict.snapshot
         print(f"drift: {len(verdict.changes)} change(s) since snapshot #{s.id} "
