@@ -4,7 +4,9 @@
 
 * a PostgreSQL schema of N tables (5 columns, a primary key, 2 indexes and 1 foreign key each)
   -- budget 2 s for 1,000 tables;
-* the sample project (`migrations/`) deployed on SQLite (and PostgreSQL) -- budget 0.1 s.
+* the sample project (`migrations/`) deployed on SQLite (and PostgreSQL) -- budget 0.1 s;
+* what snapshots add to each deploy of the sample project: the health check's drift check
+  (last snapshot + reflect + diff) and the closing snapshot (reflect + insert with deploy_end).
 
 Prints the median of ``--rounds`` snapshots, the document size and the ratio to the budget.
 """
@@ -82,6 +84,37 @@ def sample(url: str, rounds: int) -> tuple[float, int, int]:
     return snapshot_times(url, rounds)
 
 
+def deploy_cost(url: str, rounds: int) -> tuple[float, float]:
+    """Median seconds of the drift check and of the closing snapshot, per deploy (sample project,
+    deployed already: the inserts are rolled back, so every round sees the same tables)."""
+    from nexo_studio.core.drift import check
+    from nexo_studio.core.state.snapshots import capture, record
+
+    target = Target(url)
+    gate, end = [], []
+    try:
+        with target.connect() as conn:
+            for _ in range(rounds):
+                t0 = time.perf_counter()
+                check(conn, target.store)
+                t1 = time.perf_counter()
+                cap = capture(conn, target.store)
+                tx = conn.begin()
+                record(target.store, conn, cap, None)
+                t2 = time.perf_counter()
+                tx.rollback()
+                gate.append(t1 - t0)
+                end.append(t2 - t1)
+    finally:
+        target.dispose()
+    return statistics.median(gate), statistics.median(end)
+
+
+def report_cost(label: str, gate: float, end: float) -> None:
+    print(f"{label:<44} {(gate + end) * 1000:8.1f} ms per deploy  "
+          f"(drift check {gate * 1000:.1f} ms + closing snapshot {end * 1000:.1f} ms)")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tables", type=int, default=1000)
@@ -92,11 +125,13 @@ def main() -> None:
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         report("sample project, SQLite", *_with_budget(sample(f"sqlite:///{tmp}/sample.db", args.rounds), 0.1))
+        report_cost("snapshot cost of a deploy, SQLite", *deploy_cost(f"sqlite:///{tmp}/sample.db", args.rounds))
     if args.skip_postgres:
         return
     url, drop = pg_database(args.postgres)
     try:
         report("sample project, PostgreSQL", *_with_budget(sample(url, args.rounds), 0.1))
+        report_cost("snapshot cost of a deploy, PostgreSQL", *deploy_cost(url, args.rounds))
     finally:
         drop()
     url, drop = pg_database(args.postgres)

@@ -211,6 +211,23 @@ class DatabaseNeedsRepair(NexoError):
         )
 
 
+class SchemaDrift(NexoError):
+    """The live schema differs from the last snapshot (SPEC §10): deploy refuses.
+    ``changes`` are the diff's ``Change`` objects (each with ``to_dict()``)."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, changes: Sequence[object], snapshot_id: int | None = None) -> None:
+        self.changes = list(changes)
+        self.snapshot_id = snapshot_id
+        listed = "\n".join(f"  {c}" for c in self.changes)
+        super().__init__(
+            f"refusing to deploy: the live schema differs from the last snapshot"
+            f"{f' (#{snapshot_id})' if snapshot_id else ''} in {len(self.changes)} place(s):\n{listed}\n"
+            "Undo the change, accept it with `nexo snapshot --yes`, or deploy with --allow-drift."
+        )
+
+
 # --- the operation failed (exit 1) -------------------------------------------------------------
 
 

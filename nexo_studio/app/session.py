@@ -112,7 +112,7 @@ class Session:
         d = self.config.deploy
         opts = base if base is not None else DeployOptions(
             backup=d.backup, verify=d.verify, auto_rollback=d.auto_rollback, lock_timeout=d.lock_timeout,
-            allow_risky=d.allow_risky)
+            allow_risky=d.allow_risky, allow_drift=d.allow_drift)
         opts = replace(opts, checks=d.checks, **overrides)
         if opts.backup_dir is None:
             opts = replace(opts, backup_dir=self.backup_dir)

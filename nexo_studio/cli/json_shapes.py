@@ -67,6 +67,9 @@ def error_doc(exc: NexoError) -> dict:
     findings = getattr(exc, "findings", None)
     if findings:
         doc["findings"] = [f.as_dict() for f in findings]
+    changes = getattr(exc, "changes", None)  # SchemaDrift (SPEC §10)
+    if changes:
+        doc["changes"] = [c.to_dict() for c in changes]
     for key in ("migration_id", "ids", "dependents", "problems", "holder", "host", "port", "path", "line"):
         value = getattr(exc, key, None)
         if value is not None:

@@ -86,6 +86,8 @@ def _deploy_commands(cmd) -> None:
     p.add_argument("--no-auto-rollback", action="store_true", help="on failure, keep what was applied")
     p.add_argument("--allow-risky", action="store_true",
                    help="run error-level lint findings (drops, truncates …) anyway; default: refuse (exit 2)")
+    p.add_argument("--allow-drift", action="store_true",
+                   help="deploy even if the live schema differs from the last snapshot; default: refuse (exit 3)")
     p.add_argument("--verbose", "-v", action="store_true", help="print every statement as it runs")
     lock_timeout(p)
 
@@ -185,3 +187,6 @@ def _report_commands(cmd) -> None:
     from .commands.adopt import add_parsers  # import, adopt (SPEC §8)
 
     add_parsers(cmd, yes, lock_timeout)
+    from .commands.drift import add_parsers as add_drift  # drift, snapshot (SPEC §10)
+
+    add_drift(cmd, yes, lock_timeout)

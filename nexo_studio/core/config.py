@@ -35,6 +35,7 @@ class DeploySettings:
     checks: tuple[Check, ...] = ()
     #: deploy runs error-level lint findings anyway (SPEC §11)
     allow_risky: bool = False
+    allow_drift: bool = False
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ class Config:
     deploy: DeploySettings = field(default_factory=DeploySettings)
 
 
-_DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir", "checks", "allow_risky"}
+_DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir", "checks", "allow_risky", "allow_drift"}
 #: `fleet` and `targets` (SPEC §9) are read and checked by app.fleet.targets
 _TOP_KEYS = {"migrations_dir", "database", "deploy", "fleet", "targets"}
 
@@ -102,6 +103,7 @@ def load_config(path: Path | None = None, *, migrations: Path | None = None) -> 
         backup_dir=(project / backup_dir) if backup_dir else None,
         checks=tuple(checks),
         allow_risky=_flag(path, dep, "allow_risky"),
+        allow_drift=_flag(path, dep, "allow_drift"),
     )
     mdir = migrations or project / data.get("migrations_dir", "migrations")
     return Config(

@@ -313,13 +313,18 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
         store = target.store
         store.ensure(conn)
         deployment_id = new_deployment_id()
+        from .state.snapshots import capture, record
+
+        cap = capture(conn, store)  # the schema baselined is the accepted one (SPEC §10)
         with conn.begin():
-            for i in todo:
+            for n, i in enumerate(todo, 1):
                 started = utcnow()
                 store.put_migration(conn, **_row_for(project.migrations[i], target, MigrationStatus.APPLIED, started, 0, deployment_id))
-                store.append(conn, action=HistoryAction.BASELINE, status=HistoryStatus.OK, started_at=started, migration_id=i,
-                             deployment_id=deployment_id,
-                             details={"target": to, "checksum": project.migrations[i].checksum(target.dialect)})
+                details = {"target": to, "checksum": project.migrations[i].checksum(target.dialect)}
+                row = store.append(conn, action=HistoryAction.BASELINE, status=HistoryStatus.OK, started_at=started,
+                                   migration_id=i, deployment_id=deployment_id,
+                                   details={**details, **cap.details()} if n == len(todo) else details)
+            record(store, conn, cap, row.seq)
         store.committed()
         yield Log("info", f"baselined {len(todo)} migration(s) up to {to}")
         return todo

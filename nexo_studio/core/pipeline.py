@@ -31,6 +31,8 @@ from .run_one import _interrupter, _row_for, _transactional, apply_one, rollback
 from .state.store import new_deployment_id, utcnow
 from .target import Target
 from .verify_step import verify_step
+from .drift import STALE, closing_snapshot, drift_details, drift_gate
+from .state.snapshots import capture, record as record_snapshot
 
 
 @dataclass
@@ -47,6 +49,8 @@ class DeployOptions:
     labels: dict = field(default_factory=dict)
     #: run error-level lint findings anyway (SPEC §11: `--allow-risky`, `[deploy] allow_risky`)
     allow_risky: bool = False
+    #: deploy over a live schema that differs from the last snapshot (SPEC §10: `--allow-drift`)
+    allow_drift: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -145,6 +149,7 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             shape = target.store.check_shape(conn)
             if shape:
                 raise DatabaseNeedsRepair([(c, "missing column") for c in shape])
+            result.drift = yield from drift_gate(target, conn, opts.allow_drift)
             snap = read_snapshot(project, target, conn)
             version = target.server_version(conn)
             yield _stage(result, "health", "ok", t0, version)
@@ -154,6 +159,9 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             if not plan:
                 result.status = "up_to_date"
                 result.message = "up to date"
+                if getattr(result.drift, "status", None) == STALE:  # a killed deployment finished
+                    closing_snapshot(target, conn, None, {"operation": "deploy", "stale_since": result.drift.since,
+                                                          **opts.labels})
                 return result
             result.lint = gate(project, target.dialect, plan.ids, seen, opts.allow_risky)
             target.store.ensure(conn)
@@ -184,10 +192,14 @@ def _dry_run_lint(project: Project, dialect: str, result: OperationResult, seen,
 
 
 def _deployment_row(target: Target, conn: sa.Connection, action: str, status: str, started,
-                    deployment_id: str, details: dict, error: str | None = None) -> None:
+                    deployment_id: str, details: dict, error: str | None = None, capture=None) -> None:
+    if capture is not None:
+        details = {**details, **capture.details()}
     with conn.begin():
-        target.store.append(conn, action=action, status=status, started_at=started,
-                            deployment_id=deployment_id, details=details, error=error)
+        row = target.store.append(conn, action=action, status=status, started_at=started,
+                                  deployment_id=deployment_id, details=details, error=error)
+        if capture is not None:
+            record_snapshot(target.store, conn, capture, row.seq)
     target.store.committed()
 
 
@@ -198,7 +210,8 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
                      "verify": opts.verify, "auto_rollback": opts.auto_rollback,
-                     "lint_accepted": _accepted(result.lint, opts.allow_risky), **opts.labels})
+                     "lint_accepted": _accepted(result.lint, opts.allow_risky),
+                     **drift_details(result.drift), **opts.labels})
     yield Log("info", f"deployment {deployment_id}: {len(plan)} migration(s) to apply")
     failure: NexoError | None = None
     try:
@@ -260,7 +273,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                     {"applied": result.applied, "rolled_back": result.rolled_back, "failed": result.failed,
                      "backup": str(result.backup) if result.backup else None, "outcome": result.status,
                      **opts.labels},
-                    error=None if result.ok else str(failure))
+                    error=None if result.ok else str(failure), capture=capture(conn, target.store))
 
 
 def _dirty_why(exc: StepFailed) -> str:
@@ -381,6 +394,9 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.message = str(exc)
                 yield _stage(result, "rollback", result.status, t0, str(exc))
                 return result
+            finally:
+                closing_snapshot(target, conn, deployment_id, {"operation": "rollback",
+                                                               "rolled_back": list(result.rolled_back), **opts.labels})
             result.status = "rolled_back"
             result.message = f"{len(plan)} migration(s) rolled back"
             yield _stage(result, "rollback", "ok", t0)

@@ -39,6 +39,8 @@ class OperationResult:
     migrations: list[MigrationFinished] = field(default_factory=list)
     #: risk lint findings of the plan's ``up`` sections (deploy and its dry run; SPEC §11)
     lint: list = field(default_factory=list)
+    #: the health check's drift verdict (core.drift.DriftVerdict; deploy only, SPEC §10)
+    drift: object = None
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)

@@ -277,7 +277,7 @@ def test_every_object_the_tool_creates_is_named_with_double_underscore(db_url, t
     engine = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
     insp = sa.inspect(engine)
     own = {t for t in insp.get_table_names() if t != "t1"}
-    assert own == {"__Migrations", "__MigrationHistory", "__NexoMeta"}
+    assert own == {"__Migrations", "__MigrationHistory", "__NexoMeta", "__SchemaSnapshots"}
     for t in own:
         for ix in insp.get_indexes(t):
             assert ix["name"].startswith("__"), ix

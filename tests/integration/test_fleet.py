@@ -187,6 +187,8 @@ def test_canary_runs_first_and_its_failure_stops_the_rest(tmp_path, project, mak
     assert got == {"a": ("not_started", False), "b": ("not_started", False), "c": ("not_started", False),
                    "canary": ("failed", True)}
     execute(urls["canary"], "DROP TABLE t3")
+    # the failed deploy recorded the schema with the hand-made t3; dropping it is drift (SPEC §10)
+    assert run_cli("--db", urls["canary"], "--migrations", str(mdir), "snapshot", "--yes")[0] == 0
     code, doc = fleet(cfg, "deploy", "--no-backup", "--parallel", "8", "--to", ids[1])
     assert code == 0, doc
     # the canary finished before any other target started

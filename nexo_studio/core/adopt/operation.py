@@ -92,6 +92,9 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
         store = target.store
         store.ensure(conn)
         deployment_id = new_deployment_id()
+        from ..state.snapshots import capture, record
+
+        cap = capture(conn, store)  # the adopted schema is the accepted one (SPEC §10)
         with conn.begin():
             for x in todo:
                 m = project.migrations[x.migration_id]
@@ -101,9 +104,11 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
                              deployment_id=deployment_id,
                              details={"tool": tool, "foreign_id": x.foreign_id, "reconciliation": x.kind,
                                       "checksum": m.checksum(target.dialect)})
-            store.append(conn, action="adopt", status="ok", started_at=utcnow(), deployment_id=deployment_id,
-                         details={"tool": tool, "table": rec.state.table, "rows": len(rec.state.raw),
-                                  "rows_sha256": rec.state.rows_sha256, "adopted": len(todo)})
+            row = store.append(conn, action="adopt", status="ok", started_at=utcnow(), deployment_id=deployment_id,
+                               details={"tool": tool, "table": rec.state.table, "rows": len(rec.state.raw),
+                                        "rows_sha256": rec.state.rows_sha256, "adopted": len(todo),
+                                        **cap.details()})
+            record(store, conn, cap, row.seq)
         store.committed()
     yield Log("info", f"adopted {len(todo)} migration(s) from {tool} ({rec.state.table}, "
                       f"{len(rec.state.raw)} rows)")

@@ -203,6 +203,9 @@ def finish_history(target, saved: list, data: dict) -> int:
         restored = list(store.history(conn))
         if conn.in_transaction():
             conn.rollback()
+        from ..state.snapshots import capture, record
+
+        cap = capture(conn, store)  # the restored schema is the accepted one (SPEC §10)
         same = _is_prefix(restored, saved)
         keep = saved[len(restored):] if same else saved
         h = store.t.history
@@ -211,11 +214,12 @@ def finish_history(target, saved: list, data: dict) -> int:
                 conn.execute(h.delete())
             if keep:
                 conn.execute(h.insert(), [r.__dict__ for r in keep])
-            details = {**data["details"], "history_rows_kept": len(keep)}
+            details = {**data["details"], "history_rows_kept": len(keep), **cap.details()}
             if not same:
                 details["history_replaced"] = {"copied_rows": len(restored)}
             row = store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.OK, started_at=_when(data),
                                deployment_id=data["deployment_id"], details=details)
+            record(store, conn, cap, row.seq)
             if not same and restored:
                 store.set_tail(conn, *_append_copies(conn, h, restored, row.seq, row.hash))
         store.invalidate()

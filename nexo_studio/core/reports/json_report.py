@@ -13,6 +13,8 @@ Document (members in this order; times are UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ``; 
         "history": {"rows", "head_seq", "head_hash"}   -- the whole history the report was cut
                                                           from: row count, last seq and its hash
       },
+      "drift": {"status" (none|drift|no_snapshot|unknown), "snapshot", "live_sha256",
+                "changes": [{"kind", "object_type", "name", "before", "after", "note"}]},
       "summary": {                                      -- over the filtered events
         "events": int,
         "by_action": {action: {status: count}},  "by_status": {status: count},
@@ -111,6 +113,8 @@ def _write(report: Report, doc: _Doc) -> None:
     doc.put("{", "")
     doc.put(f'"schema":{dumps(SCHEMA)},', "\n")
     doc.put(f'"header":{dumps(report.header.as_dict())},', "\n")
+    if report.drift is not None:
+        doc.put(f'"drift":{dumps(report.drift)},', "\n")
     counts = summary.counts_as_dict()
     doc.put('"summary":{' + ",".join(f"{dumps(k)}:{dumps(v)}" for k, v in counts.items()) + ',"deployments":[',
             "\n")

@@ -396,6 +396,8 @@ class Report:
         self.events = events
         self.deployments = deployments
         self.failures = failures
+        #: the live schema against the last snapshot (SPEC §10; see reports.source.drift_verdict)
+        self.drift: dict | None = None
 
     @property
     def verdict(self) -> ChainVerdict:

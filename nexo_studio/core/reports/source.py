@@ -250,6 +250,7 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
     try:
         store = target.store
         h = store.t.history
+        drift = drift_verdict(conn, store)  # SPEC §10: reports carry the drift verdict
         # first: it ends its read transaction (a fresh snapshot starts with the head read next)
         tampering = store.tampering(conn)
         if store.exists(conn):
@@ -281,9 +282,26 @@ def open_report(target: Target, project: Project | None, filters: ReportFilters 
         def stream(fn):
             return fn if has_history else (lambda: iter(()))
 
-        yield Report(header, summary, state_rows(snap, target.dialect), verdict,
-                     stream(reader.events), stream(reader.deployments), stream(reader.failures), tampering)
+        report = Report(header, summary, state_rows(snap, target.dialect), verdict,
+                        stream(reader.events), stream(reader.deployments), stream(reader.failures), tampering)
+        report.drift = drift
+        yield report
     finally:
         with contextlib.suppress(Exception):
             conn.rollback()
         conn.close()
+
+
+def drift_verdict(conn: sa.Connection, store) -> dict:
+    """``{"status": none|drift|no_snapshot|unknown, "changes": [...]}`` (read-only; ``unknown``
+    with the reason when the live schema cannot be reflected)."""
+    from ..drift import check
+
+    try:
+        v = check(conn, store)
+    except Exception as exc:  # noqa: BLE001 -- a report is written whatever the dialect
+        with contextlib.suppress(Exception):
+            conn.rollback()
+        return {"status": "unknown", "reason": f"{type(exc).__name__}: {exc}", "changes": []}
+    return {"status": v.status, "snapshot": v.snapshot.summary() if v.snapshot else None,
+            "live_sha256": v.live_sha256, "changes": [c.to_dict() for c in v.changes]}

@@ -13,6 +13,7 @@ FORMAT_VERSION = "1"
 MIGRATIONS = "__Migrations"
 HISTORY = "__MigrationHistory"
 META = "__NexoMeta"
+SNAPSHOTS = "__SchemaSnapshots"
 
 # Microsecond timestamps everywhere, so a value read back hashes as it was written.
 Timestamp = (
@@ -30,6 +31,7 @@ class Tables:
     migrations: sa.Table
     history: sa.Table
     meta: sa.Table
+    snapshots: sa.Table
 
 
 def make_tables(schema: str | None = None) -> Tables:
@@ -77,4 +79,17 @@ def make_tables(schema: str | None = None) -> Tables:
         sa.Column("value", LongText),
         sa.PrimaryKeyConstraint("key", name="__NexoMeta_pk"),
     )
-    return Tables(md, migrations, history, meta)
+    # SPEC §10: the live schema after each changing operation; created by ensure() (create_all),
+    # so a database from before snapshots gets it on its next changing command.
+    snapshots = sa.Table(
+        SNAPSHOTS,
+        md,
+        sa.Column("id", sa.BigInteger, nullable=False, autoincrement=False),
+        sa.Column("taken_at", Timestamp, nullable=False),
+        sa.Column("history_seq", sa.BigInteger),
+        sa.Column("sha256", sa.String(64), nullable=False),
+        sa.Column("document", LongText, nullable=False),
+        sa.PrimaryKeyConstraint("id", name="__SchemaSnapshots_pk"),
+        sa.Index("__SchemaSnapshots_history_seq", "history_seq"),
+    )
+    return Tables(md, migrations, history, meta, snapshots)

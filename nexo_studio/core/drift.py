@@ -1,0 +1,150 @@
+"""Live drift (SPEC §10): the live schema against the last recorded snapshot. Read-only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .state.snapshots import StoredSnapshot, latest, reflect_live
+from .state.store import StateStore
+
+NONE = "none"
+DRIFT = "drift"
+NO_SNAPSHOT = "no_snapshot"
+#: migrations were applied, rolled back or repaired after the last snapshot by an operation that
+#: did not finish (killed before its closing row): the difference is not known to be drift
+STALE = "stale"
+#: history actions that change what the schema should be
+_CHANGING = ("apply", "rollback", "repair")
+
+
+@dataclass
+class DriftVerdict:
+    status: str  # none | drift | no_snapshot
+    snapshot: StoredSnapshot | None = None
+    live_sha256: str | None = None
+    changes: list = field(default_factory=list)
+    #: with STALE: the seqs of the history rows run after the last snapshot
+    since: list = field(default_factory=list)
+
+    @property
+    def drifted(self) -> bool:
+        return self.status == DRIFT
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.status == NONE, "status": self.status,
+                "snapshot": self.snapshot.summary() if self.snapshot else None,
+                "live_sha256": self.live_sha256, "changes": [c.to_dict() for c in self.changes],
+                **({"stale_since": self.since} if self.status == STALE else {})}
+
+
+def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
+    """Compare the live schema with the last snapshot; raises if the schema cannot be reflected."""
+    from .schema import diff
+
+    stored = latest(store, conn)
+    live = reflect_live(conn, store)
+    if stored is None:
+        return DriftVerdict(NO_SNAPSHOT, None, live.sha256)
+    if stored.sha256 == live.sha256:
+        return DriftVerdict(NONE, stored, live.sha256)
+    changes = diff(stored.document, live.document)
+    if not changes:
+        return DriftVerdict(NONE, stored, live.sha256)
+    since = _changed_since(conn, store, stored.history_seq or 0)
+    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since)
+
+
+def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
+    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work."""
+    h = store.t.history
+    rows = conn.execute(sa.select(h.c.seq).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
+                        .order_by(h.c.seq)).scalars().all()
+    if conn.in_transaction():
+        conn.rollback()
+    return list(rows)
+
+
+# -- the deploy pipeline's use ---------------------------------------------------------------
+
+
+def drift_gate(target, conn: sa.Connection, allow: bool):
+    """Deploy's health check (under the lock, before anything changes): raise SchemaDrift when
+    the live schema differs from the last snapshot, unless ``allow``. Yields Log events; returns
+    the verdict (None when the schema cannot be reflected: nothing to compare)."""
+    from ..errors import SchemaDrift
+    from .events import Log
+
+    try:
+        verdict = check(conn, target.store)
+    except Exception as exc:  # noqa: BLE001 -- an unreflectable dialect is not drift
+        if conn.in_transaction():
+            conn.rollback()
+        yield Log("warning", f"drift not checked: {type(exc).__name__}: {exc}")
+        return None
+    if verdict.status == STALE:
+        yield Log("warning", f"drift not checked: the last snapshot predates history rows "
+                  f"{', '.join(map(str, verdict.since))} of an operation that did not finish; "
+                  "this deploy records a new one")
+    elif verdict.drifted:
+        if not allow:
+            raise SchemaDrift(verdict.changes, verdict.snapshot.id if verdict.snapshot else None)
+        yield Log("warning", f"deploying over {len(verdict.changes)} drift change(s) (--allow-drift): "
+                  + "; ".join(str(c) for c in verdict.changes))
+    return verdict
+
+
+def drift_details(verdict: DriftVerdict | None) -> dict[str, Any]:
+    """What deploy_start records about drift it was allowed to deploy over."""
+    if verdict is None or not verdict.drifted:
+        return {}
+    return {"drift_accepted": [str(c) for c in verdict.changes]}
+
+
+def closing_snapshot(target, conn: sa.Connection, deployment_id: str | None, details: dict) -> None:
+    """A ``snapshot`` history row closing an operation that wrote no closing row of its own
+    (rollback), with the live schema. Never raises: the operation already ran."""
+    import logging
+
+    from .kinds import HistoryAction, HistoryStatus
+    from .state.snapshots import capture, record
+    from .state.store import utcnow
+
+    store = target.store
+    try:
+        store.ensure(conn)  # a database from before snapshots gets __SchemaSnapshots
+        cap = capture(conn, store)
+        started = utcnow()
+        with conn.begin():
+            row = store.append(conn, action=HistoryAction.SNAPSHOT, status=HistoryStatus.OK, started_at=started,
+                               deployment_id=deployment_id,
+                               details={**details, **cap.details()})
+            record(store, conn, cap, row.seq)
+        store.committed()
+    except sa.exc.SQLAlchemyError as exc:
+        store.rolled_back()
+        logging.getLogger("nexo_studio.snapshots").warning("schema snapshot not recorded: %s", exc)
+
+
+def accept(target, lock_timeout: float) -> tuple[int, Any]:
+    """`nexo snapshot`: record the live schema as the accepted one (history row ``snapshot``),
+    under the lock. Returns (history seq, SchemaSnapshot); raises when it cannot be reflected."""
+    from .kinds import HistoryAction, HistoryStatus
+    from .state.snapshots import Capture, record
+    from .state.store import utcnow
+
+    store = target.store
+    with target.connect() as conn, target.locked(lock_timeout):
+        store.ensure(conn)
+        started = utcnow()
+        before = latest(store, conn)
+        snap = reflect_live(conn, store)
+        with conn.begin():
+            row = store.append(conn, action=HistoryAction.SNAPSHOT, status=HistoryStatus.OK, started_at=started,
+                               details={"operation": "snapshot", "schema_sha256": snap.sha256,
+                                        "replaces": before.sha256 if before else None})
+            record(store, conn, Capture(snap), row.seq)
+        store.committed()
+        return row.seq, snap
