@@ -233,10 +233,11 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
 
     def _show_findings(self, snap: Snapshot, lint) -> None:
         """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
-        from .models.risk import as_findings, risk_levels
+        from .models.risk import as_findings, risk_badges, risk_levels
 
         self.findings.set_findings([*snap.findings, *as_findings(lint)])
         self.migrations.model.set_risks(risk_levels(lint))
+        self.graph.set_risks(risk_badges(lint))
 
     def select_migration(self, migration_id: str | None, source: str = "") -> None:
         if self._syncing:

@@ -116,6 +116,8 @@ def _node_item(view: GraphView, parts: SceneParts, project: Project, st, mid: st
     item = NodeItem(mid, version, mid if ghost else name, "missing" if ghost else (st.status if st else "pending"),
                     view, w, bool(parts.deps[mid]))
     item.ghost = ghost
+    if not ghost:
+        item.set_risk(*view.risks.get(mid, ("", ())))
     x, y = parts.layout.positions.get(mid, (w / 2, 0.0))
     item.setPos(x, y)
     item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPalette, QPen, QPolygonF
+from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPalette, QPen, QPolygonF
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from ...core.project import STATUSES
@@ -59,6 +59,20 @@ def _colours(palette: QPalette) -> _Colours:
 
 
 ARROW = 9.0
+#: the risk badge's disc (SPEC §11): red for an error-level lint finding, amber for a warning
+RISK_COLOURS = {"error": QColor("#d32f2f"), "warning": QColor("#f59e0b")}
+
+
+def paint_risk_badge(painter: QPainter, centre: QPointF, level: str, font: QFont) -> None:
+    """A small "!" disc, outlined in white so it reads on any fill."""
+    painter.setPen(QPen(QColor("white"), 1.2))
+    painter.setBrush(RISK_COLOURS[level])
+    painter.drawEllipse(centre, 7.0, 7.0)
+    bold = QFont(font)
+    bold.setBold(True)
+    painter.setFont(bold)
+    painter.setPen(QColor("white"))
+    painter.drawText(QRectF(centre.x() - 7, centre.y() - 7, 14, 14), Qt.AlignmentFlag.AlignCenter, "!")
 
 
 class NodeItem(QGraphicsItem):
@@ -81,11 +95,14 @@ class NodeItem(QGraphicsItem):
         self.lit = False
         #: a missing dependency: drawn as a dashed red outline with no status
         self.ghost = False
+        #: the pending up's highest lint level ("error", "warning" or "") and its rule codes
+        self.risk = ""
+        self.risk_rules: tuple[str, ...] = ()
         self._view = view
         self._elided: tuple[str, str] | None = None
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-self.W / 2 - ARROW - 2, -self.H / 2 - 3, self.W + ARROW + 5, self.H + 6)
+        return QRectF(-self.W / 2 - ARROW - 2, -self.H / 2 - 5, self.W + ARROW + 7, self.H + 8)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -95,6 +112,11 @@ class NodeItem(QGraphicsItem):
     def set_status(self, status: str) -> None:
         if status != self.status:
             self.status = status
+            self.update()
+
+    def set_risk(self, level: str, rules: tuple[str, ...] = ()) -> None:
+        if (level, tuple(rules)) != (self.risk, self.risk_rules):
+            self.risk, self.risk_rules = level, tuple(rules)
             self.update()
 
     def set_selected(self, on: bool) -> None:
@@ -143,6 +165,8 @@ class NodeItem(QGraphicsItem):
         painter.setFont(self._view._version_font)
         painter.drawText(QRectF(left, rect.top() + 24, w - 40, 17),
                          Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, version)
+        if self.risk in RISK_COLOURS:
+            paint_risk_badge(painter, QPointF(rect.right() - 4, rect.top() + 4), self.risk, self._view._version_font)
 
     def _paint_ghost(self, painter: QPainter, rect: QRectF, c: _Colours) -> None:
         pen = QPen(c.danger, 3.0 if self.selected else 1.8)

@@ -21,7 +21,6 @@ from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsPathItem, QGraphicsRectItem, QGraphicsScene, QGraphicsView, QWidget
 
 from ...core.project import Project, Snapshot
-from ..palette import STATUS_LABELS, status_colour
 from .build import SceneParts, build_scene, tear_down
 from .events import GraphEvents
 from .items import (
@@ -38,6 +37,7 @@ from .items import (
     _OverviewItem,
 )
 from .layout import LAYER_GAP, NODE_HEIGHT, NODE_WIDTH, GraphLayout, graph_edges, layered_layout
+from .tooltip import node_tooltip
 from .navigation import Minimap, ProblemBanner, SearchBox
 
 
@@ -71,6 +71,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self.setMouseTracking(True)
         self.setMinimumSize(200, 150)
         self.nodes: dict[str, NodeItem] = {}
+        self.risks: dict[str, tuple[str, tuple[str, ...]]] = {}
         self.edges: dict[tuple[str, str], QGraphicsPathItem] = {}
         self.layout_result: GraphLayout | None = None
         self.selected_id: str | None = None
@@ -428,29 +429,14 @@ class GraphView(GraphEvents, QGraphicsView):
         return seen
 
     def tooltip_for(self, mid: str) -> str:
-        """Rich-text tooltip: name, version, status, description, id and neighbour counts."""
-        from html import escape
+        """Rich-text tooltip: name, version, status, description, id, neighbour counts, risks."""
+        return node_tooltip(self, mid)
 
-        snap, project = self._snapshot, self._project
-        st = snap.by_id.get(mid) if snap is not None and snap.by_id else None
-        if st is None and snap is not None:
-            st = next((s for s in snap.states if s.id == mid), None)
-        m = project.migrations.get(mid) if project is not None else None
-        item = self.nodes.get(mid)
-        version = st.version if st else (m.version if m else "")
-        name = st.name if st else (m.name if m else mid)
-        status = st.status if st else (item.status if item else "pending")
-        description = st.description if st else (m.description if m else "")
-        colour = status_colour(status).name()
-        parts = [f"<b>{escape(name)}</b> &nbsp;<span>{escape(version)}</span>",
-                 f"<span style='color:{colour}'>&#9679;</span> {escape(STATUS_LABELS.get(status, status))}"]
-        if description:
-            parts.append(escape(description))
-        n_deps = len(self._walk(mid, self._deps)) if mid in self._deps else 0
-        n_dependents = len(self._walk(mid, self._dependents)) if mid in self._dependents else 0
-        parts.append(f"<small>{escape(mid)}<br>depends on {n_deps} · needed by {n_dependents}"
-                     f"</small>")
-        return "<qt>" + "<br>".join(parts) + "</qt>"
+    def set_risks(self, risks: dict[str, tuple[str, tuple[str, ...]]]) -> None:
+        """Risk badges (id -> (level, rule codes)), kept for scenes built later."""
+        self.risks = dict(risks)
+        for mid, item in self.nodes.items():
+            item.set_risk(*self.risks.get(mid, ("", ())))
 
     def _setup_fonts(self) -> None:
         base = QFont(self.font())

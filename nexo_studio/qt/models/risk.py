@@ -38,6 +38,16 @@ def risk_levels(findings) -> dict[str, str]:
     return out
 
 
+def risk_badges(findings) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Migration id -> (its highest effective level, the rule codes found): the graph's badges."""
+    rules: dict[str, list[str]] = {}
+    for f in findings:
+        if effective_level(f) in ("error", "warning") and f.code not in rules.setdefault(f.migration_id, []):
+            rules[f.migration_id].append(f.code)
+    levels = risk_levels(findings)
+    return {mid: (levels[mid], tuple(codes)) for mid, codes in rules.items() if mid in levels and codes}
+
+
 def as_findings(findings) -> list[Finding]:
     """Lint findings as Findings-panel rows (double-click opens the file at the line)."""
     out = []
