@@ -79,6 +79,19 @@ def test_2000_nodes_fitted_labels_some_and_has_a_minimap(qtbot):
     v = shown(qtbot, project_from_dag(nodes, edges))
     v.viewport().grab()
     assert 0 < v._overview.drawn_labels <= 400
+    # the minimap shows once part of the graph is out of view (hidden while all of it shows)
+    v.zoom_by(8.0)
+    assert v._minimap.isVisible()
+    v.fit()
+    assert v._minimap.isVisible() == (not v.mapToScene(v.viewport().rect()).boundingRect()
+                                      .adjusted(-2, -2, 2, 2).contains(v.sceneRect()))
+
+
+def test_the_minimap_does_not_cover_a_small_graph_shown_whole(qtbot):
+    nodes, edges = random_dag(9)
+    v = shown(qtbot, project_from_dag(nodes, edges))
+    assert not v._minimap.isVisible()
+    v.zoom_by(8.0)
     assert v._minimap.isVisible()
 
 

@@ -31,7 +31,7 @@ class GraphEvents:
 
     def scrollContentsBy(self, dx: int, dy: int) -> None:
         super().scrollContentsBy(dx, dy)
-        self._minimap.update()
+        self._update_minimap()
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)

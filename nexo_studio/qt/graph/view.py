@@ -256,12 +256,22 @@ class GraphView(GraphEvents, QGraphicsView):
             self.centerOn(rect.center())
         self._update_lod()
         self._fitted = True
+        self._update_minimap()
+
+    def _update_minimap(self) -> None:
+        """The minimap helps only while part of the graph is out of view: hidden while the whole
+        graph shows (a small project fitted), so it never covers nodes for nothing."""
+        vp = self.viewport().geometry()
+        seen = self.mapToScene(self.viewport().rect()).boundingRect().adjusted(-2, -2, 2, 2)
+        self._minimap.setVisible(bool(self.nodes) and vp.width() >= 2 * self._minimap.width() + 40
+                                 and not seen.contains(self.sceneRect()))
+        self._minimap.update()
 
     def centre_on_scene(self, point: QPointF) -> None:
         """Move the view (the minimap's clicks); the view is no longer 'fitted'."""
         self.centerOn(point)
         self._fitted = False
-        self._minimap.update()
+        self._update_minimap()
 
     def find(self, text: str, after: str | None = None) -> str | None:
         """Select, light up and centre the first node whose id or name contains ``text``
@@ -278,7 +288,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self.select(mid)
         self.highlight(mid)
         self._fitted = False
-        self._minimap.update()
+        self._update_minimap()
         return mid
 
     def zoom_by(self, factor: float) -> None:
@@ -288,7 +298,7 @@ class GraphView(GraphEvents, QGraphicsView):
             self.scale(target / current, target / current)
             self._update_lod()
             self._fitted = False
-            self._minimap.update()
+            self._update_minimap()
 
     @property
     def zoom(self) -> float:
@@ -477,7 +487,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self._legend.raise_()
         self._search.move(vp.left() + 10, vp.top() + 10)
         self._minimap.move(vp.right() - self._minimap.width() - 9, vp.top() + 10)
-        self._minimap.setVisible(bool(self.nodes) and vp.width() >= 2 * self._minimap.width() + 40)
+        self._update_minimap()
         self._banner.setMaximumWidth(max(vp.width() - self._minimap.width() - 40, 120))
         self._banner.adjustSize()
         self._banner.move(vp.left() + 10, vp.top() + 10 + self._search.height() + 6)
