@@ -113,7 +113,9 @@ class Session:
         opts = base if base is not None else DeployOptions(
             backup=d.backup, verify=d.verify, auto_rollback=d.auto_rollback, lock_timeout=d.lock_timeout,
             allow_risky=d.allow_risky, allow_drift=d.allow_drift)
-        opts = replace(opts, checks=d.checks, **overrides)
+        # the window has no control for allowing drift: the config's word stands unless overridden
+        opts = replace(opts, checks=d.checks, allow_drift=opts.allow_drift or d.allow_drift)
+        opts = replace(opts, **overrides)
         if opts.backup_dir is None:
             opts = replace(opts, backup_dir=self.backup_dir)
         return opts
