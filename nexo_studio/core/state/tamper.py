@@ -136,11 +136,14 @@ def tampering(store: "StateStore", conn: sa.Connection,
         found = conn.execute(sa.select(t.meta.c.value).where(t.meta.c.key == TAIL_KEY)).first()
         store._tail_row = found is not None
         recorded = _parse_tail(found[0] if found else None)
-    else:
+    elif _holds_rows(conn, present, t.history, t.migrations):
         tables.append(f"{t.meta.name} is missing (the tool created it with the other state tables)")
+    # else: a first run killed while creating the state tables (MySQL/MariaDB DDL is not
+    # transactional) left some of them, all empty: nothing was recorded, nothing can be lost, and
+    # the next changing command creates the rest
     has_history = t.history.name in present
     if not has_history:
-        if recorded and recorded[0] or t.migrations.name in present:
+        if recorded and recorded[0] or _holds_rows(conn, present, t.migrations):
             tables.append(f"{t.history.name} is missing"
                           + (f" (it had {recorded[0]} rows)" if recorded and recorded[0] else ""))
     else:
@@ -176,9 +179,16 @@ def tampering(store: "StateStore", conn: sa.Connection,
         conn.rollback()
     return Tampering(tuple(tables), bad, tail_seq)
 
+def _holds_rows(conn: sa.Connection, present, *tables: sa.Table) -> bool:
+    """Whether any of ``tables`` that exist has a row."""
+    return any(conn.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+               for table in tables if table.name in present)
+
+
 def _any_event(store: "StateStore", conn: sa.Connection) -> bool:
     h = store.t.history
     return conn.execute(sa.select(h.c.seq).where(h.c.migration_id.is_not(None)).limit(1)).first() is not None
+
 
 def _latest_events(store: "StateStore", conn: sa.Connection) -> dict[str, DecidingEvent]:
     """Each migration's latest event that decides its state, outside restored-over spans."""
