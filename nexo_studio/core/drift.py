@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,13 +59,25 @@ def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
 
 
 def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
-    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work."""
+    """Seqs of apply/rollback rows after ``seq`` (an interrupted operation's work), and of
+    repairs that mark a migration applied or rolled back (what the schema should be changed).
+    A repair that accepts the history, a checksum or a forgotten row changes no schema: were
+    it counted, any hand change made before it would pass as stale, never refused as drift."""
     h = store.t.history
-    rows = conn.execute(sa.select(h.c.seq).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
-                        .order_by(h.c.seq)).scalars().all()
+    rows = conn.execute(sa.select(h.c.seq, h.c.action, h.c.details).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
+                        .order_by(h.c.seq)).all()
     if conn.in_transaction():
         conn.rollback()
-    return list(rows)
+    return [r.seq for r in rows if r.action != "repair" or _marks(r.details)]
+
+
+def _marks(details: str | None) -> bool:
+    """Whether a repair row's details record ``--mark`` (or cannot be read: counted)."""
+    try:
+        what = json.loads(details or "{}").get("repair")
+    except (ValueError, AttributeError):
+        return True
+    return not isinstance(what, str) or what.startswith("mark-")
 
 
 # -- the deploy pipeline's use ---------------------------------------------------------------
