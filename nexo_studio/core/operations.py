@@ -201,6 +201,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
     refuse_invalid(project, target)
     if accept_history:
         return (yield from _accept_history(target, lock_timeout, expect))
+    if target.absent() and migration_id not in project.migrations:
+        raise UnknownMigration(str(migration_id))  # before connecting creates an SQLite file
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
         state = snap.by_id.get(migration_id)
@@ -214,7 +216,9 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             if mark not in (MigrationStatus.APPLIED, "rolled-back"):
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
-                raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
+                raise InvalidInput(f"{migration_id}: no file in this project has it (its file was deleted, or it "
+                                   "belongs to another project on this database); nothing changed. Use "
+                                   "--forget-missing only for a file deleted from this project")
             if state.status not in MARKABLE and not override_healthy:
                 raise HealthyRow(migration_id, state.status)
             after = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK
