@@ -22,13 +22,13 @@ class WindowFeedback:
     """Worker signals -> status bar, log and messages; a mixin of MainWindow."""
 
     def _init_feedback(self) -> None:
-        from PySide6.QtCore import QTimer
+        from PySide6.QtCore import QObject, QTimer
 
         self._pending_log: list[LogEntry] = []
         self._pending_status: dict[str, str] = {}
         self._pending_busy: str | None = None
         self._pending_progress: tuple[int, int] | None = None
-        self._flush_timer = QTimer(self)
+        self._flush_timer = QTimer(self if isinstance(self, QObject) else None)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush_feedback)
