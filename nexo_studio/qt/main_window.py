@@ -257,7 +257,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
         from .models.risk import as_findings, risk_badges, risk_levels
 
-        self.findings.set_findings([*snap.findings, *as_findings(lint)])
+        self.findings.set_findings([*snap.findings, *as_findings(lint)], self.connected)
         self.migrations.model.set_risks(risk_levels(lint))
         self.graph.set_risks(risk_badges(lint))
 

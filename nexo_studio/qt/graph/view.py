@@ -151,8 +151,7 @@ class GraphView(GraphEvents, QGraphicsView):
             self._build_timer.stop()
 
     def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Iterator[None]:
-        """Build a new scene (yielding every few hundred items), swap it in, then tear the old
-        one down in pieces."""
+        """Build a new scene (yielding between slices), swap it in, tear the old one down."""
         if layout is not None and layout.nodes:  # laid out on the worker, with its inputs
             nodes, edges = list(layout.nodes), list(layout.edges)
         else:
@@ -248,12 +247,16 @@ class GraphView(GraphEvents, QGraphicsView):
         self._overview.set_selected(self._box(self.selected_id) if self.selected_id else None)
 
     def fit(self) -> None:
-        """Whole graph in view; small graphs are not blown up beyond a comfortable size."""
-        rect = self.scene().sceneRect()
+        """Whole graph in view, not blown up past 1.25; the legend, find box and banner cover
+        no node (the view's scene rect gets room for them as a margin)."""
+        rect, vp = self.scene().sceneRect(), self.viewport().rect()
         if not self.nodes or rect.isEmpty():
             return
-        # room below for the legend overlay (scene units ~ pixels at the final zoom)
-        rect = rect.adjusted(0, 0, 0, self._legend.height())
+        above = self._banner if self._banner.isVisibleTo(self) else self._search
+        top, bottom = float(above.geometry().bottom() - self.viewport().geometry().top() + 6), float(self._legend.height())
+        scale = min(vp.width() / rect.width(), max(vp.height() - top - bottom, 40.0) / rect.height(), 1.25)
+        rect = rect.adjusted(0, -top / scale, 0, bottom / scale)
+        self.setSceneRect(rect)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > 1.25:
             self.setTransform(self.transform().fromScale(1.25, 1.25))
@@ -492,7 +495,6 @@ class GraphView(GraphEvents, QGraphicsView):
         self._search.move(vp.left() + 10, vp.top() + 10)
         self._minimap.move(vp.right() - self._minimap.width() - 9, vp.top() + 10)
         self._update_minimap()
-        self._banner.setMaximumWidth(max(vp.width() - self._minimap.width() - 40, 120))
-        self._banner.adjustSize()
-        self._banner.move(vp.left() + 10, vp.top() + 10 + self._search.height() + 6)
+        self._banner.place(vp, self._minimap.width() + 20 if self._minimap.isVisibleTo(self) else 0,
+                           self._search.height())
 
