@@ -1,6 +1,7 @@
 """The issue-13 pictures, made by the application itself, offscreen, in a light and a dark theme.
 
     QT_QPA_PLATFORM=offscreen python packaging/pictures.py OUTDIR [--theme light|dark|both] [--only NAME]
+        [--readme docs/images]
 
 Writes ``OUTDIR/<name>-<theme>.png`` for:
 
@@ -12,6 +13,8 @@ Writes ``OUTDIR/<name>-<theme>.png`` for:
 * ``new-migration``   File → New migration… with a name typed and a dependency picked.
 
 Everything happens in a temporary folder (projects, SQLite databases); nothing else is touched.
+``--readme DIR`` also writes README's three (:data:`README`) there, scaled down and reduced to
+their 256 most frequent colours (well under 150 KB each).
 """
 
 from __future__ import annotations
@@ -201,6 +204,31 @@ async def new_migration(tmp: Path, out: Path) -> None:
     w.close()
 
 
+#: README's pictures: (picture, width in the README copy)
+README = {"graph-problems-light": 1200, "graph-2000-dark": 1200, "deploy-blocker-light": 820}
+
+
+def shrink(src: Path, dst: Path, width: int) -> int:
+    """``src`` scaled to ``width`` and stored with a palette of its 256 most frequent colours
+    (screenshots are mostly flat colour); returns the size in bytes."""
+    import collections
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QImage, QImageWriter
+
+    image = QImage(str(src)).convertToFormat(QImage.Format.Format_RGB32)
+    if image.width() > width:
+        image = image.scaledToWidth(width, Qt.TransformationMode.SmoothTransformation)
+    counts = collections.Counter(memoryview(bytes(image.constBits())).cast("I"))
+    table = [colour | 0xFF000000 for colour, _ in counts.most_common(256)]
+    indexed = image.convertToFormat(QImage.Format.Format_Indexed8, table, Qt.ImageConversionFlag.ThresholdDither)
+    writer = QImageWriter(str(dst), b"png")
+    writer.setQuality(0)  # the strongest compression
+    if not writer.write(indexed):
+        raise SystemExit(f"cannot write {dst}: {writer.errorString()}")
+    return dst.stat().st_size
+
+
 SCENES = {"graph-problems": graph_problems, "graph-2000": graph_2000, "unreachable": unreachable,
           "deploy-blocker": deploy_blocker, "new-migration": new_migration}
 
@@ -231,6 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("outdir", type=Path)
     p.add_argument("--theme", choices=("light", "dark", "both"), default="both")
     p.add_argument("--only", choices=NAMES, action="append", default=[])
+    p.add_argument("--readme", type=Path, metavar="DIR", help="also write README's three, small, to DIR")
     args = p.parse_args(argv)
     args.outdir = args.outdir.resolve()  # the scenes run in a temporary folder
     args.outdir.mkdir(parents=True, exist_ok=True)
@@ -241,6 +270,16 @@ def main(argv: list[str] | None = None) -> int:
         code = subprocess.call([sys.executable, __file__, str(args.outdir), "--theme", theme, *only])
         if code:
             return code
+    if args.readme:
+        from PySide6.QtGui import QGuiApplication
+
+        app = QGuiApplication.instance() or QGuiApplication(["pictures"])  # noqa: F841 - QImage needs one
+        args.readme.mkdir(parents=True, exist_ok=True)
+        for name, width in README.items():
+            if not (args.outdir / f"{name}.png").exists():
+                continue  # not among --only
+            dst = args.readme / f"{name.rsplit('-', 1)[0]}.png"
+            print(f"{dst}: {shrink(args.outdir / f'{name}.png', dst, width):,} bytes")
     return 0
 
 
