@@ -94,7 +94,7 @@ def apply_theme(app: QApplication, mode: str = "auto") -> bool:
     if dark:
         boxes.setColor(QPalette.ColorRole.Window, QColor("#b4bac4"))
     for cls in CHECK_BOX_CLASSES:
-        app.setPalette(boxes, cls)
+        app.setPalette(boxes, cls)  # type: ignore[arg-type]  # the stub says bytes; only str works
     icon.cache_clear()
     return dark
 

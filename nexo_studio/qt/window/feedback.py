@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QMessageBox
 from ...core import events as ev
 from ..models import LogEntry
 from ..worker import JobOutcome
+from .base import WindowBase
 
 
 #: engine events arriving within this many ms are shown together: one log insert, one
@@ -18,17 +19,17 @@ from ..worker import JobOutcome
 FLUSH_MS = 40
 
 
-class WindowFeedback:
+class WindowFeedback(WindowBase):
     """Worker signals -> status bar, log and messages; a mixin of MainWindow."""
 
     def _init_feedback(self) -> None:
-        from PySide6.QtCore import QObject, QTimer
+        from PySide6.QtCore import QTimer
 
         self._pending_log: list[LogEntry] = []
         self._pending_status: dict[str, str] = {}
         self._pending_busy: str | None = None
         self._pending_progress: tuple[int, int] | None = None
-        self._flush_timer = QTimer(self if isinstance(self, QObject) else None)
+        self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
         self._flush_timer.timeout.connect(self.flush_feedback)
