@@ -107,6 +107,14 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._gc_timer.timeout.connect(lambda: self.worker.busy or self.graph.building or gc_policy.reclaim())
         self._gc_timer.start()
 
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
+        super().closeEvent(event)  # WindowAbort may keep the window open to ask first
+        if event.isAccepted():
+            from . import gc_policy
+
+            self._gc_timer.stop()
+            gc_policy.release()
+
     # ------------------------------------------------------------------------------------------
     # connection and refresh
 

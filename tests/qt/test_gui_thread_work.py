@@ -93,3 +93,10 @@ def test_loaded_objects_are_frozen_and_their_cycles_reclaimed_when_idle(make_win
     assert alive() is None  # ...and goes at the idle reclaim
     assert gc.get_freeze_count() > 0
     assert not gc_policy.reclaim()  # no growth since: nothing to do
+
+
+def test_closing_the_window_gives_its_objects_back_to_the_collector(make_window, tmp_path):
+    w = make_window(_project(tmp_path))
+    assert gc.get_freeze_count() > 0
+    w.close()
+    assert gc.get_freeze_count() == 0  # the next full pass frees what the window left
