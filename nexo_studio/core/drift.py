@@ -16,18 +16,25 @@ NO_SNAPSHOT = "no_snapshot"
 #: migrations were applied, rolled back or repaired after the last snapshot by an operation that
 #: did not finish (killed before its closing row): the difference is not known to be drift
 STALE = "stale"
+#: the live schema could not be reflected or read (``reason`` says why); never drift
+UNKNOWN = "unknown"
 #: history actions that change what the schema should be
 _CHANGING = ("apply", "rollback", "repair")
 
 
 @dataclass
 class DriftVerdict:
-    status: str  # none | drift | no_snapshot
+    status: str  # none | drift | no_snapshot | stale | unknown
     snapshot: StoredSnapshot | None = None
     live_sha256: str | None = None
     changes: list = field(default_factory=list)
     #: with STALE: the seqs of the history rows run after the last snapshot
     since: list = field(default_factory=list)
+    #: the live schema document the verdict was computed from (the GUI shows it beside the
+    #: snapshot's ``document``); not part of ``as_dict``
+    live_document: dict | None = field(default=None, repr=False, compare=False)
+    #: with UNKNOWN: why the live schema could not be compared
+    reason: str | None = None
 
     @property
     def drifted(self) -> bool:
@@ -46,15 +53,16 @@ def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
 
     stored = latest(store, conn)
     live = reflect_live(conn, store)
+    doc = live.document
     if stored is None:
-        return DriftVerdict(NO_SNAPSHOT, None, live.sha256)
+        return DriftVerdict(NO_SNAPSHOT, None, live.sha256, live_document=doc)
     if stored.sha256 == live.sha256:
-        return DriftVerdict(NONE, stored, live.sha256)
-    changes = diff(stored.document, live.document)
+        return DriftVerdict(NONE, stored, live.sha256, live_document=doc)
+    changes = diff(stored.document, doc)
     if not changes:
-        return DriftVerdict(NONE, stored, live.sha256)
+        return DriftVerdict(NONE, stored, live.sha256, live_document=doc)
     since = _changed_since(conn, store, stored.history_seq or 0)
-    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since)
+    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since, live_document=doc)
 
 
 def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
