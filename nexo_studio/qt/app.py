@@ -1,6 +1,6 @@
 """``nexo-studio``: the desktop application's entry point.
 
-    nexo-studio [--db URL] [--migrations DIR] [--screenshot PATH [--view graph|state|history|sql]]
+    nexo-studio [--db URL] [--migrations DIR] [--screenshot PATH [--view graph|state|history|sql|drift]]
 
 With no arguments it opens the bundled sample project on an embedded SQLite database in the
 user's data folder (``<data dir>/sample.db``). Qt runs inside ``qasync.QEventLoop`` so the
@@ -25,7 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: the sample SQLite database)")
     p.add_argument("--migrations", metavar="DIR", type=Path, help="migrations folder (default: the sample project)")
     p.add_argument("--screenshot", metavar="PATH", type=Path, help="load, save a PNG of the window and exit")
-    p.add_argument("--view", choices=["graph", "state", "history", "sql"], default="graph",
+    p.add_argument("--view", choices=["graph", "state", "history", "sql", "drift"], default="graph",
                    help="what the screenshot shows (default: graph)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
@@ -106,9 +106,12 @@ async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] =
             window.history.view.selectRow(0)
     elif view == "sql":
         window.tabs.setCurrentIndex(TAB_SQL)
+    elif view == "drift":
+        window.show_drift_view()
+        window.fit_table_rows(max_rows=4)
     else:
         window.tabs.setCurrentIndex(TAB_GRAPH)
-    if snap is not None and view != "history":
+    if snap is not None and view not in ("history", "drift"):
         applied = [s for s in snap.states if s.is_applied]
         pick = applied[-1] if applied else (snap.states[0] if snap.states else None)
         if pick is not None:

@@ -23,6 +23,7 @@ from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
 from .window import APP_NAME, LAYOUT_VERSION, TAB_GRAPH, TAB_HISTORY, TAB_SQL, VIEWS, settings  # noqa: F401 (re-exported)
+from .drift.window import WindowDrift
 from .window.abort import WindowAbort
 from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
@@ -38,7 +39,7 @@ ASYNC_GRAPH_NODES = 300
 
 
 class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOperations, WindowFeedback, WindowUnreachable,
-                 WindowAbort, WindowThemes, QMainWindow):
+                 WindowAbort, WindowThemes, WindowDrift, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -81,6 +82,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._build_drift()
         self._connect_views()
         self._build_unreachable()
         self._graph_font = self.graph.font()
@@ -124,6 +126,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.sql.show_migration(None)
         self.details.show_hint()
         self.findings.set_findings(())
+        self.show_drift(None, connected=False)
         for label in (self.dialect_label, self.version_label, self.pending_label):
             label.clear()
         self._update_actions()
@@ -175,6 +178,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
                               {b.seq: b.reason for b in snap.chain_breaks})
         self._show_findings(snap, loaded.extra.get("lint", ()))
+        self.apply_drift(loaded)
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()

@@ -131,6 +131,7 @@ class JobOutcome:
 
 def load_state(ctx: JobContext) -> Loaded:
     """Project from disk + status + the whole history (read-only: creates nothing)."""
+    from ..app.drift import read_drift
     from ..app.view import read_view
     from ..core.db import redact
     from ..core.project import snapshot
@@ -152,8 +153,9 @@ def load_state(ctx: JobContext) -> Loaded:
                       config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     try:
         view = read_view(ctx.session, project)  # the CLI's status, the same function
+        extra = {"drift": read_drift(ctx.session)}  # `nexo drift`'s verdict (never raises)
         return Loaded(project, view.snapshot, view.history, target.display_url, target.dialect, view.server_version,
-                      view.lock_holder, config=config, load_ms=int((time.perf_counter() - t0) * 1000))
+                      view.lock_holder, config=config, load_ms=int((time.perf_counter() - t0) * 1000), extra=extra)
     except Exception as exc:  # connection refused, unreadable state: show the project anyway
         reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
         snap = snapshot(project, {}, target.dialect)

@@ -169,10 +169,14 @@ class WindowOperations:
 
         if not self._ready():
             return None
-        dialog = RepairDialog(self.snapshot, migration_id, self)
+        dialog = RepairDialog(self.snapshot, migration_id, self, drift=self.drift)
         if not dialog.candidates:
             dialog.deleteLater()
-            self.statusBar().showMessage("Nothing needs repair: no dirty, failed, drifted or missing migration.", 5000)
+            text = "Nothing needs repair: no dirty, failed, drifted or missing migration."
+            if getattr(self.drift, "drifted", False):  # the schema's drift is accepted in its own view
+                self.show_drift_view()
+                text += f" The live schema has {len(self.drift.changes)} drift change(s): see the Drift view."
+            self.statusBar().showMessage(text, 8000)
             return None
         if not await self._dialog(dialog) or not (choice := dialog.choice()):
             return None
