@@ -4,49 +4,25 @@ report). The verdict comes with every refresh, read on the worker (``worker.load
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Protocol, cast
+from typing import Any
 
-from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDialog, QMenu, QStatusBar, QTabWidget, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QToolButton
 
 from ..palette import STATUS_COLOURS, UNKNOWN_COLOUR
 from ..theme import icon
+from ..window.base import WindowBase
 from ..worker import Job, JobOutcome
 from .summary import indicator_text
 from .view import DriftView
 
 
-class _Window(Protocol):
-    """What this mixin uses of the main window (its other mixins provide it)."""
-
-    tabs: QTabWidget
-    actions_by_name: dict[str, QAction]
-    drift_view: DriftView
-    drift_button: QToolButton
-    loaded: Any
-
-    def statusBar(self) -> QStatusBar: ...
-    def refresh(self) -> bool: ...
-    def trigger(self, slot: Callable[[], object]) -> None: ...
-    def _action(self, name: str, text: str, slot: Callable, shortcut: Any = None, icon_name: str | None = None,
-                tip: str = "") -> QAction: ...
-    def _ready(self) -> bool: ...
-    async def _dialog(self, dialog: QDialog) -> bool: ...
-    async def _job(self, job: Job) -> JobOutcome | None: ...
-    async def _finish(self, title: str, outcome: JobOutcome | None) -> JobOutcome | None: ...
-    def log_message(self, level: str, message: str, source: str = "nexo") -> None: ...
-    def show_drift_view(self) -> None: ...
-    def show_drift(self, verdict: Any, connected: bool = True) -> None: ...
-    def accept_schema(self) -> Any: ...
-    @property
-    def drift(self) -> Any: ...
-
-
-class WindowDrift:
+class WindowDrift(WindowBase):
     """A mixin of MainWindow (uses WindowOperations' ``_ready``, ``_dialog``, ``_job``, ``_finish``)."""
 
-    def _build_drift(self: _Window) -> None:
+    drift_view: DriftView
+    drift_button: QToolButton
+
+    def _build_drift(self) -> None:
         """The tab (after the others), View → Schema drift, and the status-bar indicator."""
         self.drift_view = DriftView()
         self.tabs.addTab(self.drift_view, icon("validate"), "Drift")
@@ -76,15 +52,15 @@ class WindowDrift:
         bar.insertPermanentWidget(5, _separator())
         self.show_drift(None, connected=False)
 
-    def show_drift_view(self: _Window) -> None:
+    def show_drift_view(self) -> None:
         self.tabs.setCurrentWidget(self.drift_view)
 
     @property
-    def drift(self: _Window) -> Any:
+    def drift(self) -> Any:
         """The last drift verdict read (None: not read, or nothing to reflect yet)."""
         return self.drift_view.verdict
 
-    def show_drift(self: _Window, verdict: Any, connected: bool = True) -> None:
+    def show_drift(self, verdict: Any, connected: bool = True) -> None:
         """Every refresh: the view and the indicator."""
         self.drift_view.set_verdict(verdict, connected)
         status = getattr(verdict, "status", None)
@@ -94,17 +70,17 @@ class WindowDrift:
         self.drift_button.setStyleSheet(f"QToolButton {{ color: {colour}; }}" if status in ("none", "drift", "stale")
                                         else "")
 
-    def apply_drift(self: _Window, loaded: Any) -> None:
+    def apply_drift(self, loaded: Any) -> None:
         self.show_drift(loaded.extra.get("drift") if loaded.connected else None, loaded.connected)
 
-    async def accept_schema(self: _Window) -> JobOutcome | None:
+    async def accept_schema(self) -> JobOutcome | None:
         """Confirm, then record the live schema as the accepted one (``nexo snapshot --yes``)."""
         from ...app.drift import take_snapshot
         from .accept import AcceptSchemaDialog
 
         if not self._ready():
             return None
-        dialog = AcceptSchemaDialog(self.drift, self.loaded.display_url if self.loaded else "", cast(QWidget, self))
+        dialog = AcceptSchemaDialog(self.drift, self.loaded.display_url if self.loaded else "", self)
         if not await self._dialog(dialog):
             return None
         outcome = await self._job(Job("snapshot", lambda ctx: take_snapshot(ctx.session),
