@@ -83,6 +83,7 @@ def create_app(argv: list[str] | None = None, theme: str = "auto"):
 
 async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
     """Load via the worker (awaited), show ``view``, render the window, save ``path``."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from .main_window import TAB_GRAPH, TAB_HISTORY, TAB_SQL
@@ -109,6 +110,7 @@ async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] =
     elif view == "drift":
         window.show_drift_view()
         window.fit_table_rows(max_rows=4)
+        window.resizeDocks([window.log_dock], [120], Qt.Orientation.Vertical)
     else:
         window.tabs.setCurrentIndex(TAB_GRAPH)
     if snap is not None and view not in ("history", "drift"):

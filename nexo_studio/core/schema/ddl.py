@@ -103,10 +103,34 @@ def side_by_side(change: Change, before: dict[str, Any] | None, after: dict[str,
     for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(None, left, right, autojunk=False).get_opcodes():
         if tag == "equal":
             rows += [Row("equal", a, b) for a, b in zip(left[i1:i2], right[j1:j2])]
-            continue
-        a, b = left[i1:i2], right[j1:j2]
-        for k in range(max(len(a), len(b))):
-            la, rb = (a[k] if k < len(a) else None), (b[k] if k < len(b) else None)
-            rows.append(Row("changed" if la is not None and rb is not None else "removed" if rb is None else "added",
-                            la, rb))
+        else:
+            rows += _pair(left[i1:i2], right[j1:j2])
+    return rows
+
+
+_NAMED = re.compile(r"^\s*(?:CREATE (?:UNIQUE )?INDEX |CONSTRAINT |CREATE (?:OR REPLACE )?(?:VIEW|FUNCTION|TRIGGER) )?"
+                    r"(\S+)", re.IGNORECASE)
+
+
+def _key(line: str) -> str:
+    """What a line defines (a column, an index, a constraint …): lines of the same key are one
+    object changed; others are one removed and one added."""
+    m = _NAMED.match(line)
+    return m.group(1).lower() if m else line
+
+
+def _pair(a: list[str], b: list[str]) -> list[Row]:
+    keys_b = [_key(x) for x in b]
+    rows: list[Row] = []
+    j = 0
+    for line in a:
+        k = _key(line)
+        if k in keys_b[j:]:
+            at = keys_b.index(k, j)
+            rows += [Row("added", None, x) for x in b[j:at]]
+            rows.append(Row("changed", line, b[at]))
+            j = at + 1
+        else:
+            rows.append(Row("removed", line, None))
+    rows += [Row("added", None, x) for x in b[j:]]
     return rows

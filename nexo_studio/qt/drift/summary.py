@@ -13,7 +13,7 @@ def _when(snapshot: Any) -> str:
     taken = getattr(snapshot, "taken_at", None)
     seq = getattr(snapshot, "history_seq", None)
     text = f"taken {taken:%Y-%m-%d %H:%M:%S} UTC" if taken is not None else "recorded"
-    return text + (f" (history seq {seq})" if seq is not None else "")
+    return text + (f", history seq {seq}" if seq is not None else "")
 
 
 def count_text(n: int) -> str:
@@ -42,25 +42,25 @@ def headline(verdict: Any, connected: bool = True) -> tuple[str, str]:
     """(title, explanation) for the top of the Drift view; plain text is escaped for Qt rich text."""
     status = getattr(verdict, "status", None)
     if not connected:
-        return "Not connected", "The drift is read when the database answers."
+        return "Not connected", "the drift is read when the database answers."
     if verdict is None or status == "no_snapshot":
-        return ("No snapshot yet", "Nothing to compare with: no schema snapshot has been recorded for this "
+        return ("No snapshot yet", "nothing to compare with: no schema snapshot has been recorded for this "
                 "database. Deploy records one; so does “Accept as the new schema…” (like <code>nexo snapshot</code>).")
     snap = verdict.snapshot
     if status == "none":
-        return "No drift", f"The live schema matches the last snapshot, {html.escape(_when(snap))}."
+        return "No drift", f"the live schema matches the last snapshot ({html.escape(_when(snap))})."
     if status == "unknown":
-        return "Drift not checked", f"The live schema could not be compared: {html.escape(verdict.reason or '')}"
+        return "Drift not checked", f"the live schema could not be compared: {html.escape(verdict.reason or '')}"
     changed = count_text(len(verdict.changes))
     if status == "stale":
         seqs = ", ".join(map(str, verdict.since))
         return (f"Snapshot out of date: {changed}",
-                f"Migrations were applied or rolled back after the last snapshot by an operation that did not finish "
+                f"migrations were applied or rolled back after the last snapshot by an operation that did not finish "
                 f"(history seq {html.escape(seqs)}); these differences are not known to be drift. The next deploy "
                 "records a new snapshot.")
     return (f"Schema drift: {changed}",
-            f"Made outside Nexo since the last snapshot, {html.escape(_when(snap))}. Deploy refuses until they are "
-            "accepted here (or “Allow drift” is ticked in the deploy dialog).")
+            f"made outside Nexo since the last snapshot ({html.escape(_when(snap))}). Deploy refuses them until "
+            "they are accepted here or allowed in the deploy dialog.")
 
 
 def describe(change: Any) -> str:

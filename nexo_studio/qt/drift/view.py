@@ -137,7 +137,7 @@ class DriftView(QWidget):
         self.tree = QTreeWidget()
         self.tree.setObjectName("drift_tree")
         self.tree.setHeaderLabels(["Object", "Type"])
-        self.tree.setColumnWidth(0, 230)
+        self.tree.setColumnWidth(0, 200)
         self.tree.currentItemChanged.connect(lambda cur, _prev: self._show(cur))
         split.addWidget(self.tree)
         right = QWidget()
@@ -171,7 +171,7 @@ class DriftView(QWidget):
         changes = list(getattr(verdict, "changes", None) or ())
         if not changes:
             self.tree.clear()
-            self.empty.setText(f"<h3>{title}</h3><p>{text}</p>")
+            self.empty.setText(f"<h3>{title}</h3><p>{text[:1].upper()}{text[1:]}</p>")
             self.stack.setCurrentIndex(0)
             return
         selected = self._selected_key()
@@ -197,6 +197,7 @@ class DriftView(QWidget):
                 first = first or item
                 if (c.kind, c.object_type, c.name) == selected:
                     chosen = item  # a refresh keeps the selection
+        self.tree.resizeColumnToContents(0)
         self.stack.setCurrentIndex(1)
         current = chosen or first
         if current is not None:
