@@ -67,8 +67,11 @@ class WindowDrift(WindowBase):
         colour = {"none": STATUS_COLOURS["applied"], "drift": STATUS_COLOURS["failed"],
                   "stale": STATUS_COLOURS["pending"]}.get(status or "", UNKNOWN_COLOUR)
         self.drift_button.setText(indicator_text(verdict, connected))
-        self.drift_button.setStyleSheet(f"QToolButton {{ color: {colour}; }}" if status in ("none", "drift", "stale")
-                                        else "")
+        if getattr(self, "production", False):  # white on the red production bar; drift in bold
+            style = "QToolButton { color: white; font-weight: bold; }" if status == "drift" else ""
+        else:
+            style = f"QToolButton {{ color: {colour}; }}" if status in ("none", "drift", "stale") else ""
+        self.drift_button.setStyleSheet(style)
 
     def apply_drift(self, loaded: Any) -> None:
         self.show_drift(loaded.extra.get("drift") if loaded.connected else None, loaded.connected)
