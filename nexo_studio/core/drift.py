@@ -65,14 +65,33 @@ def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
     return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since, live_document=doc)
 
 
+#: repairs that change only Nexo's records (a checksum, a forgotten row, accepted history rows):
+#: they say nothing about what the schema should be, and take no snapshot, so they never make
+#: later differences "stale" (a hand change after them is drift, and deploy refuses it)
+_RECORDS_ONLY = ("accept-checksum", "forget-missing", "accept-history")
+
+
 def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
-    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work."""
+    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work (a repair
+    that only fixed records is not)."""
+    import json
+
     h = store.t.history
-    rows = conn.execute(sa.select(h.c.seq).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
-                        .order_by(h.c.seq)).scalars().all()
+    rows = conn.execute(sa.select(h.c.seq, h.c.action, h.c.details).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
+                        .order_by(h.c.seq)).all()
     if conn.in_transaction():
         conn.rollback()
-    return list(rows)
+    out = []
+    for r in rows:
+        if r.action == "repair":
+            try:
+                details = json.loads(r.details) if isinstance(r.details, str) else (r.details or {})
+            except ValueError:
+                details = {}
+            if isinstance(details, dict) and details.get("repair") in _RECORDS_ONLY:
+                continue
+        out.append(int(r.seq))
+    return out
 
 
 # -- the deploy pipeline's use ---------------------------------------------------------------
