@@ -70,7 +70,11 @@ def test_no_snapshot_then_no_drift_then_a_hand_change_is_shown(qtbot, make_windo
     assert w.drift_button.text() == "Schema: no drift"  # nothing is read until a refresh
     check_again(qtbot, w)
     assert w.drift_button.text() == "Schema: 2 changes"
+    w.tabs.setCurrentIndex(0)
     qtbot.mouseClick(w.drift_button, Qt.MouseButton.LeftButton)  # the indicator opens the view
+    assert w.tabs.currentWidget() is w.drift_view
+    w.tabs.setCurrentIndex(0)
+    w.actions_by_name["view_drift"].trigger()  # and so does View → Schema drift
     assert w.tabs.currentWidget() is w.drift_view
     view = w.drift_view
     assert groups(view) == {"Added (2)": [("users.nickname", "column"), ("users.ix_users_hand", "index")]}
