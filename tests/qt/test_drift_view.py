@@ -182,3 +182,24 @@ def test_a_database_that_cannot_be_reflected_says_so(qtbot):
     assert not view.accept_button.isEnabled()
     view.set_verdict(None, connected=False)
     assert "Not connected" in view.status_label.text() and not view.refresh_button.isEnabled()
+
+
+def test_a_production_window_asks_twice_before_accepting(qtbot, make_window, sample_copy, db_file):
+    from nexo_studio.qt.window.production import WindowProduction
+
+    w = make_window(sample_copy)
+    assert deploy_by_clicking(qtbot, w).ok
+    hand_change(f"sqlite:///{db_file}", "CREATE TABLE scratch (id INTEGER)")
+    w.profile_name = "Billing prod"
+    WindowProduction.apply_look(w, True)
+    check_again(qtbot, w)
+    assert "white" in w.drift_button.styleSheet()  # readable on the red production status bar
+    qtbot.mouseClick(w.drift_view.accept_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(wait_dialog(qtbot, w).ok_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.active_dialog is not None and w.active_dialog.objectName() == "production_confirm",
+                    timeout=10000)
+    confirm = w.active_dialog
+    qtbot.keyClicks(confirm.name_edit, "Billing prod")
+    with qtbot.waitSignal(w.operation_finished, timeout=30000, check_params_cb=lambda o: o.name == "snapshot"):
+        qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
+    assert w.drift_button.text() == "Schema: no drift"
