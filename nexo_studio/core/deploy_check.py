@@ -52,8 +52,7 @@ class DeployCheck:
             return (f"{len(self.blocking)} error-level risk(s) in the migrations to apply: make them safer, "
                     "allow the rule in the header, or tick “Allow risky statements”.")
         if self.drift and not allow_drift:
-            return (f"The live schema drifted from the last snapshot: {len(self.drift)} change(s) made outside Nexo. "
-                    "Accept them in the Drift view, or tick “Allow drift”.")
+            return f"Schema drift: {len(self.drift)} change(s) outside Nexo. Accept them, or tick “Allow drift”."
         return None
 
 

@@ -105,7 +105,8 @@ def test_deploy_is_blocked_by_drift_until_allowed_then_records_a_new_snapshot(qt
     rows = dialog.checks.rows()
     assert any(r.startswith("Schema drift: added index users.ix_users_hand") for r in rows), rows
     assert not dialog.ok_button.isEnabled()
-    assert "drifted" in dialog.checks.reason.text() and "Allow drift" in dialog.ok_button.toolTip()
+    assert "Schema drift: 1 change(s) outside Nexo" in dialog.checks.reason.text()
+    assert "Allow drift" in dialog.ok_button.toolTip()
     assert not dialog.options().allow_drift
     qtbot.mouseClick(dialog.drift_box, Qt.MouseButton.LeftButton)
     assert dialog.drift_box.isChecked() and dialog.ok_button.isEnabled() and dialog.options().allow_drift

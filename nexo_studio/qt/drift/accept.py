@@ -3,6 +3,7 @@ one (the GUI's ``nexo snapshot --yes``), naming the database and every change it
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QListWidget, QVBoxLayout, QWidget
@@ -19,6 +20,7 @@ class AcceptSchemaDialog(QDialog):
         self.setMinimumWidth(560)
         layout = QVBoxLayout(self)
         changes = list(getattr(verdict, "changes", None) or ())
+        database = html.escape(database)
         if changes:
             what = (f"The live schema of <b>{database}</b> differs from the last snapshot by "
                     f"{count_text(len(changes))}. Accepting records the live schema as the accepted one: "
