@@ -1,5 +1,5 @@
 """The GUI side of live schema drift (SPEC §10, issue #15), driven by real clicks on a real SQLite
-file and a real PostgreSQL database: a change made by hand shows in the status-bar indicator and
+file, a real PostgreSQL and a real MariaDB database: a change made by hand shows in the status-bar indicator and
 the Drift view (tree + before/after), the deploy dialog refuses it until "Allow drift" is ticked
 (the deploy then records a new snapshot), "Accept as the new schema…" makes it clean again, and
 the repair dialog shows it too. The verdict is read on the worker (the conftest guard fails any
@@ -18,7 +18,7 @@ API_TOKENS = "2025.03.18.150000_api_tokens"
 MORE = "2025.04.01.000000_more_things"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "mysql"])
 def url(request, make_db) -> str:
     return make_db(request.param)
 
