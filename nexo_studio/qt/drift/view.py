@@ -169,7 +169,8 @@ class DriftView(QWidget):
         self.accept_button.setEnabled(connected and status in ("drift", "no_snapshot", "stale"))
         self.refresh_button.setEnabled(connected)
         changes = list(getattr(verdict, "changes", None) or ())
-        if not changes:
+        if not changes:  # the centre says it all; the top line only names the state
+            self.status_label.setText(f"<b>{title}</b>")
             self.tree.clear()
             self.empty.setText(f"<h3>{title}</h3><p>{text[:1].upper()}{text[1:]}</p>")
             self.stack.setCurrentIndex(0)
