@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the screenshot shows (default: graph)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
+    p.add_argument("--from", dest="from_tool", metavar="TOOL",
+                   choices=["flyway", "liquibase", "alembic", "sqitch", "golang-migrate", "dbmate"],
+                   help="show the database read-only, as that tool recorded it (SPEC §8)")
     p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1280x800)")
     return p
 
@@ -154,7 +157,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(migrations, url)  # its first refresh is a coroutine on this loop
+    window = MainWindow(None if args.from_tool else migrations, url)  # its first refresh is a coroutine on this loop
+    if args.from_tool:
+        window.open_read_only(args.from_tool, migrations, url)
     with loop:
         if args.screenshot:
             size = SCREENSHOT_SIZE
