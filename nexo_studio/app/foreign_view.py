@@ -79,13 +79,16 @@ def _states(rec: "Reconciliation", project: "Project", dialect: str, rows: dict[
         if line.migration_id is None and line.foreign_id == rec.state.table:
             continue  # the tool's lock held: a finding, not a migration
         kind = line.kind
-        status = _STATUS.get(kind) or ("failed" if "failed" in line.detail else "dirty")
+        recorded = rec.state.rows.get(line.foreign_id)
+        status = _STATUS.get(kind) or (recorded.state if recorded is not None and recorded.state == "failed" else "dirty")
         m = project.migrations.get(line.migration_id) if line.migration_id else None
         mid = line.migration_id or line.foreign_id
         found = rows.get(line.foreign_id, {})
         row = None
         if status != "pending":
-            checksum = m.checksum(dialect) if m is not None and status == "applied" else f"{rec.state.tool}:{kind}"
+            foreign = recorded.checksum if recorded is not None and recorded.checksum else kind
+            # an imported file that matches is "ok"; otherwise the tool's own checksum, as recorded
+            checksum = m.checksum(dialect) if m is not None and status == "applied" else f"{rec.state.tool}:{foreign}"
             row = MigrationRow(mid, m.version if m else line.foreign_id, m.name if m else line.foreign_id,
                                found.get("description") or (m.description if m else None), checksum,
                                "applied" if status in ("applied", "drifted") else "failed",
@@ -124,7 +127,8 @@ def _history(rec: "Reconciliation", ids: dict[str, str]) -> tuple["HistoryRow", 
         ok = str(row.get("success", "true")).lower() not in ("false", "0") and \
             str(row.get("exectype", "")).upper() != "FAILED"
         out.append(HistoryRow(len(out) + 1, None, ids.get(fid or "", fid), rec.state.tool, "ok" if ok else "failed",
-                              when if when.tzinfo else when.replace(tzinfo=timezone.utc), None,
+                              when if when.tzinfo else when.replace(tzinfo=timezone.utc),
+                              when if when.tzinfo else when.replace(tzinfo=timezone.utc),
                               _int(row.get("execution_time")), row.get("installed_by"), None, None,
                               json.dumps({"table": rec.state.table, **row}, default=str), None, "", ""))
     return tuple(out)

@@ -194,3 +194,28 @@ def test_read_only_from_mode_changes_nothing(qtbot, qt_loop, make_db, tmp_path):
     assert _dump(db) == before  # nothing written: not nexo's tables, not the tool's
     window.ask_before_abort = False
     window.close()
+
+
+def test_open_database_as_another_tool_from_the_menu(qtbot, make_window, make_db, tmp_path):
+    """File → Open database as another tool (read-only)…: pick the tool, give the URL, click."""
+    from nexo_studio.qt.adopt.dialogs import ForeignOpenDialog
+
+    url = make_db("sqlite")
+    src, steps = write_project(tmp_path)
+    migrate_up(url, "sqlite", steps)
+    before = _dump(url.removeprefix("sqlite:///"))
+    window = make_window(SAMPLE, f"sqlite:///{tmp_path / 'other.db'}")
+    menu = window.menuBar().actions()[0].menu()
+    menu.popup(window.mapToGlobal(QPoint(10, 10)))
+    click_menu_item(qtbot, menu, "open_foreign")
+    qtbot.waitUntil(lambda: isinstance(window.active_dialog, ForeignOpenDialog))
+    dialog = window.active_dialog
+    dialog.tool_box.setCurrentIndex(dialog.tool_box.findData("golang-migrate"))
+    _set_text(qtbot, dialog.url_edit, url)
+    with qtbot.waitSignal(window.refreshed, timeout=20000):
+        _click(qtbot, dialog.ok_button)
+    qtbot.waitUntil(lambda: not window.worker.busy)
+    assert window.read_only_tool == "golang-migrate" and window.read_only_banner.isVisible()
+    assert statuses(window) == {str(steps[-1][0]): "applied"}
+    assert not window.actions_by_name["deploy"].isEnabled()
+    assert _dump(url.removeprefix("sqlite:///")) == before
