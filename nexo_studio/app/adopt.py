@@ -149,6 +149,10 @@ def import_and_adopt(session: "Session", preview: ImportPreview, skip_unsupporte
     if Path(session.config.migrations_dir).resolve() != preview.into.resolve():
         raise InvalidInput(f"the session's migrations folder is {session.config.migrations_dir}, "
                            f"the import goes into {preview.into}")
+    if preview.unsupported and not skip_unsupported:
+        write_preview(preview, skip_unsupported)  # raises ImportUnsupported, writes nothing
+    # refuse before writing anything when the database already says no (adopt checks again, locked)
+    refuse(reconcile_preview(session, preview), accept_mismatch)
     written = write_preview(preview, skip_unsupported)
     yield Log("info", f"wrote {len(written)} file(s) into {preview.into}"
                       + (f" ({len(preview.existing)} already there)" if preview.existing else ""))
