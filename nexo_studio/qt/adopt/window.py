@@ -6,13 +6,12 @@ other tool recorded it, every changing action off, an "Import and adopt…" butt
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from ..palette import STATUS_COLOURS
+from ..window.base import WindowBase
 from ..worker import Job, JobOutcome
 
 #: actions that change the database or the project: off while the window is read-only
@@ -20,37 +19,10 @@ CHANGING = ("deploy", "rollback_to", "rollback_with_dependents", "repair", "acce
             "baseline", "new_migration", "export")
 
 
-if TYPE_CHECKING:
-    from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QDialog, QMainWindow
-
-    from ..worker import Worker
-
-    _Base = QMainWindow
-else:
-    _Base = object
-
-
-class WindowAdopt(_Base):
+class WindowAdopt(WindowBase):
     """A mixin of MainWindow (uses WindowOperations' ``_dialog``, ``_job``, ``_finish``)."""
 
     read_only_tool: str | None = None
-    if TYPE_CHECKING:  # what MainWindow and its other mixins provide
-        worker: Worker
-        url: str | None
-        migrations_dir: Path | None
-        actions_by_name: dict[str, QAction]
-        accept_history_tool: QAction
-
-        def _action(self, name: str, text: str, slot: Callable, shortcut: Any = None, icon_name: str | None = None,
-                    tip: str = "") -> QAction: ...
-        def trigger(self, slot: Callable[[], object]) -> None: ...
-        async def _dialog(self, dialog: QDialog) -> bool: ...
-        async def _job(self, job: Job) -> JobOutcome | None: ...
-        async def _finish(self, title: str, outcome: JobOutcome | None) -> JobOutcome | None: ...
-        def log_message(self, level: str, text: str) -> None: ...
-        def set_connection(self, migrations_dir: Path, url: str) -> None: ...
-        def _update_actions(self, *_args: Any) -> None: ...
 
     def _build_adopt(self) -> None:
         """The two File menu entries and the read-only banner (inserted above the views)."""
