@@ -219,3 +219,23 @@ def test_open_database_as_another_tool_from_the_menu(qtbot, make_window, make_db
     assert statuses(window) == {str(steps[-1][0]): "applied"}
     assert not window.actions_by_name["deploy"].isEnabled()
     assert _dump(url.removeprefix("sqlite:///")) == before
+
+
+def test_nexo_studio_from_flag_renders_read_only(tmp_path, make_db):
+    """`nexo-studio --from TOOL --db URL --screenshot`: the real entry point, nothing written."""
+    import os
+    import subprocess
+    import sys
+
+    url = make_db("sqlite")
+    src, steps = write_project(tmp_path)
+    migrate_up(url, "sqlite", steps)
+    before = _dump(url.removeprefix("sqlite:///"))
+    shot = tmp_path / "ro.png"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "NEXO_NO_KEYRING": "1"}
+    r = subprocess.run([sys.executable, "-m", "nexo_studio.qt.app", "--from", "golang-migrate", "--db", url,
+                        "--screenshot", str(shot), "--view", "state"], capture_output=True, text=True, env=env,
+                       cwd=tmp_path, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert shot.stat().st_size > 10000 and "warning" not in r.stderr
+    assert _dump(url.removeprefix("sqlite:///")) == before
