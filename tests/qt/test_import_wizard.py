@@ -116,15 +116,15 @@ def test_wizard_blocks_a_dirty_database_and_unsupported_items(qtbot, make_window
     url = make_db("sqlite")
     src, steps = write_project(tmp_path)
     migrate_up(url, "sqlite", steps, dirty_last=True)
-    (src / "notes.txt").write_text("not a migration\n")
+    (src / "seed.sql").write_text("INSERT INTO gm_t1 (id) VALUES (99);\n")  # not a golang-migrate name
     window = make_window(SAMPLE, url)
     wizard = _open_wizard(qtbot, window)
     next_button = wizard.button(QWizard.WizardButton.NextButton)
     _fill_source(qtbot, wizard, "golang-migrate", src)
     page = wizard.mapping_page
-    if page.unsupported.rowCount():  # golang-migrate names files it cannot convert
-        assert not next_button.isEnabled()
-        _click(qtbot, page.skip_box)
+    assert page.unsupported.rowCount() == 1 and page.unsupported.item(0, 0).text() == "seed.sql"
+    assert "cannot be converted" in page.summary.text() and not next_button.isEnabled()
+    _click(qtbot, page.skip_box)  # --skip-unsupported
     _click(qtbot, next_button)
     _set_text(qtbot, wizard.target_page.into_edit, str(tmp_path / "adopted"))
     _click(qtbot, next_button)
