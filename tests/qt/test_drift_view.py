@@ -204,3 +204,23 @@ def test_a_production_window_asks_twice_before_accepting(qtbot, make_window, sam
     with qtbot.waitSignal(w.operation_finished, timeout=30000, check_params_cb=lambda o: o.name == "snapshot"):
         qtbot.mouseClick(confirm.ok_button, Qt.MouseButton.LeftButton)
     assert w.drift_button.text() == "Schema: no drift"
+
+
+def test_the_read_only_view_of_another_tool_checks_no_drift(qtbot, qt_loop, make_db, tmp_path):
+    """`--from TOOL`: nexo keeps no snapshot there; the view says why, and offers no accept."""
+    from nexo_studio.qt.main_window import MainWindow
+    from tests.qt.qt_helpers import SAMPLE
+    from tests.adopt.test_golang_migrate import migrate_up, write_project
+
+    url = make_db("sqlite")
+    migrate_up(url, "sqlite", write_project(tmp_path)[1])
+    w = MainWindow(None, url)
+    qtbot.addWidget(w)
+    w.show()
+    w.open_read_only("golang-migrate", SAMPLE, url)
+    qtbot.waitUntil(lambda: w.loaded is not None and w.loaded.connected and not w.worker.busy, timeout=20000)
+    assert w.drift_button.text() == "Schema: not checked"
+    assert "read-only view of the database as golang-migrate recorded it" in w.drift_view.empty.text()
+    assert not w.drift_view.accept_button.isEnabled()
+    w.ask_before_abort = False
+    w.close()

@@ -74,7 +74,14 @@ class WindowDrift(WindowBase):
         self.drift_button.setStyleSheet(style)
 
     def apply_drift(self, loaded: Any) -> None:
-        self.show_drift(loaded.extra.get("drift") if loaded.connected else None, loaded.connected)
+        verdict = loaded.extra.get("drift") if loaded.connected else None
+        tool = getattr(self, "read_only_tool", None)
+        if tool and loaded.connected:  # --from TOOL: nexo keeps no snapshot of a database it does not manage
+            from ...core.drift import UNKNOWN, DriftVerdict
+
+            verdict = DriftVerdict(UNKNOWN, reason=f"a read-only view of the database as {tool} recorded it; "
+                                                   "nexo records snapshots once it manages the database")
+        self.show_drift(verdict, loaded.connected)
 
     async def accept_schema(self) -> JobOutcome | None:
         """Confirm, then record the live schema as the accepted one (``nexo snapshot --yes``)."""
