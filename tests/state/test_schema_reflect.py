@@ -157,9 +157,6 @@ def test_postgresql_extension_is_listed_and_its_objects_are_not(make_db):
     assert doc["tables"]["people"]["columns"]["email"]["type"] == "CITEXT"
 
 
-@pytest.mark.xfail(strict=True, reason="restore defect (core/backup/postgresql.py, not this module): the "
-                   "schemas are set aside but their extensions stay installed there, so the dump's "
-                   "CREATE EXTENSION IF NOT EXISTS does nothing and pg_restore fails on the extension's type")
 def test_postgresql_restore_of_a_database_with_an_extension_is_not_drift(make_db, tmp_path):
     url = _pg_url_with_extension(make_db)
     expected = snapshot(url)

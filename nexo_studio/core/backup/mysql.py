@@ -207,7 +207,7 @@ class MysqlBackup:
         with client_options(url) as (_options, secrets):
             self._recreate_database(url, Path(path), secrets)
 
-    def run_client(self, url: URL | str, path: Path, on_start=None) -> None:
+    def run_client(self, url: URL | str, path: Path, on_start=None, plan: dict | None = None) -> None:
         """Step 3: the dump fed to the client on stdin."""
         url = make_url(url)
         client = self._client_tool()
