@@ -27,9 +27,10 @@ from ..dialogs import (
     RollbackDialog,
 )
 from ..worker import Job, JobOutcome
+from .base import WindowBase
 
 
-class WindowOperations:
+class WindowOperations(WindowBase):
     """One coroutine per user action; a mixin of MainWindow."""
 
     # ------------------------------------------------------------------------------------------
