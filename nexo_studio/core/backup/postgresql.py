@@ -140,15 +140,24 @@ def conninfo_dbname(name: str) -> str:
 
 
 @contextmanager
-def _use_list(text: str) -> Iterator[str]:
-    """A temporary ``--use-list`` file for pg_restore (removed after)."""
-    fd, name = tempfile.mkstemp(prefix="nexo-", suffix=".list")
+def _use_list(text: str, at: Path | None = None) -> Iterator[str]:
+    """A ``--use-list`` file for pg_restore, removed after: ``at`` (beside the restore journal,
+    so a killed restore's is removed by the recovery's ``drop_aside``) or a temporary file."""
+    if at is None:
+        fd, name = tempfile.mkstemp(prefix="nexo-", suffix=".list")
+    else:
+        name = str(at)
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         yield name
     finally:
-        os.unlink(name)
+        Path(name).unlink(missing_ok=True)
+
+
+def _list_path(plan: dict) -> Path | None:
+    return Path(plan["safety"]).with_suffix(".list") if plan.get("safety") else None
 
 
 def _engine(url: URL) -> sa.Engine:
@@ -274,7 +283,7 @@ class PostgresBackup:
             run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
             return
         toc = capture_tool([self._pg_restore(), "--list", str(path)], env=env, secrets=secrets, path=Path(path))
-        with _use_list(pg_extensions.use_list(toc, plan["skip_entries"])) as listing:
+        with _use_list(pg_extensions.use_list(toc, plan["skip_entries"]), _list_path(plan)) as listing:
             argv.insert(-1, f"--use-list={listing}")
             run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
 
@@ -308,6 +317,9 @@ class PostgresBackup:
     def drop_aside(self, url: URL | str, path: Path, plan: dict) -> None:
         """After a restore that succeeded: drop what step 2 set aside (one transaction)."""
         url = make_url(url)
+        listing = _list_path(plan)
+        if listing is not None:  # left by a killed restore
+            listing.unlink(missing_ok=True)
         _env, secrets = libpq_env(url)
         with self._transaction(url, path, secrets) as run:
             for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
