@@ -1,11 +1,12 @@
 """``nexo-studio``: the desktop application's entry point.
 
-    nexo-studio [--db URL] [--migrations DIR] [--screenshot PATH [--view graph|state|history|sql]]
+    nexo-studio [--db URL] [--migrations DIR] [--from TOOL] [--screenshot PATH [--view graph|state|history|sql]]
 
 With no arguments it opens the bundled sample project on an embedded SQLite database in the
 user's data folder (``<data dir>/sample.db``). Qt runs inside ``qasync.QEventLoop`` so the
 window's coroutines (``--screenshot`` awaits the worker's first load) and Qt share one loop.
-``--screenshot`` never changes the database: it renders whatever is there.
+``--screenshot`` never changes the database: it renders whatever is there. ``--from TOOL`` shows
+the database read-only, as that other tool (flyway, liquibase, …) recorded it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ SCREENSHOT_SIZE = (1280, 800)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..core.adopt import TOOLS
     p = argparse.ArgumentParser(prog="nexo-studio", description="Nexo Studio: database schema migrations.")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: the sample SQLite database)")
     p.add_argument("--migrations", metavar="DIR", type=Path, help="migrations folder (default: the sample project)")
@@ -29,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="what the screenshot shows (default: graph)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
+    p.add_argument("--from", dest="from_tool", metavar="TOOL",
+                   choices=TOOLS,
+                   help="show the database read-only, as that tool recorded it (SPEC §8)")
     p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1280x800)")
     return p
 
@@ -154,7 +159,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(migrations, url)  # its first refresh is a coroutine on this loop
+    window = MainWindow(None if args.from_tool else migrations, url)  # its first refresh is a coroutine on this loop
+    if args.from_tool:
+        window.open_read_only(args.from_tool, migrations, url)
     with loop:
         if args.screenshot:
             size = SCREENSHOT_SIZE

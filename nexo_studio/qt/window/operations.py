@@ -93,6 +93,7 @@ class WindowOperations(WindowBase):
             return
         folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
         self.profile_name, self._opened_by_dialog = dialog.result_profile, True
+        self.leave_read_only()
         self.set_connection(folder, url)
         from .production import WindowProduction
 
