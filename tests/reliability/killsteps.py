@@ -156,6 +156,24 @@ def kill_points(counted: list[str]) -> list[int]:
     return points
 
 
+def fail_points(counted: list[str]) -> list[int]:
+    """The writes to have refused: each distinct statement once (a second row's INSERT is the
+    first's), and of a run of DDL statements (creating the state tables) the first and the
+    last: a refused DDL statement ends the command there, as a kill before it does, and the
+    kills cover each one."""
+    points, seen = [], set()
+    for n, s in enumerate(counted, 1):
+        if not s.startswith("write") or s[:70] in seen:
+            continue
+        seen.add(s[:70])
+        ddl = step_hook.DDL.match(s.removeprefix("write "))
+        inside = (ddl and n > 1 and step_hook.DDL.match(counted[n - 2].removeprefix("write "))
+                  and n < len(counted) and step_hook.DDL.match(counted[n].removeprefix("write ")))
+        if not inside:
+            points.append(n)
+    return points
+
+
 def forked(args: list[str], mode: str, at: int, log: Path) -> ForkedCli:
     log.unlink(missing_ok=True)
     proc = ForkedCli(args, in_child=lambda: step_hook.install(mode, at, log))
@@ -184,12 +202,8 @@ def at_each_step(url: str, args: list[str], tmp: Path, *, fail: bool = True, rer
     assert (said_after[0] == 0) == audit_after, f"uncut run: audit verify: {said_after[1]}"
     outcome = Outcome(counted)
     runs = [("kill", n) for n in kill_points(counted)]
-    if fail:  # each distinct write statement refused once (a second row's INSERT is the first's)
-        seen: set[str] = set()
-        for n, s in enumerate(counted, 1):
-            if s.startswith("write") and s[:70] not in seen:
-                seen.add(s[:70])
-                runs.append(("fail", n))
+    if fail:
+        runs += [("fail", n) for n in fail_points(counted)]
     start_content = start.content()
     rerun_from: set[str] = set()  # the in-between contents a second run has been proven from
     changed = True  # whether the database may differ from the start (reset needed)

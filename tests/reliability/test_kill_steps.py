@@ -47,7 +47,7 @@ def mark_applied_on_failed(url: str, dialect: str, tmp: Path) -> list[str]:
 
 def mark_rolled_back_on_dirty(url: str, dialect: str, tmp: Path) -> list[str]:
     """A real dirty row: a `transaction: none` migration whose deploy was killed in it."""
-    base = ["--db", url, *project(tmp / "m", c_up=f"{slow_sql(dialect, 1.5)};", c_extra="-- transaction: none")]
+    base = ["--db", url, *project(tmp / "m", c_up=f"{slow_sql(dialect, 0.8)};", c_extra="-- transaction: none")]
     proc = ForkedCli([*base, "deploy", "--no-backup"])
     proc.go()
     assert proc.wait_stderr(re.escape(f"apply {C} ..."), 60), proc.stderr
