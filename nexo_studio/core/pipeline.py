@@ -32,6 +32,7 @@ from .state.store import new_deployment_id, utcnow
 from .target import Target
 from .verify_step import verify_step
 from .drift import STALE, closing_snapshot, drift_details, drift_gate
+from . import fleet_rows
 from .state.snapshots import capture, record as record_snapshot
 
 
@@ -206,6 +207,7 @@ def _deployment_row(target: Target, conn: sa.Connection, action: str, status: st
 def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, snap: Snapshot,
                 opts: DeployOptions, cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
     deployment_id = result.deployment_id = new_deployment_id()
+    fleet_started = fleet_rows.record_start(target, conn, opts.labels, "deploy", deployment_id, plan.ids)
     started = utcnow()
     _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
@@ -274,6 +276,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                      "backup": str(result.backup) if result.backup else None, "outcome": result.status,
                      **opts.labels},
                     error=None if result.ok else str(failure), capture=capture(conn, target.store))
+    fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
 
 
 def _dirty_why(exc: StepFailed) -> str:
@@ -374,6 +377,7 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.message = "nothing to roll back"
                 return result
             deployment_id = result.deployment_id = new_deployment_id()
+            fleet_started = fleet_rows.record_start(target, conn, opts.labels, "rollback", deployment_id, plan.ids)
             if opts.backup:
                 from .backup.operations import backup_step
 
@@ -393,12 +397,14 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.failed = getattr(exc, "migration_id", None)
                 result.message = str(exc)
                 yield _stage(result, "rollback", result.status, t0, str(exc))
+                fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
                 return result
             finally:
                 closing_snapshot(target, conn, deployment_id, {"operation": "rollback",
                                                                "rolled_back": list(result.rolled_back), **opts.labels})
             result.status = "rolled_back"
             result.message = f"{len(plan)} migration(s) rolled back"
+            fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
             yield _stage(result, "rollback", "ok", t0)
             return result
     finally:
