@@ -25,8 +25,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: the sample SQLite database)")
     p.add_argument("--migrations", metavar="DIR", type=Path, help="migrations folder (default: the sample project)")
     p.add_argument("--screenshot", metavar="PATH", type=Path, help="load, save a PNG of the window and exit")
-    p.add_argument("--view", choices=["graph", "state", "history", "sql"], default="graph",
-                   help="what the screenshot shows (default: graph)")
+    p.add_argument("--view", choices=["graph", "state", "history", "sql", "fleet"], default="graph",
+                   help="what the screenshot shows (default: graph; fleet: the Fleet window)")
+    p.add_argument("--targets", metavar="FILE", type=Path, help="the fleet's targets file for --view fleet "
+                                                                "(default: the project's nexo.toml)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
     p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1280x800)")
@@ -165,6 +167,10 @@ def main(argv: list[str] | None = None) -> int:
             async def shot() -> int:
                 while window.worker.busy:
                     await asyncio.sleep(0.02)
+                if args.view == "fleet":
+                    from .fleet.shot import fleet_screenshot
+
+                    return await fleet_screenshot(window, args.screenshot, args.targets, size)
                 return await take_screenshot(window, args.screenshot, args.view, size)
 
             code = loop.run_until_complete(shot())

@@ -63,6 +63,10 @@ class WindowActions:
         A("cancel", "&Cancel", self.cancel, "Esc", "cancel", "Cancel the running operation")
         A("fit", "&Fit graph", self.graph.fit, "Ctrl+0", "fit", "Show the whole graph")
         A("find", "&Find migration", self._focus_search, QKeySequence.StandardKey.Find, "search")
+        A("fleet", "F&leet…", lambda: _fleet().open_fleet(self), None, "graph",
+          "Every database of the project's fleet ([[targets]] in nexo.toml): status matrix, deploy, roll back")
+        A("fleet_file", "Fleet from &targets file…", lambda: _fleet().choose_targets_file(self), None, "open",
+          "Open the Fleet view on a targets file ([fleet], [[targets]])")
         A("reset_layout", "Reset &layout", self.reset_layout, None, "layout", "Restore the default window layout")
         A("view_graph", "&Graph", lambda: self.tabs.setCurrentIndex(TAB_GRAPH), "Ctrl+1", "graph")
         A("view_history", "&History", lambda: self.tabs.setCurrentIndex(TAB_HISTORY), "Ctrl+2", "history")
@@ -82,7 +86,7 @@ class WindowActions:
                   "restore", None, "cancel"):
             m.addSeparator() if n is None else m.addAction(a[n])
         m = mb.addMenu("&View")
-        for n in ("view_graph", "view_history", "view_sql", None, "find", "fit", None):
+        for n in ("view_graph", "view_history", "view_sql", None, "fleet", "fleet_file", None, "find", "fit", None):
             m.addSeparator() if n is None else m.addAction(a[n])
         for dock in (self.log_dock, self.findings_dock, self.details_dock):
             m.addAction(dock.toggleViewAction())
@@ -174,6 +178,13 @@ class WindowActions:
         a["export_dot"].setEnabled(has)
         a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
+        a["fleet"].setEnabled(_fleet().fleet_available(self.migrations_dir))
+
+
+def _fleet():
+    from .. import fleet
+
+    return fleet
 
 
 def _separator() -> QWidget:
