@@ -81,7 +81,7 @@ def _tool(fw, name: str):
 
 
 def test_matrix_shows_each_target_as_status_does(qtbot, qtmodeltester, make_window, fleet_project):
-    from nexo_studio.qt.fleet.model import CELL_ROLE, FIRST_MIGRATION, KIND_ROLE
+    from nexo_studio.qt.fleet.model import KIND_ROLE
 
     mdir, ids, urls = fleet_project
     w, fw = _open_fleet(qtbot, make_window, mdir, urls["eu-a"])
@@ -99,7 +99,7 @@ def test_matrix_shows_each_target_as_status_does(qtbot, qtmodeltester, make_wind
             continue
         single = {m["id"]: m["status"] for m in status_json(url, mdir)["migrations"]}
         row = fw.model.row_of(name)
-        shown = {mid: fw.model.index(row, FIRST_MIGRATION + i).data(CELL_ROLE) for i, mid in enumerate(ids)}
+        shown = {mid: fw.model.cell(row, i) for i, mid in enumerate(ids)}
         assert shown == single, name
     assert rows["eu-a"].state == "up_to_date" and rows["eu-b"].state == "pending"
     assert fw.model.index(fw.model.row_of("eu-b"), 1).data() == "pending  2/4"

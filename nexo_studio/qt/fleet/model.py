@@ -1,5 +1,8 @@
 """The Fleet view's item model: group headers and targets × (target, summary, migrations).
 
+The migrations are one wide column (``COL_MIGRATIONS``, ``CELL_WIDTH`` pixels per migration)
+that the delegate paints a row at a time: one call per visible row instead of one per cell.
+
 It holds an immutable :class:`~.data.FleetMatrix` (replaced whole on every status read:
 ``beginResetModel``) and, during a run, one :class:`RunState` per target (a change emits
 ``dataChanged`` for that row's summary cell only). ``data()`` is lookups, no logic.
@@ -13,12 +16,12 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 
 from .data import FleetMatrix, GroupRow, TargetRow
 
-COL_TARGET, COL_SUMMARY = 0, 1
-FIRST_MIGRATION = 2
+COL_TARGET, COL_SUMMARY, COL_MIGRATIONS = 0, 1, 2
+#: pixels per migration in the matrix column
+CELL_WIDTH = 16
 
 #: custom roles the delegate reads
 KIND_ROLE = Qt.ItemDataRole.UserRole + 1      # "group" | "target"
-CELL_ROLE = Qt.ItemDataRole.UserRole + 2      # a migration cell's status ("" unknown)
 STATE_ROLE = Qt.ItemDataRole.UserRole + 3     # the target's state (SPEC §9)
 RUN_ROLE = Qt.ItemDataRole.UserRole + 4       # RunState | None
 NAME_ROLE = Qt.ItemDataRole.UserRole + 5      # the target's name
@@ -80,6 +83,11 @@ class FleetMatrixModel(QAbstractTableModel):
         r = self.rows[row] if 0 <= row < len(self.rows) else None
         return r if isinstance(r, TargetRow) else None
 
+    def cell(self, row: int, i: int) -> str | None:
+        """Migration ``i``'s status on the target of ``row`` ("" unknown; None: not a target)."""
+        t = self.target_at(row)
+        return t.cell(i) if t is not None else None
+
     def names_at(self, row: int) -> tuple[str, ...]:
         """The targets a row stands for (a group header: all of its visible targets)."""
         r = self.rows[row] if 0 <= row < len(self.rows) else None
@@ -113,7 +121,7 @@ class FleetMatrixModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.rows)
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:
-        return 0 if parent.isValid() else FIRST_MIGRATION + len(self.matrix.migrations)
+        return 0 if parent.isValid() else 3
 
     def flags(self, index: _Index) -> Qt.ItemFlag:
         if not index.isValid():
@@ -127,13 +135,8 @@ class FleetMatrixModel(QAbstractTableModel):
             return "Target" if role == Qt.ItemDataRole.DisplayRole else None
         if section == COL_SUMMARY:
             return "Summary" if role == Qt.ItemDataRole.DisplayRole else None
-        i = section - FIRST_MIGRATION
-        if not 0 <= i < len(self.matrix.migrations):
-            return None
-        if role == Qt.ItemDataRole.DisplayRole:
-            return str(i + 1) if (i + 1) % 5 == 0 or i == 0 else ""
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{i + 1}. {self.matrix.migrations[i]}"
+            return f"{len(self.matrix.migrations)} migration(s) in plan order; hover a cell for its id"
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole):
@@ -151,13 +154,8 @@ class FleetMatrixModel(QAbstractTableModel):
             return "target"
         if role == NAME_ROLE:
             return r.name
-        if col >= FIRST_MIGRATION:
-            if role == CELL_ROLE:
-                return r.cell(col - FIRST_MIGRATION)
-            if role == Qt.ItemDataRole.ToolTipRole:
-                mid = self.matrix.migrations[col - FIRST_MIGRATION]
-                return f"{r.name}\n{mid}: {r.cell(col - FIRST_MIGRATION) or 'unknown'}"
-            return None
+        if col == COL_MIGRATIONS:
+            return None  # painted from the row object; tooltips come from the view (cell under the mouse)
         if col == COL_TARGET:
             if role == Qt.ItemDataRole.DisplayRole:
                 return r.name

@@ -4,16 +4,41 @@ from __future__ import annotations
 
 import asyncio
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QHelpEvent, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableView, QWidget)
+                               QTableView, QToolTip, QWidget)
 
 from ..aio import qt_loop
 from .delegate import FleetCellDelegate
-from .model import COL_SUMMARY, COL_TARGET, FleetMatrixModel
+from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMatrixModel
 
 ROW_HEIGHT = 20
-CELL_WIDTH = 16
+
+
+class MatrixHeader(QHeaderView):
+    """The horizontal header; over the migrations column, a tick number every fifth migration."""
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
+        if logical != COL_MIGRATIONS:
+            super().paintSection(painter, rect, logical)
+            return
+        painter.save()
+        super().paintSection(painter, rect, logical)
+        painter.restore()
+        model = self.model()
+        n = len(getattr(model, "matrix").migrations) if model is not None else 0
+        painter.save()
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        visible = self.viewport().rect()
+        first = max(0, (visible.left() - rect.left()) // CELL_WIDTH)
+        last = min(n - 1, (visible.right() - rect.left()) // CELL_WIDTH)
+        for i in range(first, last + 1):
+            if i == 0 or (i + 1) % 5 == 0:
+                x = rect.left() + i * CELL_WIDTH
+                painter.drawText(QRect(x, rect.top(), 4 * CELL_WIDTH, rect.height()),
+                                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), f"{i + 1}")
+        painter.restore()
 
 
 class FleetTable(QTableView):
@@ -23,7 +48,8 @@ class FleetTable(QTableView):
         super().__init__(parent)
         self.setObjectName("fleet_table")
         self.setModel(model)
-        self.setItemDelegate(FleetCellDelegate(self))
+        self.cells = FleetCellDelegate(model, self)
+        self.setItemDelegate(self.cells)
         self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -35,13 +61,17 @@ class FleetTable(QTableView):
         v.setVisible(False)
         v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         v.setDefaultSectionSize(ROW_HEIGHT)
-        h = self.horizontalHeader()
+        h = MatrixHeader(Qt.Orientation.Horizontal, self)
+        self.setHorizontalHeader(h)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        h.setDefaultSectionSize(CELL_WIDTH)
         h.setMinimumSectionSize(CELL_WIDTH)
         h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         h.setHighlightSections(False)
         model.modelReset.connect(self._after_reset)
+
+    def paintEvent(self, event) -> None:
+        self.cells.begin(self.palette())
+        super().paintEvent(event)
 
     def _after_reset(self) -> None:
         model = self.model()
@@ -52,6 +82,31 @@ class FleetTable(QTableView):
         h = self.horizontalHeader()
         h.resizeSection(COL_TARGET, max(150, min(260, self._name_width(model))))
         h.resizeSection(COL_SUMMARY, 230)
+        h.resizeSection(COL_MIGRATIONS, max(CELL_WIDTH, CELL_WIDTH * len(model.matrix.migrations) + 4))
+
+    def migration_at(self, pos) -> tuple[int, int] | None:
+        """(row, migration index) under a viewport position, or None."""
+        index = self.indexAt(pos)
+        if not index.isValid() or index.column() != COL_MIGRATIONS:
+            return None
+        i = (pos.x() - self.visualRect(index).left()) // CELL_WIDTH
+        model = self.model()
+        assert isinstance(model, FleetMatrixModel)
+        return (index.row(), i) if 0 <= i < len(model.matrix.migrations) else None
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hit = self.migration_at(event.pos())
+            model = self.model()
+            if hit is not None and isinstance(model, FleetMatrixModel):
+                row, i = hit
+                status = model.cell(row, i)
+                if status is not None:
+                    target = model.target_at(row)
+                    QToolTip.showText(event.globalPos(), f"{target.name if target else ''}\n{i + 1}. "
+                                      f"{model.matrix.migrations[i]}: {status or 'unknown'}", self)
+                    return True
+        return super().viewportEvent(event)
 
     def _name_width(self, model: FleetMatrixModel) -> int:
         names = [t.name for t in model.matrix.targets]

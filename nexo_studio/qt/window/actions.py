@@ -178,7 +178,7 @@ class WindowActions:
         a["export_dot"].setEnabled(has)
         a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
-        a["fleet"].setEnabled(_fleet().fleet_available(self.migrations_dir))
+        a["fleet"].setEnabled(_fleet().fleet_available(getattr(self, "migrations_dir", None)))
 
 
 def _fleet():
