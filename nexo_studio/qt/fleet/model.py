@@ -173,7 +173,7 @@ class FleetMatrixModel(QAbstractTableModel):
             run = self.run.get(r.name)
             if run is not None and run.phase != NOT_STARTED:
                 return run.text or run.phase
-            total = r.applied + r.pending
+            total = len(r.cells) or r.applied + r.pending
             return f"{STATE_LABELS.get(r.state, r.state)}  {r.applied}/{total}" if r.state != "unreachable" \
                 else "unreachable"
         if role == Qt.ItemDataRole.ToolTipRole:

@@ -33,6 +33,15 @@ EXPORT_FILTERS = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "html": "HTML (
 _FINAL = {True: DONE, False: FAILED}
 
 
+def legend_html() -> str:
+    """The cell colours, as a line of coloured squares (the status bar's legend)."""
+    from ..palette import STATUS_COLOURS, UNKNOWN_COLOUR
+
+    items = [(STATUS_COLOURS[s], s) for s in ("applied", "pending", "failed", "dirty", "drifted", "missing")]
+    items.append((UNKNOWN_COLOUR, "unknown"))
+    return "&nbsp;&nbsp;".join(f'<span style="color:{c}">■</span>&nbsp;{label}' for c, label in items)
+
+
 class FleetWindow(QMainWindow):
     #: a target was double-clicked: (name, URL without password)
     open_requested = Signal(str, str)
@@ -74,6 +83,9 @@ class FleetWindow(QMainWindow):
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self.progress.hide()
+        self.legend = QLabel(legend_html())
+        self.legend.setObjectName("fleet_legend")
+        self.statusBar().addPermanentWidget(self.legend)
         self.statusBar().addPermanentWidget(self.count_label)
         self.statusBar().addPermanentWidget(self.progress)
         self._update_actions()
