@@ -40,11 +40,15 @@ class DriftVerdict:
                 **({"stale_since": self.since} if self.status == STALE else {})}
 
 
-def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
-    """Compare the live schema with the last snapshot; raises if the schema cannot be reflected."""
+def check(conn: sa.Connection, store: StateStore, reflect_unsnapshotted: bool = True) -> DriftVerdict:
+    """Compare the live schema with the last snapshot; raises if the schema cannot be reflected.
+    ``reflect_unsnapshotted=False``: with no snapshot there is nothing to compare, so the live
+    schema is not reflected (deploy's gate: a fleet's first deploy skips a catalogue read)."""
     from .schema import diff
 
     stored = latest(store, conn)
+    if stored is None and not reflect_unsnapshotted:
+        return DriftVerdict(NO_SNAPSHOT)
     live = reflect_live(conn, store)
     if stored is None:
         return DriftVerdict(NO_SNAPSHOT, None, live.sha256)
@@ -78,7 +82,7 @@ def drift_gate(target, conn: sa.Connection, allow: bool):
     from .events import Log
 
     try:
-        verdict = check(conn, target.store)
+        verdict = check(conn, target.store, reflect_unsnapshotted=False)
     except Exception as exc:  # noqa: BLE001 -- an unreflectable dialect is not drift
         if conn.in_transaction():
             conn.rollback()
