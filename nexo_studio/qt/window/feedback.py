@@ -11,9 +11,10 @@ from PySide6.QtWidgets import QMessageBox
 from ...core import events as ev
 from ..models import LogEntry
 from ..worker import JobOutcome
+from .base import WindowBase
 
 
-class WindowFeedback:
+class WindowFeedback(WindowBase):
     """Worker signals -> status bar, log and messages; a mixin of MainWindow."""
 
     def _on_job_started(self, name: str) -> None:
