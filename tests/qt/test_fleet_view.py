@@ -199,3 +199,30 @@ def test_matrix_data_filters_and_groups_without_qt():
     rows = m.visible(state="up_to_date")
     assert isinstance(rows[0], GroupRow) and rows[0].names == ("c",) and len(rows) == 2
     assert [getattr(r, "group", None) for r in m.visible() if isinstance(r, GroupRow)] == ["us", "eu", "(no tag)"]
+
+
+def test_timeline_puts_fleet_rows_in_the_deployment_span_not_in_lanes():
+    from datetime import datetime, timedelta
+
+    from nexo_studio.app.types import HistoryRow
+    from nexo_studio.qt.timeline import TimelineData
+
+    t = datetime(2026, 12, 3, 9, 0)
+    rows = []
+    for i, (action, mid) in enumerate([("fleet_start", None), ("deploy_start", None), ("apply", "m1"),
+                                       ("apply", "m2"), ("deploy_end", None), ("fleet_end", None)], 1):
+        rows.append(HistoryRow(i, "d1", mid, action, "ok", t + timedelta(seconds=i), t + timedelta(seconds=i), 0,
+                               "ops", "h", "0.1", None, None, "", ""))
+    data = TimelineData.from_rows(rows)
+    assert [lane.action for lane in data.lanes] == ["apply"]
+    assert len(data.deployments) == 1 and data.deployments[0].status == "ok"
+    assert data.deployments[0].label.startswith("Deploy · 2 steps")
+    assert {data.dep_of_seq[s] for s in (1, 2, 5, 6)} == {0}
+    killed = TimelineData.from_rows(rows[:3])  # fleet_start, deploy_start, one apply: the run was killed
+    assert [lane.action for lane in killed.lanes] == ["apply"] and killed.deployments[0].status == "running"
+
+
+def test_fleet_menu_item_is_off_without_targets(qtbot, make_window):
+    w = make_window()  # the sample project: its nexo.toml has no [[targets]]
+    assert not w.actions_by_name["fleet"].isEnabled()
+    assert w.actions_by_name["fleet_file"].isEnabled()

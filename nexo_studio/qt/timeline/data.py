@@ -239,6 +239,8 @@ class TimelineData:
                 a[5] = True
                 if r.error:
                     a[10] = r.error  # the deployment's own verdict wins
+            elif r.action in DEPLOY_ACTIONS:
+                pass  # fleet_start / fleet_end: the fleet run's marks around it, not steps
             else:
                 a[3] += 1
                 a[8].add(r.action)
