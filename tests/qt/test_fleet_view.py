@@ -226,3 +226,35 @@ def test_fleet_menu_item_is_off_without_targets(qtbot, make_window):
     w = make_window()  # the sample project: its nexo.toml has no [[targets]]
     assert not w.actions_by_name["fleet"].isEnabled()
     assert w.actions_by_name["fleet_file"].isEnabled()
+
+
+def test_cancel_stops_starting_targets_and_cancels_the_running_one(qtbot, make_window, tmp_path):
+    from tests.qt.qt_helpers import slow_project
+
+    root = tmp_path / "slow"
+    mdir = root / "migrations"
+    ids = slow_project(mdir, 8, loops=300000)
+    names = [f"t{i}" for i in range(4)]
+    lines = ['migrations_dir = "migrations"', "[fleet]\nparallel = 1"]
+    lines += [f'[[targets]]\nname = "{n}"\nurl = "sqlite:///{root / n}.db"' for n in names]
+    (root / "nexo.toml").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    w, fw = _open_fleet(qtbot, make_window, mdir, f"sqlite:///{root / 't0.db'}")
+    fw.select_names(names)
+    qtbot.mouseClick(_tool(fw, "fleet_deploy"), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(fw.confirm.isVisible, timeout=5000)
+    qtbot.mouseClick(fw.confirm.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "running 1" in fw.count_label.text() and "waiting 3" in fw.count_label.text(),
+                    timeout=60000)
+    with qtbot.waitSignal(fw.run_finished, timeout=120000) as blocker:
+        qtbot.mouseClick(_tool(fw, "fleet_cancel"), Qt.MouseButton.LeftButton)
+    run = blocker.args[0]
+    statuses = {o.name: o.status for o in run.outcomes}
+    assert run.cancelled and statuses["t0"] in ("cancelled", "deployed"), statuses
+    assert [statuses[n] for n in names[1:]] == ["not_started"] * 3, statuses
+    assert "not started 3" in fw.count_label.text()
+    qtbot.waitUntil(lambda: not fw.worker.busy, timeout=60000)
+    doc = status_json(f"sqlite:///{root / 't0.db'}", mdir)  # consistent: whole migrations only
+    assert doc["ok"] is True and set(doc["counts"]) <= {"applied", "pending"}
+    assert sum(doc["counts"].values()) == len(ids)
+    assert not any((root / f"{n}.db").exists() for n in names[1:])  # never started, never created
+    fw.close()
