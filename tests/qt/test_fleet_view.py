@@ -249,7 +249,8 @@ def test_cancel_stops_starting_targets_and_cancels_the_running_one(qtbot, make_w
         qtbot.mouseClick(_tool(fw, "fleet_cancel"), Qt.MouseButton.LeftButton)
     run = blocker.args[0]
     statuses = {o.name: o.status for o in run.outcomes}
-    assert run.cancelled and statuses["t0"] in ("cancelled", "deployed"), statuses
+    t0 = run.outcomes[0]
+    assert run.cancelled and statuses["t0"] in ("cancelled", "deployed"), (t0.status, t0.error, t0.result and t0.result.message)
     assert [statuses[n] for n in names[1:]] == ["not_started"] * 3, statuses
     assert "not started 3" in fw.count_label.text()
     qtbot.waitUntil(lambda: not fw.worker.busy, timeout=60000)
