@@ -103,13 +103,13 @@ def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
 
 
 def _unparsed(sql: str, parsed: Parsed) -> Hit:
-    head = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).split()
-    head = " ".join(head[:3])[:60] or "?"
+    words = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).split()
+    head = " ".join(words[:3])[:60] or "?"
     return Hit("unparsed", "info", f"the SQL parser cannot read this statement ({head} …: {parsed.error})",
                "review it by hand, lint says nothing else about it")
 
 
-def _track(node: exp.Expression, ctx: RuleContext) -> None:
+def _track(node: exp.Expr, ctx: RuleContext) -> None:
     """Record the tables a statement creates (and, for ``made``, the columns it adds)."""
     created, made = ctx.created, ctx.made
     if isinstance(node, exp.Create) and (node.args.get("kind") or "").upper() == "TABLE":
