@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
@@ -102,7 +102,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self._colours = _colours(self.palette())
         self._veil, self._overview, self._lit_overview = self._make_scene_fixtures(scene)
         self._apply_background()
-        self._builder: Iterator[None] | None = None
+        self._builder: Generator[None, None, None] | None = None
         self._slice_s = 0.012
         self._build_timer = QTimer(self)
         self._build_timer.setInterval(0)
@@ -150,7 +150,8 @@ class GraphView(GraphEvents, QGraphicsView):
             self._builder = None
             self._build_timer.stop()
 
-    def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Iterator[None]:
+    def _build(self, project: Project, snapshot: Snapshot,
+               layout: GraphLayout | None) -> Generator[None, None, None]:
         """Build a new scene (yielding every few hundred items), swap it in, then tear the old
         one down in pieces."""
         nodes, edges = graph_edges(project, snapshot)
@@ -174,6 +175,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self._deps, self._dependents = parts.deps, parts.dependents
         self._node_width, self._step = parts.width, parts.step
         self._columns = parts.sorted_columns()
+        assert parts.fixtures is not None  # build_scene made them
         self._veil, self._overview, self._lit_overview = parts.fixtures
         self._lit_nodes, self._lit_edges, self._lit_keys = [], [], []
         self._ghosts = parts.ghosts
@@ -273,7 +275,8 @@ class GraphView(GraphEvents, QGraphicsView):
         self._fitted = False
         self._update_minimap()
 
-    def find(self, text: str, after: str | None = None) -> str | None:
+    def find_node(self, text: str, after: str | None = None) -> str | None:
+        # not ``find``: that is QWidget's static window lookup
         """Select, light up and centre the first node whose id or name contains ``text``
         (case-insensitive; with ``after``, the next one after that id, wrapping)."""
         needle = text.strip().lower()
