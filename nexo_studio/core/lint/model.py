@@ -85,4 +85,4 @@ class Rule:
 
 
 def raise_level(level: LintLevel) -> LintLevel:
-    return LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]  # type: ignore[return-value]
+    return LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]
