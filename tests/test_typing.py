@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 #: what the test extra installs for this check
-TYPING_DISTRIBUTIONS = ("mypy", "types-Pygments", "types-PyMySQL")
+TYPING_DISTRIBUTIONS = ("mypy", "types-Pygments", "types-PyMySQL", "types-PyYAML")
 
 
 def _missing() -> list[str]:

@@ -23,6 +23,8 @@ from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
 from .window import APP_NAME, LAYOUT_VERSION, TAB_GRAPH, TAB_HISTORY, TAB_SQL, VIEWS, settings  # noqa: F401 (re-exported)
+from .drift.window import WindowDrift
+from .adopt.window import WindowAdopt
 from .window.abort import WindowAbort
 from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
@@ -38,7 +40,7 @@ ASYNC_GRAPH_NODES = 300
 
 
 class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOperations, WindowFeedback, WindowUnreachable,
-                 WindowAbort, WindowThemes, QMainWindow):
+                 WindowAbort, WindowThemes, WindowAdopt, WindowDrift, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -81,8 +83,10 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._build_drift()
         self._connect_views()
         self._build_unreachable()
+        self._build_adopt()  # File → Import from another tool…, the read-only --from mode
         self._graph_font = self.graph.font()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
@@ -124,6 +128,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.sql.show_migration(None)
         self.details.show_hint()
         self.findings.set_findings(())
+        self.show_drift(None, connected=False)
         for label in (self.dialect_label, self.version_label, self.pending_label):
             label.clear()
         self._update_actions()
@@ -175,6 +180,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
                               {b.seq: b.reason for b in snap.chain_breaks})
         self._show_findings(snap, loaded.extra.get("lint", ()))
+        self.apply_drift(loaded)
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -282,7 +288,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         st = self.snapshot.by_id.get(migration_id) if self.snapshot else None
         menu = QMenu(self)
         menu.setObjectName("migration_menu")
-        busy = self.worker.busy or not self.connected
+        busy = self.worker.busy or not self.connected or bool(self.read_only_tool)
         applied = bool(st and st.is_applied)
         a = menu.addAction(icon("rollback"), "Roll back to here…",
                            lambda: self.spawn(self.rollback(migration_id, False)))

@@ -176,6 +176,7 @@ class WindowActions(WindowBase):
         a["export_dot"].setEnabled(has)
         a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
+        self._lock_read_only()  # --from TOOL: every changing action off (qt/adopt/window.py)
 
 
 def _separator() -> QWidget:

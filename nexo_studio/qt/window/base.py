@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
     from ...app.types import HistoryRow
     from ...core.project import Finding, Project, Snapshot
+    from ..drift.view import DriftView
     from ..graph import GraphView
     from ..panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
     from ..worker import Job, JobOutcome, Loaded, Worker
@@ -89,6 +90,10 @@ class WindowBase(_Window):
     findings_dock: QDockWidget
     details_dock: QDockWidget
 
+    # -- WindowDrift ---------------------------------------------------------------------------
+    drift_view: DriftView
+    drift_button: QToolButton
+
     # -- WindowActions -------------------------------------------------------------------------
     actions_by_name: dict[str, QAction]
     accept_history_tool: QAction
@@ -124,6 +129,13 @@ class WindowBase(_Window):
 
         # -- WindowActions ---------------------------------------------------------------------
         def _update_actions(self, *_args: object) -> None: ...
+        def _action(self, name: str, text: str, slot: Callable, shortcut: Any = None,
+                    icon_name: str | None = None, tip: str = "") -> QAction: ...
+
+        # -- WindowAdopt (qt/adopt/window.py) ----------------------------------------------------
+        read_only_tool: str | None
+        def _lock_read_only(self) -> None: ...
+        def leave_read_only(self) -> None: ...
 
         # -- WindowOperations ------------------------------------------------------------------
         def spawn(self, coro: Coroutine[Any, Any, Any]) -> asyncio.Task: ...
@@ -160,6 +172,15 @@ class WindowBase(_Window):
 
         # -- WindowAbort -----------------------------------------------------------------------
         async def cancel(self) -> None: ...
+
+        # -- WindowDrift (qt/drift/window.py) --------------------------------------------------
+        @property
+        def drift(self) -> Any: ...
+        def show_drift_view(self) -> None: ...
+        def show_drift(self, verdict: Any, connected: bool = True) -> None: ...
+        def apply_drift(self, loaded: Loaded) -> None: ...
+        def _build_drift(self) -> None: ...
+        async def accept_schema(self) -> JobOutcome | None: ...
 
         # -- WindowUnreachable -----------------------------------------------------------------
         @property

@@ -97,6 +97,7 @@ class WindowOperations(WindowBase):
         if folder is None or url is None:  # an accepted dialog has both
             return
         self.profile_name, self._opened_by_dialog = dialog.result_profile, True
+        self.leave_read_only()
         self.set_connection(folder, url)
         from .production import WindowProduction
 
@@ -174,10 +175,14 @@ class WindowOperations(WindowBase):
 
         if (ready := self._ready()) is None:
             return None
-        dialog = RepairDialog(ready[1], migration_id, self)
+        dialog = RepairDialog(ready[1], migration_id, self, drift=self.drift)
         if not dialog.candidates:
             dialog.deleteLater()
-            self.statusBar().showMessage("Nothing needs repair: no dirty, failed, drifted or missing migration.", 5000)
+            text = "Nothing needs repair: no dirty, failed, drifted or missing migration."
+            if getattr(self.drift, "drifted", False):  # the schema's drift is accepted in its own view
+                self.show_drift_view()
+                text += f" The live schema has {len(self.drift.changes)} drift change(s): see the Drift view."
+            self.statusBar().showMessage(text, 8000)
             return None
         if not await self._dialog(dialog) or not (choice := dialog.choice()):
             return None
