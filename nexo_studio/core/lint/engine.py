@@ -115,13 +115,13 @@ def _track(node: exp.Expr, ctx: RuleContext) -> None:
     if isinstance(node, exp.Create) and (node.args.get("kind") or "").upper() == "TABLE":
         name = table_name(node.this)
         if name:
-            created.add(name)  # type: ignore[attr-defined]
-            made.add(name)  # type: ignore[attr-defined]
+            created.add(name)
+            made.add(name)
     elif isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
         table = table_name(node.this)
         for action in node.args.get("actions") or ():
             if isinstance(action, exp.AlterRename) and table in created:
-                created.add(table_name(action.this) or "")  # type: ignore[attr-defined]
+                created.add(table_name(action.this) or "")
                 if table in made and isinstance(made, set):
                     made.add(f"->{table_name(action.this)}")  # a rebuild: see _rebuilt
             elif isinstance(action, exp.ColumnDef) and isinstance(made, set):
@@ -137,7 +137,7 @@ def _track_words(words: tuple[str, ...], ctx: RuleContext) -> None:
         rest = rest[3:]
     if rest:
         name = rest[2].lower() if len(rest) > 2 and rest[1] == "." else rest[0].lower()
-        ctx.created.add(name)  # type: ignore[attr-defined]
+        ctx.created.add(name)
         if isinstance(ctx.made, set):
             ctx.made.add(name)
 
