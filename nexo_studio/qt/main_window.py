@@ -69,6 +69,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
 
         self.worker = Worker(self)
         self.worker.decorate = self._decorate
+        self._init_feedback()
         self.worker.event_emitted.connect(self._on_event)
         self.worker.job_started.connect(self._on_job_started)
         self.worker.job_finished.connect(self._on_job_finished)
@@ -92,9 +93,31 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
         self.restore_layout()
         self._update_actions()
+        self._init_gc()
         if self.migrations_dir and self.url:
             self.set_connection(self.migrations_dir, self.url)
 
+
+    def _init_gc(self) -> None:
+        """Freeze what start-up made; once a minute, while idle, reclaim what the frozen objects
+        left in cycles (``gc_policy``: no long collector pass during a load or a deploy)."""
+        from PySide6.QtCore import QTimer
+
+        from . import gc_policy
+
+        gc_policy.settle()
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(60_000)
+        self._gc_timer.timeout.connect(lambda: self.worker.busy or self.graph.building or gc_policy.reclaim())
+        self._gc_timer.start()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
+        super().closeEvent(event)  # WindowAbort may keep the window open to ask first
+        if event.isAccepted():
+            from . import gc_policy
+
+            self._gc_timer.stop()
+            gc_policy.release()
 
     # ------------------------------------------------------------------------------------------
     # connection and refresh
@@ -134,26 +157,33 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._update_actions()
 
     def _decorate(self, loaded: Loaded) -> None:
-        """Worker thread: graph layout and timeline data (no Qt widgets here). The hash-chain
-        verdict comes with the status (``snapshot.chain``), as the CLI's does."""
+        """Worker thread: everything the views need that costs time (no Qt widgets here): the
+        table's records, graph layout, timeline data, lint. The hash-chain verdict comes with the
+        status (``snapshot.chain``), as the CLI's does."""
         from PySide6.QtGui import QFont, QFontMetricsF
 
-        from .graph import graph_edges, layered_layout
+        from .graph import graph_edges, layered_layout, with_inputs
+        from .models.state import state_record
 
-        nodes, edges = graph_edges(loaded.project, loaded.snapshot)
+        snap = loaded.snapshot
+        loaded.extra["records"] = tuple(state_record(s, snap.dialect) for s in snap.states)
+        nodes, edges = graph_edges(loaded.project, snap)
         loaded.extra["graph_key"] = (tuple(nodes), tuple(sorted(edges)))
         font = QFont(self._graph_font)
         font.setBold(True)
         fm = QFontMetricsF(font)
-        names = [s.name for s in loaded.snapshot.states]
+        names = [s.name for s in snap.states]
         width = min(max(max((fm.horizontalAdvance(n) for n in names), default=0.0) + 46, 168.0), 260.0)
-        loaded.extra["layout"] = layered_layout(nodes, edges, node_width=width)
+        loaded.extra["layout"] = with_inputs(layered_layout(nodes, edges, node_width=width), loaded.project, nodes, edges)
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
         from .models.risk import pending_lint
 
-        loaded.extra["lint"] = pending_lint(loaded.project, loaded.snapshot)
+        loaded.extra["lint"] = pending_lint(loaded.project, snap)
+        from .gc_policy import settle
+
+        settle()
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -166,7 +196,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         snap = loaded.snapshot if loaded.connected else unknown_snapshot(loaded.snapshot)
         self.project, self.snapshot = loaded.project, snap
         self._show_reachability()
-        self.migrations.set_snapshot(snap)
+        self.migrations.set_snapshot(snap, loaded.extra.get("records") if loaded.connected else None)
         key = loaded.extra.get("graph_key")
         if key is None or key != self._graph_key:
             if len(snap.states) > ASYNC_GRAPH_NODES:
@@ -241,7 +271,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
         from .models.risk import as_findings, risk_badges, risk_levels
 
-        self.findings.set_findings([*snap.findings, *as_findings(lint)])
+        self.findings.set_findings([*snap.findings, *as_findings(lint)], self.connected)
         self.migrations.model.set_risks(risk_levels(lint))
         self.graph.set_risks(risk_badges(lint))
 

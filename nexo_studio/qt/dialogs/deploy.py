@@ -87,6 +87,7 @@ class DeployDialog(_WorkerDialog):
         bl = QVBoxLayout(box)
         bl.setContentsMargins(0, 0, 0, 0)
         self.plan_label = QLabel()
+        self.plan_label.setWordWrap(True)
         bl.addWidget(self.plan_label)
         self.plan_view = QListWidget()
         self.plan_view.setObjectName("plan")

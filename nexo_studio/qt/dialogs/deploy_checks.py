@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..theme import icon
 
@@ -21,8 +21,12 @@ class ChecksPanel(QWidget):
         layout.addWidget(self.reason)
         self.view = QListWidget()
         self.view.setObjectName("deploy_checks")
-        self.view.setMaximumHeight(130)
+        self.view.setMaximumHeight(160)
         self.view.setIconSize(QSize(16, 16))
+        # long ids: wrap inside the dialog instead of hiding the end behind a scroll bar
+        self.view.setWordWrap(True)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.view)
 
     def rows(self) -> list[str]:

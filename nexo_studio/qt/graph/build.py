@@ -19,7 +19,7 @@ from .layout import NODE_HEIGHT, GraphLayout, ghost_ids
 if TYPE_CHECKING:
     from .view import GraphView
 
-CHUNK = 200  # items added (or removed) between two yields
+CHUNK = 50  # items added (or removed) between two yields (GraphView slices by time)
 
 
 @dataclass
@@ -38,7 +38,8 @@ class SceneParts:
     danger_lines: QPainterPath = field(default_factory=QPainterPath)
     rects: dict[str, QPainterPath] = field(default_factory=dict)
     columns: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
-    fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] | None = None
+    #: the veil and the two overview items, made by build_scene once the scene has its rect
+    fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] = field(init=False, repr=False)
     #: missing dependencies (ghost nodes) and the edges that close a cycle: drawn red
     ghosts: frozenset[str] = frozenset()
     labels: list[tuple[int, float, float, str, str]] = field(default_factory=list)
@@ -177,6 +178,7 @@ def build_scene(view: GraphView, project: Project, snapshot: Snapshot, nodes: li
     # while a linear visibility scan in C++ is cheap; hit tests use our own column index
     scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
     deps, dependents, unique_edges = _neighbours(nodes, edges)
+    yield
     parts = SceneParts(scene, layout, _starts_zoomed_out(view, layout), deps, dependents, unique_edges,
                        ghosts=ghost_ids(project, snapshot, nodes))
     yield from _add_edges(view, parts)
