@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .state.snapshots import StoredSnapshot, latest, reflect_live
 from .state.store import StateStore
+
+if TYPE_CHECKING:
+    from .events import Log
 
 NONE = "none"
 DRIFT = "drift"
@@ -101,7 +105,7 @@ def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int
 # -- the deploy pipeline's use ---------------------------------------------------------------
 
 
-def drift_gate(target, conn: sa.Connection, allow: bool):
+def drift_gate(target, conn: sa.Connection, allow: bool) -> Generator[Log, None, DriftVerdict | None]:
     """Deploy's health check (under the lock, before anything changes): raise SchemaDrift when
     the live schema differs from the last snapshot, unless ``allow``. Yields Log events; returns
     the verdict (None when the schema cannot be reflected: nothing to compare)."""

@@ -26,6 +26,7 @@ from .events import CancelToken, Event, Log, MigrationFinished, StageStarted
 from .planner import Plan, check_reversible, deploy_plan, irreversible, rollback_plan
 from .project import BLOCKING, Project, Snapshot, read_snapshot
 from .kinds import HistoryAction, HistoryStatus
+from .model import SectionKind
 from .results import OperationResult, StepResult, stage as _stage
 from .run_one import _interrupter, _row_for, _transactional, apply_one, rollback_one  # noqa: F401 (_row_for: operations)
 from .state.store import new_deployment_id, utcnow
@@ -67,8 +68,8 @@ def refuse_blocked(snap: Snapshot) -> None:
         raise DatabaseNeedsRepair(blocked)
 
 
-def plan_sql(project: Project, plan: Plan, dialect: str, kind: str) -> list[tuple[str, list[tuple[int, str]]]]:
-    out = []
+def plan_sql(project: Project, plan: Plan, dialect: str, kind: SectionKind) -> list[tuple[str, list[tuple[int, str]]]]:
+    out: list[tuple[str, list[tuple[int, str]]]] = []
     for mid in plan.ids:
         m = project.migrations.get(mid)
         if m is None:
@@ -90,7 +91,7 @@ def _validate(project: Project, target: Target, result: OperationResult) -> Gene
     yield _stage(result, "validate", "ok", t0, f"{len(project.migrations)} migrations")
 
 
-def _dry_run(project: Project, target: Target, result: OperationResult, kind: str,
+def _dry_run(project: Project, target: Target, result: OperationResult, kind: SectionKind,
              plan_for) -> OperationResult:
     """Plan and SQL from a read-only look at the state: no lock, nothing written or created."""
     if target.absent():
@@ -160,7 +161,7 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             if not plan:
                 result.status = "up_to_date"
                 result.message = "up to date"
-                if getattr(result.drift, "status", None) == STALE:  # a killed deployment finished
+                if result.drift is not None and result.drift.status == STALE:  # a killed deployment finished
                     closing_snapshot(target, conn, None, {"operation": "deploy", "stale_since": result.drift.since,
                                                           **opts.labels})
                 return result

@@ -79,7 +79,8 @@ def create_app(argv: list[str] | None = None, theme: str = "auto"):
 
     from .theme import app_icon, apply_theme
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setApplicationName("Nexo Studio")
     app.setOrganizationName("Nexo")
     app.setDesktopFileName("nexo-studio")

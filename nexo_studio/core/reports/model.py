@@ -347,7 +347,8 @@ def integrity_notes(verdict: ChainVerdict) -> tuple[dict[int, str], tuple[str, .
             bad.setdefault(seq, []).append(f"contradicted by __Migrations: {text}")
     for b in verdict.accepted:
         noted.setdefault(b.seq, []).append(f"tampered, accepted at seq {b.accepted_at}: {b.reason}")
-        noted.setdefault(b.accepted_at, []).append(f"accepts the tampered row seq {b.seq}")
+        if b.accepted_at is not None:  # always, for an accepted break
+            noted.setdefault(b.accepted_at, []).append(f"accepts the tampered row seq {b.seq}")
     notes = {seq: "; ".join(texts) for seq, texts in noted.items()}
     for seq, texts in bad.items():
         notes[seq] = "TAMPERED: " + "; ".join(texts + ([notes[seq]] if seq in notes else []))

@@ -158,16 +158,17 @@ class WindowActions(WindowBase):
         self.history.event_selected.connect(self._event_selected)
     def _update_actions(self, *_args) -> None:
         busy = self.worker.busy or not self.connected  # nothing to operate on until it answers
-        has = self.snapshot is not None
-        st = self.snapshot.by_id.get(self.selected_id) if (has and self.selected_id) else None
+        snap = self.snapshot
+        has = snap is not None
+        st = snap.by_id.get(self.selected_id) if (snap is not None and self.selected_id) else None
         a = self.actions_by_name
-        pending = bool(has and self.snapshot.with_status("pending", "failed"))
+        pending = bool(snap is not None and snap.with_status("pending", "failed"))
         a["refresh"].setEnabled(not self.worker.busy and bool(self.url))
         a["validate"].setEnabled(not self.worker.busy and bool(self.url))
         a["deploy"].setEnabled(not busy and pending)
         a["rollback_to"].setEnabled(not busy and bool(st and st.is_applied))
         a["rollback_with_dependents"].setEnabled(not busy and bool(st and st.is_applied))
-        a["repair"].setEnabled(not busy and bool(has and self.snapshot.with_status(*REPAIRS)))
+        a["repair"].setEnabled(not busy and bool(snap is not None and snap.with_status(*REPAIRS)))
         tampered = self.history_tampered()
         a["accept_history"].setEnabled(not busy and tampered)
         self.accept_history_tool.setVisible(tampered)
