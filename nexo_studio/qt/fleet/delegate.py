@@ -68,7 +68,7 @@ class FleetCellDelegate(QStyledItemDelegate):
             self._summary(painter, option, index)
 
     def _selected_background(self, painter: QPainter, option: QStyleOptionViewItem) -> bool:
-        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[operator]
+        if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(option.rect, option.palette.color(QPalette.ColorRole.Highlight))
             return True
         return False
@@ -78,9 +78,9 @@ class FleetCellDelegate(QStyledItemDelegate):
         if cells is None:
             return
         rect = option.rect
-        view = option.widget  # type: ignore[attr-defined]
+        view = option.widget
         visible = view.viewport().rect() if isinstance(view, QAbstractScrollArea) else rect
-        if option.state & QStyle.StateFlag.State_Selected:  # type: ignore[operator]
+        if option.state & QStyle.StateFlag.State_Selected:
             painter.fillRect(rect.intersected(visible), option.palette.color(QPalette.ColorRole.Highlight))
         left, top, h = rect.left(), rect.top() + 2, rect.height() - 4
         first = max(0, (visible.left() - left) // CELL_WIDTH)
