@@ -218,9 +218,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             if mark not in (MigrationStatus.APPLIED, "rolled-back"):
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
-                raise InvalidInput(f"{migration_id}: no file in this project has it (its file was deleted, or it "
-                                   "belongs to another project on this database); nothing changed. Use "
-                                   "--forget-missing only for a file deleted from this project")
+                raise InvalidInput(f"{migration_id}: no file in this project has it (deleted, or another project's "
+                                   "on this database); nothing changed. --forget-missing only if deleted from here")
             if state.status not in MARKABLE and not override_healthy:
                 raise HealthyRow(migration_id, state.status)
             after: str = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK

@@ -51,8 +51,10 @@ INSERT = ("INSERT INTO flyway_schema_history (installed_rank, version, descripti
           "installed_by, execution_time, success) VALUES ")
 #: garbage -> (exit code, what the error must say)
 GARBAGE = {
-    "failed-row": ("(9, '2', 'roles', 'SQL', 'V2__roles.sql', 1, 'f', 1, FALSE)", 3, "2: flyway records it failed (installed_rank 9)"),
-    "failed-unknown-row": ("(9, '7', 'x', 'SQL', 'V7__x.sql', 1, 'f', 1, FALSE)", 3, "7: flyway records it failed (installed_rank 9)"),
+    "failed-row": ("(9, '2', 'roles', 'SQL', 'V2__roles.sql', 1, 'f', 1, FALSE)", 3,
+                   "2: flyway records it failed (installed_rank 9)"),
+    "failed-unknown-row": ("(9, '7', 'x', 'SQL', 'V7__x.sql', 1, 'f', 1, FALSE)", 3,
+                           "7: flyway records it failed (installed_rank 9)"),
     "version-twice": ("(9, '1', 'users', 'SQL', 'V1__users.sql', 123, 'f', 1, TRUE)", 3,
                       "installed_rank 9: version '1' is recorded applied again (first at installed_rank 1"),
     "bad-baseline": ("(9, 'x.y', 'b', 'BASELINE', 'b', NULL, 'f', 1, TRUE)", 3,
