@@ -47,7 +47,11 @@ def mark_applied_on_failed(url: str, dialect: str, tmp: Path) -> list[str]:
 
 def mark_rolled_back_on_dirty(url: str, dialect: str, tmp: Path) -> list[str]:
     """A real dirty row: a `transaction: none` migration whose deploy was killed in it."""
-    base = ["--db", url, *project(tmp / "m", c_up=f"{slow_sql(dialect, 0.8)};", c_extra="-- transaction: none")]
+    # the process is killed 0.2 s into the statement: SQLite's CPU-bound stand-in for a sleep runs
+    # much faster on a quiet machine than its nominal time, so it gets a long one (killed anyway);
+    # a server's sleep outlives the client (settle waits for it), so it stays short there
+    seconds = 10 if dialect == "sqlite" else 0.8
+    base = ["--db", url, *project(tmp / "m", c_up=f"{slow_sql(dialect, seconds)};", c_extra="-- transaction: none")]
     proc = ForkedCli([*base, "deploy", "--no-backup"])
     proc.go()
     assert proc.wait_stderr(re.escape(f"apply {C} ..."), 60), proc.stderr
