@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from nexo_studio.core.events import CancelToken, run
 from nexo_studio.core.operations import status
-from nexo_studio.core.pipeline import DeployOptions, deploy
+from nexo_studio.core.pipeline import DeployOptions, RollbackOptions, deploy, rollback
 from nexo_studio.core.project import Project
 from nexo_studio.core.target import Target
 from nexo_studio.errors import Cancelled
@@ -90,3 +90,44 @@ def test_cancel_landing_on_any_statement_of_a_deploy_ends_consistent(tmp_path):
         assert chain.ok, (where, chain.reason)
         again = run(deploy(project, Target(url), DeployOptions(backup=False)))
         assert again.ok, (where, again.error)
+
+
+def test_cancel_landing_on_any_statement_of_a_rollback_ends_consistent(tmp_path):
+    ids = table_project(tmp_path / "p", 3, chain=False)
+    project = Project.load(tmp_path / "p")
+    base = tmp_path / "deployed.sqlite"
+    assert run(deploy(project, Target(f"sqlite:///{base}"), DeployOptions(backup=False))).ok
+    probe = Target(f"sqlite:///{tmp_path / 'probe.sqlite'}")
+    (tmp_path / "probe.sqlite").write_bytes(base.read_bytes())
+    every: list[str] = []
+    sa.event.listen(probe.engine, "connect", lambda c, _r: c.set_trace_callback(every.append))
+    try:
+        assert run(rollback(project, probe, RollbackOptions(to="0"))).ok
+    finally:
+        probe.dispose()
+    for n, sql in enumerate(every, 1):
+        path = tmp_path / f"rb{n}.sqlite"
+        path.write_bytes(base.read_bytes())
+        url = f"sqlite:///{path}"
+        target = Target(url)
+        cancel = CancelToken()
+        _cancel_on(target, cancel, "", n)
+        try:
+            result = run(rollback(project, target, RollbackOptions(to="0"), cancel))
+        finally:
+            target.dispose()
+        where = f"cancel during statement {n}: {sql[:120]}"
+        assert result.ok or (result.status == "cancelled" and isinstance(result.error, Cancelled)), \
+            (where, result.status, result.error)
+        target = Target(url)
+        try:
+            st = {s.id: s.status for s in status(project, target).states}
+            with target.connect() as conn:
+                chain = target.store.verify_chain(conn)
+        finally:
+            target.dispose()
+        tables = user_tables(url)
+        for i, mid in enumerate(ids, 1):
+            assert (st[mid] == "applied") == (f"t{i}" in tables), (where, mid, st)
+        assert chain.ok, (where, chain.reason)
+        assert run(rollback(project, Target(url), RollbackOptions(to="0"))).ok, where
