@@ -132,7 +132,6 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
         ms = yield from run(target, conn, m, kind, cancel, tally, record_done, started, deployment_id, has_row)
     except BaseException as exc:
         abandon(conn)
-        target.store.rolled_back()
         failure = as_failure(exc, m, action)
         if failure is None:
             raise
@@ -176,7 +175,6 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
         _reset_session(target, conn)
         record_done(ms, has_row)
     tx.commit()
-    target.store.committed()
     return ms
 
 
@@ -201,7 +199,6 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: str, c
     _reset_session(target, conn)
     with conn.begin(), store.batch(conn):
         record_done(ms, True)  # the `running` row written above
-    store.committed()
     return ms
 
 
@@ -296,7 +293,6 @@ def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: s
         store.append(conn, action=action, status=status, started_at=started, finished_at=finished_at(started, ms),
                      deployment_id=deployment_id, migration_id=m.id, details=details,
                      error=str(exc) if status == HistoryStatus.FAILED else None)
-    store.committed()
     yield MigrationFinished(m.id, action, status, ms, error=str(exc), statement=statement, line=line)
 
 

@@ -3,8 +3,9 @@
 Read-only callers use ``applied()``/``history()``, which treat missing tables as "nothing
 applied" and create nothing. Writers call ``ensure()`` (while holding the lock) and then
 ``append()`` history rows; ``append`` assigns ``seq`` = last + 1 and chains the hash. The tail
-is cached and only advanced after the caller's transaction commits (``committed()``), so a
-rolled-back transaction never leaves the cache ahead of the table.
+is cached and bound to the transaction that wrote it: the connection's own ``commit`` /
+``rollback`` events advance it or drop it (see ``_follow``), so no caller has to say which
+happened, and a rolled-back (or failed) commit never leaves the cache ahead of the table.
 """
 
 from __future__ import annotations
@@ -14,12 +15,14 @@ import getpass
 import json
 import socket
 import uuid
+import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from ... import __version__
 from ..dialects import rules_for
@@ -130,7 +133,12 @@ class StateStore:
         self.schema = schema
         self.t: Tables = make_tables(schema)
         self._tail: tuple[int, str] | None = None
+        #: the tail written by the open transaction of ``_pending_conn`` (not committed yet)
         self._pending_tail: tuple[int, str] | None = None
+        self._pending_conn: sa.Connection | None = None
+        #: a commit under way: (its connection, the tail before it), until the next begin
+        self._committing: tuple[sa.Connection, tuple[int, str] | None] | None = None
+        self._followed: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
         self._resolved = schema is not None
         self._exists = False
         #: the history-tail row in __NexoMeta is known to exist (ensure() committed it)
@@ -284,7 +292,11 @@ class StateStore:
         details: Mapping[str, Any] | None = None,
         error: str | None = None,
     ) -> HistoryRow:
-        """Append one history row inside the caller's transaction. Call only under the lock."""
+        """Append one history row inside the caller's transaction (begun here when none is
+        open, as Core's autobegin would). Call only under the lock. The cached tail follows
+        that transaction: advanced when it commits, dropped when it rolls back."""
+        self._follow(conn)
+        self._settle(conn)
         if self._pending_tail is not None:
             seq, prev = self._pending_tail
         else:
@@ -313,6 +325,7 @@ class StateStore:
         self._write(conn, "insert_history", row)
         self.set_tail(conn, row["seq"], row["hash"])
         self._pending_tail = (row["seq"], row["hash"])
+        self._pending_conn = conn
         return HistoryRow(**row)
 
     def set_tail(self, conn: sa.Connection, seq: int | None = None, hash_: str | None = None) -> None:
@@ -340,6 +353,8 @@ class StateStore:
         parameters, the others the columns written); the row count only when asked for."""
         if not self._driver_writes:
             return conn.execute(self._statement(name), dict(values)).rowcount
+        if not conn.in_transaction():
+            conn.begin()  # the driver's cursor does not autobegin: the transaction must be Core's
         key = (name, tuple(values))
         prepared = self._prepared.get(key)
         if prepared is None:
@@ -361,6 +376,8 @@ class StateStore:
             yield
             return
         # what the writes depend on is read first: inside a pipeline a read would see nothing
+        self._follow(conn)
+        self._settle(conn)
         if self._tail is None and self._pending_tail is None:
             self._tail = self._load_tail(conn)
         if not self._tail_row:
@@ -375,20 +392,67 @@ class StateStore:
 
     def invalidate(self) -> None:
         """Forget what is cached about the tables (after a restore replaced them)."""
+        self._forget()
+        self._exists = False
+
+    def _forget(self) -> None:
         self._tail = None
         self._pending_tail = None
-        self._exists = False
+        self._pending_conn = None
+        self._committing = None
         self._tail_row = False
 
-    def committed(self) -> None:
-        """The transaction holding the appended rows committed: advance the cached tail."""
-        if self._pending_tail is not None:
+    # -- the cached tail follows the writing connection's transaction --------------------------
+
+    def _follow(self, conn: sa.Connection) -> None:
+        """Listen to ``conn``'s transaction events (once per connection object).
+
+        ``commit`` fires before the driver commits, so it advances the tail provisionally and
+        keeps the one before; a driver error on that connection before its next ``begin`` is
+        the commit failing (``handle_error``, an engine-wide event), which puts the old tail back.
+        """
+        if conn in self._followed:
+            return
+        if not self._followed and not event.contains(self.engine, "handle_error", self._on_error):
+            event.listen(self.engine, "handle_error", self._on_error)
+        self._followed.add(conn)
+        event.listen(conn, "commit", self._on_commit)
+        event.listen(conn, "rollback", self._on_rollback)
+        event.listen(conn, "begin", self._on_begin)
+
+    def _settle(self, conn: sa.Connection) -> None:
+        """Before ``conn`` writes: settle what another connection left open."""
+        if self._committing is not None and self._committing[0] is not conn:
+            other = self._committing[0]
+            if other.closed or not other.in_transaction():
+                self._committing = None  # its commit went through (a failed one stays open)
+            else:
+                self._forget()
+        if self._pending_conn is not None and self._pending_conn is not conn:
+            self._forget()  # another connection's writes are not committed: read what is there
+
+    def _on_commit(self, conn: sa.Connection) -> None:
+        if self._pending_conn is conn and self._pending_tail is not None:
+            self._committing = (conn, self._tail)
             self._tail = self._pending_tail
             self._pending_tail = None
+            self._pending_conn = None
 
-    def rolled_back(self) -> None:
-        self._pending_tail = None
-        self._tail_row = False  # it may have been inserted by the transaction that rolled back
+    def _on_begin(self, conn: sa.Connection) -> None:
+        if self._committing is not None and self._committing[0] is conn:
+            self._committing = None  # the previous transaction's commit went through
+
+    def _on_error(self, context: Any) -> None:
+        if self._committing is not None and self._committing[0] is context.connection:
+            self._tail = self._committing[1]  # its commit failed: nothing of it is in the table
+            self._committing = None
+            self._tail_row = False
+
+    def _on_rollback(self, conn: sa.Connection) -> None:
+        if self._pending_conn is conn:
+            self._pending_tail = None
+            self._pending_conn = None
+            self._tail_row = False  # it may have been inserted by the transaction that rolled back
 
     def history(
         self,
