@@ -171,10 +171,11 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
     tx = conn.begin()
     yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
     ms = tally.ms()
-    with target.store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+    # PostgreSQL: the RESET, the three writes and the COMMIT in one round trip
+    with target.store.batch(conn, commit=True):
         _reset_session(target, conn)
         record_done(ms, has_row)
-    tx.commit()
+    tx.commit()  # Core's side of it (and SQLite's, SQL Server's COMMIT)
     return ms
 
 

@@ -369,9 +369,12 @@ class StateStore:
         (self._writer or DriverWriter(conn)).execute(sql)
 
     @contextlib.contextmanager
-    def batch(self, conn: sa.Connection) -> Iterator[None]:
+    def batch(self, conn: sa.Connection, commit: bool = False) -> Iterator[None]:
         """Group one step's bookkeeping writes: one round trip on PostgreSQL; errors are raised
-        (as SQLAlchemy's DBAPIError) by the end of the block at the latest."""
+        (as SQLAlchemy's DBAPIError) by the end of the block at the latest. ``commit``: on
+        PostgreSQL the COMMIT travels in that round trip too; the caller still calls
+        ``Transaction.commit()`` after the block (it is what commits elsewhere, and what Core
+        and the cached tail follow)."""
         if self._writer is not None or not self._driver_writes:
             yield
             return
@@ -385,7 +388,7 @@ class StateStore:
             self._tail_row = conn.execute(sa.select(meta.c.key).where(meta.c.key == TAIL_KEY)).first() is not None
         self._writer = DriverWriter(conn)
         try:
-            with self._writer.batch():
+            with self._writer.batch(commit):
                 yield
         finally:
             self._writer = None
