@@ -15,20 +15,19 @@ import getpass
 import json
 import socket
 import uuid
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 
 from ... import __version__
 from ..dialects import rules_for
 from .chain import GENESIS, ChainVerdict, row_hash
 from .prepared import DriverWriter, Prepared
 from .tables import FORMAT_VERSION, Tables, make_tables
+from .tailfollow import TailFollower
 from .tamper import (  # noqa: F401  (re-exported: callers import them from here)
     TAIL_KEY, DecidingEvent, Tampering, _parse_tail, _tail_text, details_dict, tampering,
 )
@@ -127,18 +126,13 @@ def _encode(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class StateStore:
+class StateStore(TailFollower):
     def __init__(self, engine: sa.Engine, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema
         self.t: Tables = make_tables(schema)
         self._tail: tuple[int, str] | None = None
-        #: the tail written by the open transaction of ``_pending_conn`` (not committed yet)
-        self._pending_tail: tuple[int, str] | None = None
-        self._pending_conn: sa.Connection | None = None
-        #: a commit under way: (its connection, the tail before it), until the next begin
-        self._committing: tuple[sa.Connection, tuple[int, str] | None] | None = None
-        self._followed: weakref.WeakSet[sa.Connection] = weakref.WeakSet()
+        self._init_follower()
         self._resolved = schema is not None
         self._exists = False
         #: the history-tail row in __NexoMeta is known to exist (ensure() committed it)
@@ -397,65 +391,6 @@ class StateStore:
         """Forget what is cached about the tables (after a restore replaced them)."""
         self._forget()
         self._exists = False
-
-    def _forget(self) -> None:
-        self._tail = None
-        self._pending_tail = None
-        self._pending_conn = None
-        self._committing = None
-        self._tail_row = False
-
-    # -- the cached tail follows the writing connection's transaction --------------------------
-
-    def _follow(self, conn: sa.Connection) -> None:
-        """Listen to ``conn``'s transaction events (once per connection object).
-
-        ``commit`` fires before the driver commits, so it advances the tail provisionally and
-        keeps the one before; a driver error on that connection before its next ``begin`` is
-        the commit failing (``handle_error``, an engine-wide event), which puts the old tail back.
-        """
-        if conn in self._followed:
-            return
-        if not self._followed and not event.contains(self.engine, "handle_error", self._on_error):
-            event.listen(self.engine, "handle_error", self._on_error)
-        self._followed.add(conn)
-        event.listen(conn, "commit", self._on_commit)
-        event.listen(conn, "rollback", self._on_rollback)
-        event.listen(conn, "begin", self._on_begin)
-
-    def _settle(self, conn: sa.Connection) -> None:
-        """Before ``conn`` writes: settle what another connection left open."""
-        if self._committing is not None and self._committing[0] is not conn:
-            other = self._committing[0]
-            if other.closed or not other.in_transaction():
-                self._committing = None  # its commit went through (a failed one stays open)
-            else:
-                self._forget()
-        if self._pending_conn is not None and self._pending_conn is not conn:
-            self._forget()  # another connection's writes are not committed: read what is there
-
-    def _on_commit(self, conn: sa.Connection) -> None:
-        if self._pending_conn is conn and self._pending_tail is not None:
-            self._committing = (conn, self._tail)
-            self._tail = self._pending_tail
-            self._pending_tail = None
-            self._pending_conn = None
-
-    def _on_begin(self, conn: sa.Connection) -> None:
-        if self._committing is not None and self._committing[0] is conn:
-            self._committing = None  # the previous transaction's commit went through
-
-    def _on_error(self, context: Any) -> None:
-        if self._committing is not None and self._committing[0] is context.connection:
-            self._tail = self._committing[1]  # its commit failed: nothing of it is in the table
-            self._committing = None
-            self._tail_row = False
-
-    def _on_rollback(self, conn: sa.Connection) -> None:
-        if self._pending_conn is conn:
-            self._pending_tail = None
-            self._pending_conn = None
-            self._tail_row = False  # it may have been inserted by the transaction that rolled back
 
     def history(
         self,
