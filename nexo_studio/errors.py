@@ -7,7 +7,7 @@ code or a dialog once, at the boundary, and never parse message strings.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Sequence
+from typing import Protocol, Sequence
 
 # Exit codes fixed by the contract (SPEC §5).
 EXIT_OK = 0
@@ -54,10 +54,29 @@ class ConfigError(InvalidInput):
         super().__init__(f"{path}: {reason}" if path else reason)
 
 
+class _Finding(Protocol):
+    """What the errors below read of a finding (``core.validate.Finding``, ``core.lint.LintFinding``;
+    this module imports nothing of the engine)."""
+
+    @property
+    def level(self) -> str: ...
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
+
+
+class _LintFinding(_Finding, Protocol):
+    @property
+    def migration_id(self) -> str: ...
+    @property
+    def line(self) -> int | None: ...
+
+
 class ValidationFailed(InvalidInput):
     """Validation found errors; ``findings`` holds every finding (errors and warnings)."""
 
-    def __init__(self, findings: Sequence[object]) -> None:
+    def __init__(self, findings: Sequence[_Finding]) -> None:
         self.findings = list(findings)
         errors = [f for f in self.findings if getattr(f, "level", "") == "error"]
         # "code: message": the count already says these are errors
@@ -71,7 +90,7 @@ class RiskyMigration(InvalidInput):
     allowed by the migration (``-- lint: allow CODE "reason"``) nor by ``--allow-risky``
     (SPEC §11). ``findings`` holds the blocking :class:`LintFinding` s."""
 
-    def __init__(self, findings: Sequence[object]) -> None:
+    def __init__(self, findings: Sequence[_LintFinding]) -> None:
         self.findings = list(findings)
         lines = "; ".join(f"{f.migration_id} line {f.line}: [{f.code}] {f.message.rstrip('.')}" for f in self.findings[:5])
         more = f" (and {len(self.findings) - 5} more)" if len(self.findings) > 5 else ""

@@ -10,7 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 #: distribution name -> the module it provides (where they differ)
 MODULES = {"sqlalchemy": "sqlalchemy", "pymysql": "pymysql", "pyside6-essentials": "PySide6",
-           "pyside6-addons": "PySide6", "pygments": "pygments"}
+           "pyside6-addons": "PySide6", "pygments": "pygments",
+           "pyyaml": "yaml"}
 #: loaded by SQLAlchemy from the URL (postgresql+psycopg://), never imported by name
 DRIVERS = {"psycopg"}
 

@@ -28,3 +28,17 @@ def take_snapshot(session: "Session", lock_timeout: float | None = None) -> dict
 
     seq, snap = accept(session.target, session.lock_timeout if lock_timeout is None else lock_timeout)
     return {"history_seq": seq, "sha256": snap.sha256}
+
+
+def read_drift(session: "Session") -> "DriftVerdict":
+    """:func:`drift_verdict` for a view that must never fail: a schema that cannot be reflected
+    or read is the verdict ``unknown`` with the reason (redacted), never an exception."""
+    from ..core.db import redact
+    from ..core.drift import UNKNOWN, DriftVerdict
+
+    try:
+        return drift_verdict(session)
+    except Exception as exc:  # noqa: BLE001 -- shown in the Drift view and the status bar
+        text = str(getattr(exc, "orig", None) or exc).strip()
+        first = text.splitlines()[0] if text else type(exc).__name__
+        return DriftVerdict(UNKNOWN, reason=redact(f"{type(exc).__name__}: {first}"))

@@ -113,7 +113,7 @@ class Session:
         opts = base if base is not None else DeployOptions(
             backup=d.backup, verify=d.verify, auto_rollback=d.auto_rollback, lock_timeout=d.lock_timeout,
             allow_risky=d.allow_risky, allow_drift=d.allow_drift)
-        # the window has no control for allowing drift: the config's word stands unless overridden
+        # `[deploy] allow_drift = true` stands whatever a dialog says (the deploy dialog's box starts from it)
         opts = replace(opts, checks=d.checks, allow_drift=opts.allow_drift or d.allow_drift)
         opts = replace(opts, **overrides)
         if opts.backup_dir is None:

@@ -67,8 +67,9 @@ def main(argv: list[str] | None = None) -> int:
         if wants_json:
             emit_json({"ok": False, "error": error_doc(exc)})
         else:
-            if getattr(exc, "findings", None):
-                _findings_out([f for f in exc.findings if f.level == "error"], sys.stderr)
+            findings = getattr(exc, "findings", None)  # ValidationFailed, RiskyMigration
+            if findings:
+                _findings_out([f for f in findings if f.level == "error"], sys.stderr)
             err(f"nexo: {redact(str(exc))}")
         return exc.exit_code
     except KeyboardInterrupt:

@@ -15,8 +15,9 @@ _WORD = re.compile(r"[A-Za-z]+")
 
 
 def is_ddl(sql: str) -> bool:
-    word = _WORD.match(sql, _LEADING.match(sql).end())
-    return bool(word) and word.group(0).upper() in DDL_WORDS
+    lead = _LEADING.match(sql)  # always matches (possibly empty)
+    word = _WORD.match(sql, lead.end() if lead else 0)
+    return word is not None and word.group(0).upper() in DDL_WORDS
 
 
 def rows_cell(project, dialect: str, ev) -> str:

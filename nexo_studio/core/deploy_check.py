@@ -6,7 +6,7 @@ Read-only: no lock is taken and nothing is written or created (SPEC §11's pre-l
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .lint.model import LintFinding
 from .project import Project, Snapshot
@@ -25,6 +25,11 @@ class DeployCheck:
     #: the risks could not be read (the reason); deploy itself still checks them under the lock
     lint_error: str | None = None
     sizes: dict = field(default_factory=dict, compare=False)
+    #: the live schema's changes since the last snapshot (``nexo drift``), one line each
+    drift: tuple[str, ...] = ()
+    #: the drift verdict's status (none, drift, no_snapshot, stale, unknown) and, unknown, why
+    drift_status: str = ""
+    drift_reason: str | None = None
 
     @property
     def blocking(self) -> tuple[LintFinding, ...]:
@@ -32,11 +37,10 @@ class DeployCheck:
 
     def for_plan(self, ids: tuple[str, ...]) -> "DeployCheck":
         keep = set(ids)
-        return DeployCheck(tuple(ids), self.errors, self.blocked, tuple(i for i in self.irreversible if i in keep),
-                           tuple(f for f in self.findings if f.migration_id in keep), self.lock_holder,
-                           self.lint_error, self.sizes)
+        return replace(self, ids=tuple(ids), irreversible=tuple(i for i in self.irreversible if i in keep),
+                       findings=tuple(f for f in self.findings if f.migration_id in keep))
 
-    def refusal(self, allow_risky: bool) -> str | None:
+    def refusal(self, allow_risky: bool, allow_drift: bool = False) -> str | None:
         """Why deploy would be refused now (None: it would run)."""
         if self.errors:
             return f"Validation failed: {len(self.errors)} error(s). Fix the migration files first."
@@ -47,6 +51,8 @@ class DeployCheck:
         if self.blocking and not allow_risky:
             return (f"{len(self.blocking)} error-level risk(s) in the migrations to apply: make them safer, "
                     "allow the rule in the header, or tick “Allow risky statements”.")
+        if self.drift and not allow_drift:
+            return f"Schema drift: {len(self.drift)} change(s) outside Nexo. Accept them, or tick “Allow drift”."
         return None
 
 
@@ -90,5 +96,24 @@ def deploy_check(project: Project, target, snap: Snapshot, to: str | None = None
             holder = lock_for(target.engine).holder()
         except Exception:  # noqa: BLE001 - a lock probe never breaks the dialog
             holder = None
+    status, drift, reason = drift_lines(target)
     return DeployCheck(ids, errors, blocked_reasons(snap), not_reversible(project, ids, target.dialect),
-                       tuple(findings), holder, lint_error, dict(seen.sizes))
+                       tuple(findings), holder, lint_error, dict(seen.sizes), drift, status, reason)
+
+
+def drift_lines(target) -> tuple[str, tuple[str, ...], str | None]:
+    """(status, the changes as lines, why unknown) of the live schema against the last snapshot:
+    what deploy's health check refuses unless drift is allowed. Read-only."""
+    from .drift import DRIFT, NO_SNAPSHOT, check
+
+    if target.absent():
+        return NO_SNAPSHOT, (), None
+    try:
+        with target.connect() as conn:
+            verdict = check(conn, target.store)
+    except Exception as exc:  # noqa: BLE001 -- an unreflectable schema is not drift (deploy says the same)
+        from .db import redact
+
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        return "unknown", (), redact(f"{type(exc).__name__}: {first}")
+    return verdict.status, tuple(str(c) for c in verdict.changes) if verdict.status == DRIFT else (), None

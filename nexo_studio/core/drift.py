@@ -16,18 +16,25 @@ NO_SNAPSHOT = "no_snapshot"
 #: migrations were applied, rolled back or repaired after the last snapshot by an operation that
 #: did not finish (killed before its closing row): the difference is not known to be drift
 STALE = "stale"
+#: the live schema could not be reflected or read (``reason`` says why); never drift
+UNKNOWN = "unknown"
 #: history actions that change what the schema should be
 _CHANGING = ("apply", "rollback", "repair")
 
 
 @dataclass
 class DriftVerdict:
-    status: str  # none | drift | no_snapshot
+    status: str  # none | drift | no_snapshot | stale | unknown
     snapshot: StoredSnapshot | None = None
     live_sha256: str | None = None
     changes: list = field(default_factory=list)
     #: with STALE: the seqs of the history rows run after the last snapshot
     since: list = field(default_factory=list)
+    #: the live schema document the verdict was computed from (the GUI shows it beside the
+    #: snapshot's ``document``); not part of ``as_dict``
+    live_document: dict | None = field(default=None, repr=False, compare=False)
+    #: with UNKNOWN: why the live schema could not be compared
+    reason: str | None = None
 
     @property
     def drifted(self) -> bool:
@@ -46,25 +53,45 @@ def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
 
     stored = latest(store, conn)
     live = reflect_live(conn, store)
+    doc = live.document
     if stored is None:
-        return DriftVerdict(NO_SNAPSHOT, None, live.sha256)
+        return DriftVerdict(NO_SNAPSHOT, None, live.sha256, live_document=doc)
     if stored.sha256 == live.sha256:
-        return DriftVerdict(NONE, stored, live.sha256)
-    changes = diff(stored.document, live.document)
+        return DriftVerdict(NONE, stored, live.sha256, live_document=doc)
+    changes = diff(stored.document, doc)
     if not changes:
-        return DriftVerdict(NONE, stored, live.sha256)
+        return DriftVerdict(NONE, stored, live.sha256, live_document=doc)
     since = _changed_since(conn, store, stored.history_seq or 0)
-    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since)
+    return DriftVerdict(STALE if since else DRIFT, stored, live.sha256, changes, since, live_document=doc)
+
+
+#: repairs that change only Nexo's records (a checksum, a forgotten row, accepted history rows):
+#: they say nothing about what the schema should be, and take no snapshot, so they never make
+#: later differences "stale" (a hand change after them is drift, and deploy refuses it)
+_RECORDS_ONLY = ("accept-checksum", "forget-missing", "accept-history")
 
 
 def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int]:
-    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work."""
+    """Seqs of apply/rollback/repair rows after ``seq``: an interrupted operation's work (a repair
+    that only fixed records is not)."""
+    import json
+
     h = store.t.history
-    rows = conn.execute(sa.select(h.c.seq).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
-                        .order_by(h.c.seq)).scalars().all()
+    rows = conn.execute(sa.select(h.c.seq, h.c.action, h.c.details).where(h.c.seq > seq, h.c.action.in_(_CHANGING))
+                        .order_by(h.c.seq)).all()
     if conn.in_transaction():
         conn.rollback()
-    return list(rows)
+    out = []
+    for r in rows:
+        if r.action == "repair":
+            try:
+                details = json.loads(r.details) if isinstance(r.details, str) else (r.details or {})
+            except ValueError:
+                details = {}
+            if isinstance(details, dict) and details.get("repair") in _RECORDS_ONLY:
+                continue
+        out.append(int(r.seq))
+    return out
 
 
 # -- the deploy pipeline's use ---------------------------------------------------------------

@@ -1,11 +1,12 @@
 """``nexo-studio``: the desktop application's entry point.
 
-    nexo-studio [--db URL] [--migrations DIR] [--screenshot PATH [--view graph|state|history|sql]]
+    nexo-studio [--db URL] [--migrations DIR] [--from TOOL] [--screenshot PATH [--view graph|state|history|sql|drift]]
 
 With no arguments it opens the bundled sample project on an embedded SQLite database in the
 user's data folder (``<data dir>/sample.db``). Qt runs inside ``qasync.QEventLoop`` so the
 window's coroutines (``--screenshot`` awaits the worker's first load) and Qt share one loop.
-``--screenshot`` never changes the database: it renders whatever is there.
+``--screenshot`` never changes the database: it renders whatever is there. ``--from TOOL`` shows
+the database read-only, as that other tool (flyway, liquibase, …) recorded it.
 """
 
 from __future__ import annotations
@@ -21,14 +22,18 @@ SCREENSHOT_SIZE = (1280, 800)
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from ..core.adopt import TOOLS
     p = argparse.ArgumentParser(prog="nexo-studio", description="Nexo Studio: database schema migrations.")
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: the sample SQLite database)")
     p.add_argument("--migrations", metavar="DIR", type=Path, help="migrations folder (default: the sample project)")
     p.add_argument("--screenshot", metavar="PATH", type=Path, help="load, save a PNG of the window and exit")
-    p.add_argument("--view", choices=["graph", "state", "history", "sql"], default="graph",
+    p.add_argument("--view", choices=["graph", "state", "history", "sql", "drift"], default="graph",
                    help="what the screenshot shows (default: graph)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
+    p.add_argument("--from", dest="from_tool", metavar="TOOL",
+                   choices=TOOLS,
+                   help="show the database read-only, as that tool recorded it (SPEC §8)")
     p.add_argument("--size", metavar="WxH", default=None, help="window size for --screenshot (default 1280x800)")
     return p
 
@@ -83,6 +88,7 @@ def create_app(argv: list[str] | None = None, theme: str = "auto"):
 
 async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] = SCREENSHOT_SIZE) -> int:
     """Load via the worker (awaited), show ``view``, render the window, save ``path``."""
+    from PySide6.QtCore import Qt
     from PySide6.QtWidgets import QApplication
 
     from .main_window import TAB_GRAPH, TAB_HISTORY, TAB_SQL
@@ -106,9 +112,13 @@ async def take_screenshot(window, path: Path, view: str, size: tuple[int, int] =
             window.history.view.selectRow(0)
     elif view == "sql":
         window.tabs.setCurrentIndex(TAB_SQL)
+    elif view == "drift":
+        window.show_drift_view()
+        window.fit_table_rows(max_rows=4)
+        window.resizeDocks([window.log_dock], [120], Qt.Orientation.Vertical)
     else:
         window.tabs.setCurrentIndex(TAB_GRAPH)
-    if snap is not None and view != "history":
+    if snap is not None and view not in ("history", "drift"):
         applied = [s for s in snap.states if s.is_applied]
         pick = applied[-1] if applied else (snap.states[0] if snap.states else None)
         if pick is not None:
@@ -154,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    window = MainWindow(migrations, url)  # its first refresh is a coroutine on this loop
+    window = MainWindow(None if args.from_tool else migrations, url)  # its first refresh is a coroutine on this loop
+    if args.from_tool:
+        window.open_read_only(args.from_tool, migrations, url)
     with loop:
         if args.screenshot:
             size = SCREENSHOT_SIZE

@@ -23,6 +23,8 @@ from .dialogs import REPAIRS
 from .palette import STATUS_COLOURS
 from .theme import app_icon, icon
 from .window import APP_NAME, LAYOUT_VERSION, TAB_GRAPH, TAB_HISTORY, TAB_SQL, VIEWS, settings  # noqa: F401 (re-exported)
+from .drift.window import WindowDrift
+from .adopt.window import WindowAdopt
 from .window.abort import WindowAbort
 from .window.actions import WindowActions
 from .window.feedback import WindowFeedback
@@ -38,7 +40,7 @@ ASYNC_GRAPH_NODES = 300
 
 
 class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOperations, WindowFeedback, WindowUnreachable,
-                 WindowAbort, WindowThemes, QMainWindow):
+                 WindowAbort, WindowThemes, WindowAdopt, WindowDrift, QMainWindow):
     """The window; its parts are the mixins in :mod:`nexo_studio.qt.window`."""
 
     #: a refresh from the database has been applied to every view
@@ -67,6 +69,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
 
         self.worker = Worker(self)
         self.worker.decorate = self._decorate
+        self._init_feedback()
         self.worker.event_emitted.connect(self._on_event)
         self.worker.job_started.connect(self._on_job_started)
         self.worker.job_finished.connect(self._on_job_finished)
@@ -81,16 +84,40 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self._build_actions()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self._build_drift()
         self._connect_views()
         self._build_unreachable()
+        self._build_adopt()  # File → Import from another tool…, the read-only --from mode
         self._graph_font = self.graph.font()
         self._default_state = self.saveState(LAYOUT_VERSION)
         self._default_splitters = (self.splitter.saveState(), self.history.splitter.saveState())
         self.restore_layout()
         self._update_actions()
+        self._init_gc()
         if self.migrations_dir and self.url:
             self.set_connection(self.migrations_dir, self.url)
 
+
+    def _init_gc(self) -> None:
+        """Freeze what start-up made; once a minute, while idle, reclaim what the frozen objects
+        left in cycles (``gc_policy``: no long collector pass during a load or a deploy)."""
+        from PySide6.QtCore import QTimer
+
+        from . import gc_policy
+
+        gc_policy.settle()
+        self._gc_timer = QTimer(self)
+        self._gc_timer.setInterval(60_000)
+        self._gc_timer.timeout.connect(lambda: self.worker.busy or self.graph.building or gc_policy.reclaim())
+        self._gc_timer.start()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001 - QCloseEvent
+        super().closeEvent(event)  # WindowAbort may keep the window open to ask first
+        if event.isAccepted():
+            from . import gc_policy
+
+            self._gc_timer.stop()
+            gc_policy.release()
 
     # ------------------------------------------------------------------------------------------
     # connection and refresh
@@ -124,31 +151,39 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.sql.show_migration(None)
         self.details.show_hint()
         self.findings.set_findings(())
+        self.show_drift(None, connected=False)
         for label in (self.dialect_label, self.version_label, self.pending_label):
             label.clear()
         self._update_actions()
 
     def _decorate(self, loaded: Loaded) -> None:
-        """Worker thread: graph layout and timeline data (no Qt widgets here). The hash-chain
-        verdict comes with the status (``snapshot.chain``), as the CLI's does."""
+        """Worker thread: everything the views need that costs time (no Qt widgets here): the
+        table's records, graph layout, timeline data, lint. The hash-chain verdict comes with the
+        status (``snapshot.chain``), as the CLI's does."""
         from PySide6.QtGui import QFont, QFontMetricsF
 
-        from .graph import graph_edges, layered_layout
+        from .graph import graph_edges, layered_layout, with_inputs
+        from .models.state import state_record
 
-        nodes, edges = graph_edges(loaded.project, loaded.snapshot)
+        snap = loaded.snapshot
+        loaded.extra["records"] = tuple(state_record(s, snap.dialect) for s in snap.states)
+        nodes, edges = graph_edges(loaded.project, snap)
         loaded.extra["graph_key"] = (tuple(nodes), tuple(sorted(edges)))
         font = QFont(self._graph_font)
         font.setBold(True)
         fm = QFontMetricsF(font)
-        names = [s.name for s in loaded.snapshot.states]
+        names = [s.name for s in snap.states]
         width = min(max(max((fm.horizontalAdvance(n) for n in names), default=0.0) + 46, 168.0), 260.0)
-        loaded.extra["layout"] = layered_layout(nodes, edges, node_width=width)
+        loaded.extra["layout"] = with_inputs(layered_layout(nodes, edges, node_width=width), loaded.project, nodes, edges)
         from .timeline import TimelineData
 
         loaded.extra["timeline"] = TimelineData.from_rows(loaded.history)
         from .models.risk import pending_lint
 
-        loaded.extra["lint"] = pending_lint(loaded.project, loaded.snapshot)
+        loaded.extra["lint"] = pending_lint(loaded.project, snap)
+        from .gc_policy import settle
+
+        settle()
 
     def apply_loaded(self, loaded: Loaded) -> None:
         self.loaded = loaded
@@ -161,7 +196,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         snap = loaded.snapshot if loaded.connected else unknown_snapshot(loaded.snapshot)
         self.project, self.snapshot = loaded.project, snap
         self._show_reachability()
-        self.migrations.set_snapshot(snap)
+        self.migrations.set_snapshot(snap, loaded.extra.get("records") if loaded.connected else None)
         key = loaded.extra.get("graph_key")
         if key is None or key != self._graph_key:
             if len(snap.states) > ASYNC_GRAPH_NODES:
@@ -175,6 +210,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.history.set_rows(loaded.history, loaded.extra.get("timeline"),
                               {b.seq: b.reason for b in snap.chain_breaks})
         self._show_findings(snap, loaded.extra.get("lint", ()))
+        self.apply_drift(loaded)
         if not self._splitter_restored:
             self._splitter_restored = True
             self.fit_table_rows()
@@ -235,7 +271,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         """The chain's breaks included, as in `nexo status`; and the pending ups' lint risks."""
         from .models.risk import as_findings, risk_badges, risk_levels
 
-        self.findings.set_findings([*snap.findings, *as_findings(lint)])
+        self.findings.set_findings([*snap.findings, *as_findings(lint)], self.connected)
         self.migrations.model.set_risks(risk_levels(lint))
         self.graph.set_risks(risk_badges(lint))
 
@@ -282,7 +318,7 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         st = self.snapshot.by_id.get(migration_id) if self.snapshot else None
         menu = QMenu(self)
         menu.setObjectName("migration_menu")
-        busy = self.worker.busy or not self.connected
+        busy = self.worker.busy or not self.connected or bool(self.read_only_tool)
         applied = bool(st and st.is_applied)
         a = menu.addAction(icon("rollback"), "Roll back to here…",
                            lambda: self.spawn(self.rollback(migration_id, False)))

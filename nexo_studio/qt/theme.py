@@ -84,9 +84,23 @@ def apply_theme(app: QApplication, mode: str = "auto") -> bool:
     """Fusion + a palette: ``auto`` follows the system, or ``light``/``dark``. Returns dark?"""
     app.setStyle("Fusion")
     dark = system_prefers_dark() if mode == "auto" else mode == "dark"
-    app.setPalette(dark_palette() if dark else light_palette())
+    palette = dark_palette() if dark else light_palette()
+    app.setPalette(palette)
+    # Fusion outlines a check box with the Window colour darkened, which in the dark palette is
+    # the Base colour it is filled with: unticked boxes were invisible. Widgets that show check
+    # boxes (and the frames of line edits and spin boxes, outlined the same way) get a lighter
+    # Window (they do not fill their background with it).
+    boxes = QPalette(palette)
+    if dark:
+        boxes.setColor(QPalette.ColorRole.Window, QColor("#b4bac4"))
+    for cls in CHECK_BOX_CLASSES:
+        app.setPalette(boxes, cls)  # type: ignore[arg-type]  # the stub says bytes; only str works
     icon.cache_clear()
     return dark
+
+
+#: widgets that draw check-box indicators or a Fusion frame outline (see apply_theme)
+CHECK_BOX_CLASSES = ("QCheckBox", "QListWidget", "QTreeWidget", "QLineEdit", "QAbstractSpinBox")
 
 
 def _svg_pixmap(data: bytes, size: int, ratio: float) -> QPixmap:

@@ -77,6 +77,8 @@ class JobContext:
     migrations_dir: Path | None
     cancel: CancelToken
     _session: Any = None
+    #: the window shows the database as this other tool recorded it (read-only, SPEC §8)
+    foreign_tool: str | None = None
 
     @property
     def session(self):
@@ -131,6 +133,7 @@ class JobOutcome:
 
 def load_state(ctx: JobContext) -> Loaded:
     """Project from disk + status + the whole history (read-only: creates nothing)."""
+    from ..app.drift import read_drift
     from ..app.view import read_view
     from ..core.db import redact
     from ..core.project import snapshot
@@ -144,6 +147,8 @@ def load_state(ctx: JobContext) -> Loaded:
         return Loaded(project, snapshot(project, {}, "sqlite"), (), redact(ctx.url or ""), "", connected=False,
                       error=str(exc), load_ms=int((time.perf_counter() - t0) * 1000))
     config = ctx.session.config
+    if ctx.foreign_tool:
+        return _load_foreign(ctx, project, t0)
     if target.absent():  # an SQLite file that does not exist yet: read-only, so do not create it
         import sqlite3
 
@@ -152,13 +157,33 @@ def load_state(ctx: JobContext) -> Loaded:
                       config=config, load_ms=int((time.perf_counter() - t0) * 1000))
     try:
         view = read_view(ctx.session, project)  # the CLI's status, the same function
+        extra = {"drift": read_drift(ctx.session)}  # `nexo drift`'s verdict (never raises)
         return Loaded(project, view.snapshot, view.history, target.display_url, target.dialect, view.server_version,
-                      view.lock_holder, config=config, load_ms=int((time.perf_counter() - t0) * 1000))
+                      view.lock_holder, config=config, load_ms=int((time.perf_counter() - t0) * 1000), extra=extra)
     except Exception as exc:  # connection refused, unreadable state: show the project anyway
         reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
         snap = snapshot(project, {}, target.dialect)
         return Loaded(project, snap, (), target.display_url, target.dialect, connected=False, error=reason,
                       config=config, load_ms=int((time.perf_counter() - t0) * 1000))
+
+
+def _load_foreign(ctx: JobContext, project: Project, t0: float) -> Loaded:
+    """``--from TOOL`` mode: the other tool's state in the same shapes (app.foreign_view)."""
+    from ..app.foreign_view import read_foreign_view
+    from ..core.project import snapshot
+
+    target, config = ctx.target, ctx.session.config
+    try:
+        view = read_foreign_view(ctx.session, ctx.foreign_tool or "", project)
+    except Exception as exc:  # noqa: BLE001 - shown as "cannot connect", like a nexo database
+        from ..core.db import redact
+
+        reason = redact(str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc) else type(exc).__name__)
+        return Loaded(project, snapshot(project, {}, target.dialect), (), target.display_url, target.dialect,
+                      connected=False, error=reason, config=config)
+    return Loaded(view.project, view.snapshot, view.history, target.display_url, target.dialect,
+                  f"{ctx.foreign_tool} · {view.table}" + ("" if view.found else " (not found)"), config=config,
+                  load_ms=int((time.perf_counter() - t0) * 1000))
 
 
 class JobThread(QThread):
@@ -174,12 +199,14 @@ class JobThread(QThread):
         self.decorate = decorate
         self.url = job.url or url
         self.migrations_dir = job.migrations_dir or migrations_dir
+        #: set by the Worker: refreshes read the other tool's state (``--from`` mode)
+        self.foreign_tool: str | None = None
         self.setObjectName(f"nexo-worker-{job.name}")
 
     def run(self) -> None:  # worker thread
         job = self.job
         t0 = time.perf_counter()
-        ctx = JobContext(None, self.url, self.migrations_dir, job.cancel)
+        ctx = JobContext(None, self.url, self.migrations_dir, job.cancel, foreign_tool=self.foreign_tool)
         outcome: JobOutcome
         try:
             if job.needs_project and self.migrations_dir is not None:
@@ -271,6 +298,8 @@ class Worker(QObject):
         self._thread: JobThread | None = None
         self._job: Job | None = None
         self._progress = (0, 0)
+        #: ``--from TOOL`` mode: refreshes show the database as that tool recorded it (read-only)
+        self.foreign_tool: str | None = None
         #: runs on the worker thread after each refresh: ``decorate(loaded)`` fills ``loaded.extra``
         self.decorate: Callable[[Loaded], None] | None = None
         shorten_gil_switch_interval()
@@ -292,6 +321,7 @@ class Worker(QObject):
         if self._thread is not None:
             return False
         thread = JobThread(job, self.url, self.migrations_dir, self, self.decorate)
+        thread.foreign_tool = None if job.url else self.foreign_tool
         thread.event_emitted.connect(self._on_event)
         thread.finished_job.connect(self._on_finished)
         self._thread, self._job = thread, job

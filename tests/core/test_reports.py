@@ -139,9 +139,11 @@ def test_csv_has_every_history_column_in_order_and_a_sha256_sidecar(tmp_path):
     assert hashlib.sha256(raw).hexdigest() == digest
     assert (tmp_path / "r.csv.sha256").read_text() == f"{digest}  r.csv\n"
     rows = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
-    assert tuple(rows[0]) == (*HISTORY_COLUMNS, "audit")  # every history column in order, then the verdict
+    # every history column in order, then the audit verdict and the schema drift verdict
+    assert tuple(rows[0]) == (*HISTORY_COLUMNS, "audit", "schema_drift")
     assert len(rows) == 1 + len(SPECS)
-    assert {line[-1] for line in rows[1:]} == {"ok"}
+    assert {line[-2] for line in rows[1:]} == {"ok"}
+    assert {line[-1] for line in rows[1:]} == {""}  # a report without a drift verdict (no database)
     first = dict(zip(rows[0], rows[1]))
     assert first["started_at"] == "2025-03-01T09:01:00.123456Z"
     failed = dict(zip(rows[0], rows[4]))
@@ -388,3 +390,48 @@ def test_core_reports_never_import_qt(tmp_path):
     )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parents[2])
     assert verify_report(tmp_path / "r.json").ok
+
+
+# -- the schema drift verdict (SPEC §10) ---------------------------------------------------------
+
+DRIFT = {"status": "drift", "snapshot": {"id": 3, "taken_at": "2025-03-02T11:00:00+00:00", "history_seq": 7,
+                                         "sha256": "ab" * 32},
+         "live_sha256": "cd" * 32,
+         "changes": [{"kind": "added", "object_type": "index", "name": "users.ix_<hand>", "before": None,
+                      "after": "CREATE INDEX ix_<hand> ON users (email)", "note": ""},
+                     {"kind": "changed", "object_type": "column", "name": "users.email", "note": "",
+                      "before": "users.email VARCHAR(255) NULL", "after": "users.email VARCHAR(255) NOT NULL"}]}
+
+
+@pytest.mark.parametrize("drift, html_says, csv_says", [
+    (DRIFT, "Schema DRIFT: 2 change(s) made outside Nexo",
+     "DRIFT: 2 change(s) since snapshot #3, taken 2025-03-02 11:00:00 UTC, history seq 7"),
+    ({**DRIFT, "status": "none", "changes": []}, "No schema drift", "none (matches snapshot #3"),
+    ({"status": "no_snapshot", "snapshot": None, "changes": []}, "No schema snapshot yet", "no snapshot ("),
+    ({"status": "unknown", "reason": "NotImplementedError: mssql", "changes": []},
+     "Schema drift not checked: NotImplementedError: mssql", "unknown: NotImplementedError: mssql"),
+])
+def test_html_and_csv_carry_the_drift_verdict(tmp_path, drift, html_says, csv_says):
+    report = make_report()
+    report.drift = drift
+    html = (tmp_path / "r.html")
+    write_html(report, html)
+    text = html.read_text(encoding="utf-8")
+    assert html_says in text
+    assert "<hand>" not in text  # escaped like every value from the database
+    if drift["status"] == "drift":
+        assert "users.ix_&lt;hand&gt;" in text and "users.email VARCHAR(255) NOT NULL" in text
+    write_csv(report, tmp_path / "r.csv")
+    rows = list(csv.DictReader((tmp_path / "r.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert rows[-1]["schema_drift"].startswith(csv_says) and rows[-1]["audit"] == "ok"
+    assert {r["schema_drift"] for r in rows[:-1]} == {""}
+    if drift["status"] == "drift":
+        assert "added index users.ix_<hand>: + CREATE INDEX ix_<hand> ON users (email)" in rows[-1]["schema_drift"]
+
+
+def test_csv_without_events_has_a_line_for_the_drift_verdict(tmp_path):
+    report = make_report(rows=[])
+    report.drift = {"status": "no_snapshot", "snapshot": None, "changes": []}
+    write_csv(report, tmp_path / "e.csv")
+    rows = list(csv.DictReader((tmp_path / "e.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == 1 and rows[0]["seq"] == "" and rows[0]["schema_drift"].startswith("no snapshot")

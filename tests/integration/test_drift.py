@@ -290,3 +290,19 @@ def test_adopt_records_the_schema_it_takes_over(make_db, tmp_path):
     assert row["action"] == "adopt" and row["details"]["schema_sha256"]
     assert_clean(url, mdir)
     assert_recorded(url, mdir)
+
+
+def test_a_repair_that_fixes_only_records_does_not_hide_a_later_hand_change(make_db, tmp_path):
+    """`repair --accept-checksum` takes no snapshot and changes no schema: a hand change after it is
+    drift (deploy refuses it), not "stale" (which deploy would record over, hiding it)."""
+    url, mdir = make_db("sqlite"), project(tmp_path)
+    assert nexo(url, mdir, "deploy", "--to", M2, "--no-backup")[0] == 0
+    f = mdir / f"{M1}.sql"
+    f.write_text(f.read_text(encoding="utf-8").replace("CREATE INDEX a_v", "CREATE  INDEX a_v"), encoding="utf-8")
+    assert nexo(url, mdir, "repair", M1, "--accept-checksum", "--yes")[0] == 0
+    execute(url, "CREATE INDEX a_hand ON a (id, v)")
+    code, doc = drift(url, mdir)
+    assert code == 1 and doc["status"] == "drift", doc
+    assert [(c["kind"], c["name"]) for c in doc["changes"]] == [("added", "a.a_hand")]
+    code, out, err = nexo(url, mdir, "deploy", "--no-backup")
+    assert code == 3 and "a_hand" in err

@@ -515,3 +515,48 @@ def test_an_accepted_history_is_reported_as_accepted_in_every_format(sqlite_hist
     if HAVE_POPPLER:
         text = " ".join(_pdf_text(export_report(h.target, h.project, "pdf", out / "a.pdf")).split())
         assert "with changes accepted on record" in text and f"accepted at seq {accepted.seq}" in text
+
+
+# -- the schema drift verdict in every format (SPEC §10) ---------------------------------------
+
+HAND_INDEX = "ix_hand_made_drift"
+
+
+def test_every_format_carries_the_drift_verdict(history):
+    """Clean after the engine's own operations; an index added by hand is named in every format."""
+    h = history
+    clean = export_report(h.target, h.project, "csv", h.tmp / "clean.csv").read_text(encoding="utf-8-sig")
+    assert list(csv.DictReader(clean.splitlines()))[-1]["schema_drift"].startswith("none (matches snapshot #")
+    assert "No schema drift" in export_report(h.target, h.project, "html", h.tmp / "clean.html").read_text("utf-8")
+    with h.target.engine.begin() as conn:  # after the history's last row, a repair --accept-checksum
+        conn.exec_driver_sql(f"CREATE INDEX {HAND_INDEX} ON users (display_name, email)")
+    doc = json.loads(export_report(h.target, h.project, "json", h.tmp / "d.json").read_text(encoding="utf-8"))
+    assert doc["drift"]["status"] == "drift"
+    assert [(c["kind"], c["object_type"]) for c in doc["drift"]["changes"]] == [("added", "index")]
+    rows = list(csv.DictReader(export_report(h.target, h.project, "csv", h.tmp / "d.csv")
+                               .read_text(encoding="utf-8-sig").splitlines()))
+    assert len(rows) == h.rows  # the verdict rides on the last event's line, no line of its own
+    assert rows[-1]["schema_drift"].startswith("DRIFT: 1 change(s) since snapshot #")
+    assert f"added index users.{HAND_INDEX}" in rows[-1]["schema_drift"]
+    assert all(r["schema_drift"] == "" for r in rows[:-1])
+    html = export_report(h.target, h.project, "html", h.tmp / "d.html").read_text(encoding="utf-8")
+    assert "Schema DRIFT: 1 change(s) made outside Nexo" in html and f"users.{HAND_INDEX}" in html
+    assert html.index("Schema drift") < html.index("<h2>Report</h2>")  # up front, under the audit verdict
+    if HAVE_POPPLER:
+        text = _pdf_text(export_report(h.target, h.project, "pdf", h.tmp / "d.pdf"))
+        assert "Schema DRIFT: 1 change(s) made outside Nexo" in text and HAND_INDEX in text
+    _assert_no_password(h.tmp / "d.json", h.tmp / "d.csv", h.tmp / "d.html")
+
+
+def test_a_database_without_a_snapshot_says_so_in_every_format(make_db, tmp_path):
+    target = Target(make_db("sqlite"))
+    try:
+        with target.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE t (id INTEGER)")
+        out = {fmt: export_report(target, None, fmt, tmp_path / f"n.{fmt}") for fmt in ("csv", "json", "html")}
+        assert json.loads(out["json"].read_text(encoding="utf-8"))["drift"]["status"] == "no_snapshot"
+        rows = list(csv.DictReader(out["csv"].read_text(encoding="utf-8-sig").splitlines()))
+        assert [r["schema_drift"] for r in rows] == ["no snapshot (drift cannot be checked; `nexo snapshot` records one)"]
+        assert "No schema snapshot yet" in out["html"].read_text(encoding="utf-8")
+    finally:
+        target.dispose()

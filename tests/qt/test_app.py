@@ -41,7 +41,7 @@ def run_app(*args: str, env_extra: dict | None = None) -> subprocess.CompletedPr
                           env=env, timeout=120, cwd=Path(__file__).resolve().parents[2])
 
 
-@pytest.mark.parametrize("view", ["graph", "state", "history"])
+@pytest.mark.parametrize("view", ["graph", "state", "history", "drift"])
 def test_screenshot_renders_each_view_at_1280x800(tmp_path, view, data_dir):
     db = tmp_path / "shot.db"
     cli = subprocess.run([sys.executable, "-m", "nexo_studio.cli.main", "--db", f"sqlite:///{db}", "--migrations",

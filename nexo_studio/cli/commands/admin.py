@@ -134,5 +134,3 @@ def cmd_new(ctx: Context) -> int:
         return EXIT_OK
     print(path)
     return EXIT_OK
-    print(verdict)
-    return EXIT_OK if verdict.ok else EXIT_FAILED

@@ -6,10 +6,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from ...core.adopt import TOOLS
 from ...errors import EXIT_OK
 from ..context import Context, confirm, emit_json, run_op
-
-TOOLS = ("flyway", "liquibase", "alembic", "sqitch", "golang-migrate", "dbmate")
 
 
 def add_parsers(cmd, yes, lock_timeout) -> None:
@@ -36,11 +35,11 @@ def add_status_option(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_import(ctx: Context) -> int:
-    from ...core.adopt.importing import import_project
+    from ...app.adopt import import_files
 
     a = ctx.args
     into = a.into or ctx.config.migrations_dir
-    res = import_project(a.from_tool, a.source, Path(into), dry_run=a.dry_run, skip_unsupported=a.skip_unsupported)
+    res = import_files(a.from_tool, a.source, Path(into), dry_run=a.dry_run, skip_unsupported=a.skip_unsupported)
     if a.json:
         emit_json({"ok": True, "dry_run": bool(a.dry_run), **res.as_dict()})
         return EXIT_OK
@@ -66,11 +65,9 @@ def _print_reconciliation(rec) -> None:
 
 
 def cmd_status_from(ctx: Context) -> int:
-    from ...core.adopt.operation import foreign_status
+    from ...app.adopt import status_from
 
-    folder = ctx.config.migrations_dir  # inspecting needs no imported project (SPEC §8)
-    project = ctx.project if folder is not None and folder.is_dir() else None
-    rec = foreign_status(project, ctx.target, ctx.args.from_tool)
+    rec = status_from(ctx.session, ctx.args.from_tool)  # inspecting needs no imported project (SPEC §8)
     if ctx.args.json:
         emit_json({"ok": True, "database": ctx.target.display_url, **rec.as_dict()})
         return EXIT_OK
@@ -79,10 +76,10 @@ def cmd_status_from(ctx: Context) -> int:
 
 
 def cmd_adopt(ctx: Context) -> int:
-    from ...core.adopt.operation import adopt, foreign_status, refuse
+    from ...app.adopt import adopt, refuse, status_from
 
     a = ctx.args
-    rec = foreign_status(ctx.project, ctx.target, a.from_tool)
+    rec = status_from(ctx.session, a.from_tool, ctx.project)
     if not a.json:
         _print_reconciliation(rec)
     refuse(rec, a.accept_mismatch)
@@ -92,7 +89,7 @@ def cmd_adopt(ctx: Context) -> int:
         return EXIT_OK
     n = len(rec.of("matched-applied", "checksum-mismatch"))
     confirm(a, f"Record {n} migration(s) applied by {a.from_tool} as applied, without running them?", "adopt")
-    rec, done = run_op(adopt(ctx.project, ctx.target, a.from_tool, accept_mismatch=a.accept_mismatch,
+    rec, done = run_op(adopt(ctx.session, a.from_tool, accept_mismatch=a.accept_mismatch,
                              lock_timeout=ctx.lock_timeout()))
     if a.json:
         emit_json({"ok": True, "dry_run": False, **rec.as_dict(), "adopted": done})

@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ...errors import EXIT_FAILED, EXIT_OK, InvalidInput
 from ..context import Context, emit_json
 from ..json_shapes import verdict_dict
+
+if TYPE_CHECKING:
+    from ...app.types import ChainVerdict
 
 
 def cmd_audit(ctx: Context) -> int:
@@ -16,6 +20,7 @@ def cmd_audit(ctx: Context) -> int:
     if a.audit_command == "anchor":
         return _anchor(ctx, a.out)
     anchored = None
+    verdict: ChainVerdict  # the history's, or an exported report's (a ReportVerdict)
     if a.report:
         if getattr(a, "anchor", None):
             raise InvalidInput("--anchor checks the database; it does not go with a REPORT to verify")

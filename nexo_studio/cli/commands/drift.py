@@ -34,20 +34,20 @@ def cmd_drift(ctx: Context) -> int:
             doc["hint"] = hint
         emit_json(doc)
         return code
-    if verdict.status == NO_SNAPSHOT:
+    s = verdict.snapshot  # every status but NO_SNAPSHOT was compared with one
+    if verdict.status == NO_SNAPSHOT or s is None:
         err(HINT)
     elif verdict.status == STALE:
         err(f"{STALE_HINT} (history rows {', '.join(map(str, verdict.since))}); differences:")
         for c in verdict.changes:
             err(f"  {c}")
     elif verdict.status == DRIFT:
-        s = verdict.snapshot
         print(f"drift: {len(verdict.changes)} change(s) since snapshot #{s.id} "
               f"(history seq {s.history_seq}, {s.taken_at:%Y-%m-%d %H:%M:%S} UTC):")
         for c in verdict.changes:
             print(f"  {c}")
     else:
-        print(f"no drift: the live schema matches snapshot #{verdict.snapshot.id} ({verdict.live_sha256[:12]})")
+        print(f"no drift: the live schema matches snapshot #{s.id} ({(verdict.live_sha256 or '')[:12]})")
     return code
 
 

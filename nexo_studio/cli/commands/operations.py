@@ -48,7 +48,7 @@ def cmd_deploy(ctx: Context) -> int:
         off["allow_risky"] = True
     if a.allow_drift:
         off["allow_drift"] = True
-    opts = ctx.session.deploy_options(to=a.to, dry_run=a.dry_run, lock_timeout=ctx.lock_timeout(), **off)
+    opts = ctx.session.deploy_options(None, to=a.to, dry_run=a.dry_run, lock_timeout=ctx.lock_timeout(), **off)
     result = _interruptible(lambda cancel: run_op(deploy(ctx.project, ctx.target, opts, cancel), a.verbose))
     return _finish_operation(ctx, result, "apply")
 

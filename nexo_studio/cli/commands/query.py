@@ -34,13 +34,12 @@ def cmd_status(ctx: Context) -> int:
 
     rows = []
     for s in snap.states:
-        r = s.row
-        applied = s.is_applied and r is not None
+        r = s.row if s.is_applied else None
         rows.append([
             s.status, s.version, s.name,
-            r.applied_at.strftime("%Y-%m-%d %H:%M:%S") if applied and r.applied_at else "",
-            (r.applied_by or "") if applied else "",
-            f"{r.execution_ms}" if applied and r.execution_ms is not None else "",
+            r.applied_at.strftime("%Y-%m-%d %H:%M:%S") if r is not None and r.applied_at else "",
+            (r.applied_by or "") if r is not None else "",
+            f"{r.execution_ms}" if r is not None and r.execution_ms is not None else "",
         ])
     print(f"{ctx.target.display_url}  ({snap.dialect}, schema version {snap.schema_version or 'none'})")
     table(rows, ["STATUS", "VERSION", "NAME", "APPLIED AT (UTC)", "BY", "MS"], colour_col=0)

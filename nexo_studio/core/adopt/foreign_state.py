@@ -35,6 +35,8 @@ class ForeignState:
     found: bool = False
     rows: dict[str, ForeignRow] = field(default_factory=dict)
     raw: list[list[str | None]] = field(default_factory=list)
+    #: the names of ``raw``'s columns, as the tool named them (lowercased)
+    columns: list[str] = field(default_factory=list)
     #: the tool's own sign of a run in progress or crashed (Liquibase's lock held): dirty
     dirty: list[str] = field(default_factory=list)
 
@@ -44,7 +46,9 @@ class ForeignState:
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _all_rows(conn, table: sa.Table, order: list[str]) -> list[sa.Row]:
+def _all_rows(conn, table: sa.Table, order: list[str], state: ForeignState | None = None) -> list[sa.Row]:
+    if state is not None:
+        state.columns = [c.name.lower() for c in table.c]
     return list(conn.execute(sa.select(table).order_by(*[table.c[c] for c in order])))
 
 
@@ -80,7 +84,7 @@ def _flyway(conn, state, known, _db) -> None:
     if t is None:
         return
     state.found = True
-    rows = _all_rows(conn, t, ["installed_rank"])
+    rows = _all_rows(conn, t, ["installed_rank"], state)
     state.raw = _raw(rows)
     for r in rows:
         m = r._mapping
@@ -110,7 +114,7 @@ def _liquibase(conn, state, known, _db) -> None:
     state.found = True
     cols = {c.name.lower(): c for c in t.c}
     rows = list(conn.execute(sa.select(t).order_by(cols["orderexecuted"], cols["dateexecuted"], cols["id"])))
-    state.raw = _raw(rows)
+    state.raw, state.columns = _raw(rows), [c.name.lower() for c in t.c]
     for r in rows:
         m = {k.lower(): v for k, v in r._mapping.items()}
         fid = f"{m['id']}::{m['author']}"
@@ -133,7 +137,7 @@ def _golang(conn, state, known, _db) -> None:
     if t is None:
         return
     state.found = True
-    rows = _all_rows(conn, t, ["version"])
+    rows = _all_rows(conn, t, ["version"], state)
     state.raw = _raw(rows)
     for r in rows:
         version, dirty = int(r._mapping["version"]), bool(r._mapping["dirty"])
@@ -149,7 +153,7 @@ def _dbmate(conn, state, known, _db) -> None:
     if t is None:
         return
     state.found = True
-    rows = _all_rows(conn, t, ["version"])
+    rows = _all_rows(conn, t, ["version"], state)
     state.raw = _raw(rows)
     for r in rows:
         fid = str(r._mapping["version"])
@@ -161,7 +165,7 @@ def _alembic(conn, state, known, _db) -> None:
     if t is None:
         return
     state.found = True
-    rows = _all_rows(conn, t, ["version_num"])
+    rows = _all_rows(conn, t, ["version_num"], state)
     state.raw = _raw(rows)
     parents = dict(known)
     todo = [str(r._mapping["version_num"]) for r in rows]
@@ -188,6 +192,6 @@ def _sqitch(conn, state, known, database) -> None:
         rows = [(r.change_id, r.change, r.project, r.script_hash, r.committed_at)
                 for r in conn.execute(sa.select(t).order_by(t.c.committed_at, t.c.change_id))]
     state.found = True
-    state.raw = _raw(rows)
+    state.raw, state.columns = _raw(rows), ["change_id", "change", "project", "script_hash", "committed_at"]
     for _cid, change, _project, script_hash, _at in rows:
         state.rows[change] = ForeignRow(change, "applied", script_hash)

@@ -13,7 +13,8 @@ Restore, exactly:
    locks it fails cleanly naming them): read the database's default character set and
    collation, ``DROP DATABASE``, ``CREATE DATABASE`` with that character set and collation.
    Closed before the client runs. Objects created after the backup are gone with the old one.
-3. The file is fed to the client on stdin (``--binary-mode``, stops at the first error). DDL
+3. The file is fed to the client on stdin (``--binary-mode``, stops at the first error), through
+   a pipe that defers the check options of views to the end (``mysql_load.py``). DDL
    is not transactional here: a failure leaves the database partly restored, and the error
    says so -- unless the restore went through ``set_aside`` (what the engine does): a safety
    dump of the database is taken first, and ``put_back`` restores it after a failure.
@@ -35,6 +36,7 @@ from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, Cancelled
 
+from .mysql_load import piped_dump
 from .tools import CancelCheck, atomic_output, find_tool, run_tool, scrub
 
 PACKAGE = "mariadb-client"
@@ -207,15 +209,21 @@ class MysqlBackup:
         with client_options(url) as (_options, secrets):
             self._recreate_database(url, Path(path), secrets)
 
-    def run_client(self, url: URL | str, path: Path, on_start=None) -> None:
-        """Step 3: the dump fed to the client on stdin."""
+    def run_client(self, url: URL | str, path: Path, on_start=None, plan: dict | None = None) -> None:
+        """Step 3: the dump fed to the client through a pipe, its views made order-safe
+        (``mysql_load.py``)."""
         url = make_url(url)
         client = self._client_tool()
-        with client_options(url) as (options, secrets), open(path, "rb") as dump:
+        with client_options(url) as (options, secrets), piped_dump(Path(path)) as (dump, started):
+            def begun(pid: int) -> None:
+                started()
+                if on_start is not None:
+                    on_start(pid)
+
             run_tool(
                 [client, *options, "--binary-mode", "--default-character-set=utf8mb4",
                  f"--database={url.database}"],
-                stdin=dump, secrets=secrets, path=Path(path), on_start=on_start,
+                stdin=dump, secrets=secrets, path=Path(path), on_start=begun,
             )  # fmt: skip
 
     def put_back(self, url: URL | str, path: Path, plan: dict) -> bool:

@@ -13,11 +13,13 @@ Restore, exactly (each step a method, so the engine can journal between them):
    ``__nexo_restore_old_N``; nothing is dropped. Then ``public`` is re-created as initdb makes
    it (owner ``pg_database_owner``, ``USAGE`` for PUBLIC on PostgreSQL 15+, comment ``standard
    public schema``): pg_restore never creates ``public`` and pg_dump only records how it differs
-   from that default (comment, ACL).
+   from that default (comment, ACL). Extensions of the renamed schemas that the archive creates
+   again are moved to the schema the archive puts them in (``pg_extensions.py``).
 3. ``run_client``: ``pg_restore --no-owner --exit-on-error --single-transaction``: the whole
    archive goes in or nothing does.
-4. ``drop_aside`` after success drops what step 2 renamed; ``put_back`` after a failure drops
-   what the restore created and renames everything back (one transaction): the database is
+4. ``drop_aside`` after success drops what step 2 renamed; ``put_back`` after a failure moves
+   the extensions back, drops what the restore created and renames everything back (one
+   transaction): the database is
    exactly as it was. Large objects are not set aside (nor removed): a restore that brings
    large objects with the same OIDs fails and is put back.
 """
@@ -26,15 +28,18 @@ from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, Cancelled
 
+from . import pg_extensions
 from .tools import CancelCheck, atomic_output, capture_tool, find_tool, run_tool, scrub
 
 PACKAGE = "postgresql-client"
@@ -134,6 +139,27 @@ def conninfo_dbname(name: str) -> str:
     return f"dbname='{escaped}'"
 
 
+@contextmanager
+def _use_list(text: str, at: Path | None = None) -> Iterator[str]:
+    """A ``--use-list`` file for pg_restore, removed after: ``at`` (beside the restore journal,
+    so a killed restore's is removed by the recovery's ``drop_aside``) or a temporary file."""
+    if at is None:
+        fd, name = tempfile.mkstemp(prefix="nexo-", suffix=".list")
+    else:
+        name = str(at)
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        yield name
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _list_path(plan: dict) -> Path | None:
+    return Path(plan["safety"]).with_suffix(".list") if plan.get("safety") else None
+
+
 def _engine(url: URL) -> sa.Engine:
     """An unpooled engine for the URL; psycopg 3 when the URL's own driver is not installed."""
     try:
@@ -193,7 +219,7 @@ class PostgresBackup:
             raise Cancelled("restore")
         self.set_aside(url, path, plan)
         try:
-            self.run_client(url, path)
+            self.run_client(url, path, plan=plan)
         except BaseException:
             self.put_back(url, path, plan)
             raise
@@ -211,10 +237,21 @@ class PostgresBackup:
         env, secrets = libpq_env(url)
         toc = capture_tool([pg_restore, "--list", str(path)], env=env, secrets=secrets, path=path)
         entry = _PUBLIC_ENTRY.search(toc)
-        plan = {"default_public": entry is None or entry.group("owner") == "pg_database_owner"}
+        plan: dict[str, Any] = {"default_public": entry is None or entry.group("owner") == "pg_database_owner"}
+        in_archive = self._archive_extensions(toc, env, secrets, path)
         with self._transaction(url, path, secrets) as run:
             plan.update(aside_plan(run))
+            plan.update(pg_extensions.plan_moves(run, toc, in_archive, dict(plan["schemas"]), path))
         return plan
+
+    def _archive_extensions(self, toc: str, env: dict, secrets: list[str], path: Path) -> dict[str, str]:
+        """Each extension the archive creates -> its schema (read from the archive's SQL)."""
+        if not pg_extensions.needs_archive_sql(toc):
+            return {}
+        with _use_list(pg_extensions.extension_list(toc)) as listing:
+            sql = capture_tool([self._pg_restore(), f"--use-list={listing}", "--file=-", str(path)],
+                               env=env, secrets=secrets, path=path)
+        return pg_extensions.archive_extensions(sql)
 
     def set_aside(self, url: URL | str, path: Path, plan: dict) -> None:
         """Step 2, one transaction: rename every user schema (and event trigger, publication) to
@@ -231,16 +268,24 @@ class PostgresBackup:
             for name, aside in plan["schemas"]:
                 run(f"ALTER SCHEMA {quote_ident(name)} RENAME TO {quote_ident(aside)}")
             self._create_public(run, conn, default_owner=plan["default_public"])
+            pg_extensions.move_along(run, plan)
 
-    def run_client(self, url: URL | str, path: Path, on_start=None) -> None:
-        """Step 3: ``pg_restore --single-transaction``: all of the archive or nothing."""
+    def run_client(self, url: URL | str, path: Path, on_start=None, plan: dict | None = None) -> None:
+        """Step 3: ``pg_restore --single-transaction``: all of the archive or nothing (less the
+        ``CREATE SCHEMA`` entries set_aside already made for the extensions it moved)."""
         url = make_url(url)
         env, secrets = libpq_env(url)
         argv = [self._pg_restore(), "-w", "--no-owner", "--exit-on-error"]
         if self.single_transaction:
             argv.append("--single-transaction")
         argv += [f"--dbname={conninfo_dbname(url.database)}", str(path)]
-        run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
+        if not plan or not plan.get("skip_entries"):
+            run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
+            return
+        toc = capture_tool([self._pg_restore(), "--list", str(path)], env=env, secrets=secrets, path=Path(path))
+        with _use_list(pg_extensions.use_list(toc, plan["skip_entries"]), _list_path(plan)) as listing:
+            argv.insert(-1, f"--use-list={listing}")
+            run_tool(argv, env=env, secrets=secrets, path=Path(path), on_start=on_start)
 
     def put_back(self, url: URL | str, path: Path, plan: dict) -> bool:
         """Undo step 2 (and 3) in one transaction: drop what the restore created, rename what
@@ -251,6 +296,7 @@ class PostgresBackup:
             present = set(run("SELECT nspname FROM pg_namespace").scalars().all())
             if not any(aside in present for _n, aside in plan["schemas"]):
                 return False
+            pg_extensions.move_back(run, plan)
             for name in _user_schemas(run):
                 run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
             for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():
@@ -271,6 +317,9 @@ class PostgresBackup:
     def drop_aside(self, url: URL | str, path: Path, plan: dict) -> None:
         """After a restore that succeeded: drop what step 2 set aside (one transaction)."""
         url = make_url(url)
+        listing = _list_path(plan)
+        if listing is not None:  # left by a killed restore
+            listing.unlink(missing_ok=True)
         _env, secrets = libpq_env(url)
         with self._transaction(url, path, secrets) as run:
             for (name,) in run("SELECT evtname FROM pg_event_trigger ORDER BY 1").all():

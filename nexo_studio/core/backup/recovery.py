@@ -68,7 +68,7 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
             journal.save(client={"pid": pid})
             fault("mid_client")
 
-        provider.run_client(target.url, path, on_start=client_started)
+        provider.run_client(target.url, path, on_start=client_started, plan=plan)
         journal.save(step="client_done", client=None)
         fault("before_reinsert")
         kept = finish_history(target, saved, journal.data)

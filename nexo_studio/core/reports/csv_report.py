@@ -17,6 +17,11 @@ Layout
       as a whole (rows deleted from its end, a table lost, an event whose row is gone) is added
       to the last row, as ``TAMPERED (history): <why>``; when no row is listed, one line with
       only ``audit`` filled says it.
+    * A last column, ``schema_drift`` (added with live drift, SPEC §10; also not hashed): the drift
+      verdict of the live schema against the last snapshot, on the last line only (a line of its
+      own when no event is listed), empty on the others: ``none (matches snapshot #…)``, ``DRIFT:
+      N change(s) since …: <kind> <object> <name>: + after / - before / ~ before -> after; …``,
+      ``no snapshot (…)``, ``stale: …`` or ``unknown: <why>``.
     * Then one line per filtered event, in ``seq`` order. Times are UTC ISO-8601 with
       microseconds and ``Z`` (``2025-01-26T09:30:00.123456Z``) -- the exact text the hash chain
       hashes, so ``hash`` can be recomputed from a CSV row. Empty cell = NULL. ``details`` is the
@@ -34,11 +39,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from .drift_section import drift_text
 from .model import HISTORY_COLUMNS, Report, event_values, integrity_notes, iso
 from .sink import HashingWriter, atomic_output
 
 #: the column after HISTORY_COLUMNS: what the audit verdict says about the row (not hashed)
 AUDIT_COLUMN = "audit"
+#: the column after that: the schema drift verdict, on the last line (not hashed)
+DRIFT_COLUMN = "schema_drift"
 
 
 def write_csv(report: Report, out: Path) -> str:
@@ -48,7 +56,7 @@ def write_csv(report: Report, out: Path) -> str:
         sink = HashingWriter(fh)
         sink.write("\ufeff")
         writer = csv.writer(sink, lineterminator="\r\n")
-        writer.writerow((*HISTORY_COLUMNS, AUDIT_COLUMN))
+        writer.writerow((*HISTORY_COLUMNS, AUDIT_COLUMN, DRIFT_COLUMN))
         started, finished = HISTORY_COLUMNS.index("started_at"), HISTORY_COLUMNS.index("finished_at")
         notes, whole = integrity_notes(report.verdict)  # a pass over the whole history first
         whole_text = "; ".join(f"TAMPERED (history): {w}" for w in whole)
@@ -59,12 +67,18 @@ def write_csv(report: Report, out: Path) -> str:
             values = list(event_values(r))
             values[started] = iso(values[started])
             values[finished] = iso(values[finished])
-            last = [*values, notes.get(values[0], "ok")]  # None is written as an empty cell
+            last = [*values, notes.get(values[0], "ok"), None]  # None is written as an empty cell
         if whole_text:  # history-wide findings ride on the last line, or on a line of their own
             if last is None:
-                last = [None] * len(HISTORY_COLUMNS) + [whole_text]
+                last = [None] * len(HISTORY_COLUMNS) + [whole_text, None]
             else:
-                last[-1] = whole_text if last[-1] == "ok" else f"{last[-1]}; {whole_text}"
+                last[-2] = whole_text if last[-2] == "ok" else f"{last[-2]}; {whole_text}"
+        drift = drift_text(report.drift)
+        if drift:  # so is the schema's drift verdict
+            if last is None:
+                last = [None] * (len(HISTORY_COLUMNS) + 1) + [drift]
+            else:
+                last[-1] = drift
         if last is not None:
             writer.writerow(last)
         sink.flush()

@@ -324,6 +324,9 @@ def document(report: Report) -> Iterator[Block]:
         yield Heading("History integrity")
         yield Table("integrity", (Column("Seq", 4, "right"), Column("What the audit found", 60)),
                     lambda: iter(integrity))
+    from .drift_section import drift_blocks
+
+    yield from drift_blocks(report.drift)
     yield Heading("Report")
     yield KeyValues(_header_items(report))
     yield Heading("Summary")

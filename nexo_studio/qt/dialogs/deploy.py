@@ -74,6 +74,10 @@ class DeployDialog(_WorkerDialog):
         self.risky_box.setObjectName("allow_risky")
         self.risky_box.setChecked(getattr(defaults, "allow_risky", False))
         form.addRow("Risks:", self.risky_box)
+        self.drift_box = QCheckBox("Allow drift (deploy over schema changes made outside Nexo)")
+        self.drift_box.setObjectName("allow_drift")
+        self.drift_box.setChecked(getattr(defaults, "allow_drift", False))
+        form.addRow("Schema drift:", self.drift_box)
         layout.addLayout(form)
         self.checks = ChecksPanel()
         layout.addWidget(self.checks)
@@ -83,6 +87,7 @@ class DeployDialog(_WorkerDialog):
         bl = QVBoxLayout(box)
         bl.setContentsMargins(0, 0, 0, 0)
         self.plan_label = QLabel()
+        self.plan_label.setWordWrap(True)
         bl.addWidget(self.plan_label)
         self.plan_view = QListWidget()
         self.plan_view.setObjectName("plan")
@@ -103,6 +108,7 @@ class DeployDialog(_WorkerDialog):
         self.checking = True
         self.target_box.currentIndexChanged.connect(self._update_plan)
         self.risky_box.toggled.connect(lambda _on: self._update_gate())
+        self.drift_box.toggled.connect(lambda _on: self._update_gate())
         self._update_plan()
         self.start(self.read_checks())
 
@@ -129,7 +135,8 @@ class DeployDialog(_WorkerDialog):
 
         return DeployOptions(to=self.target_box.currentData(), backup=self.backup_box.isChecked(),
                              verify=self.verify_box.isChecked(), auto_rollback=self.rollback_box.isChecked(),
-                             lock_timeout=self.lock_spin.value(), allow_risky=self.risky_box.isChecked())
+                             lock_timeout=self.lock_spin.value(), allow_risky=self.risky_box.isChecked(),
+                             allow_drift=self.drift_box.isChecked())
 
     def _update_plan(self) -> None:
         from ...core.planner import deploy_plan
@@ -176,13 +183,13 @@ class DeployDialog(_WorkerDialog):
         """Show what the check found for the chosen plan; disable Deploy with the reason."""
         ids = getattr(self, "plan_ids", ())
         if self.checking:
-            reason = "Checking the database (validation, lock, risks)…"
+            reason = "Checking the database (validation, lock, risks, schema drift)…"
         elif self.check is None:
             reason = None if ids else "Nothing to apply: the database is up to date."
         else:
             check = self.check.for_plan(ids)
-            self.checks.show(check, self.project)
-            reason = check.refusal(self.risky_box.isChecked())
+            self.checks.show(check, self.project, self.drift_box.isChecked())
+            reason = check.refusal(self.risky_box.isChecked(), self.drift_box.isChecked())
         self.ok_button.setEnabled(reason is None)
         self.ok_button.setToolTip(reason or "")
         self.checks.set_reason(reason if not self.checking else None, self.checking)

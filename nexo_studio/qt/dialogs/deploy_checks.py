@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import QLabel, QListView, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
 from ..theme import icon
 
@@ -21,8 +21,12 @@ class ChecksPanel(QWidget):
         layout.addWidget(self.reason)
         self.view = QListWidget()
         self.view.setObjectName("deploy_checks")
-        self.view.setMaximumHeight(130)
+        self.view.setMaximumHeight(160)
         self.view.setIconSize(QSize(16, 16))
+        # long ids: wrap inside the dialog instead of hiding the end behind a scroll bar
+        self.view.setWordWrap(True)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout.addWidget(self.view)
 
     def rows(self) -> list[str]:
@@ -30,7 +34,7 @@ class ChecksPanel(QWidget):
 
     def set_reason(self, reason: str | None, checking: bool) -> None:
         if checking:
-            self.reason.setText("Checking the database: validation, the deploy lock, lint risks…")
+            self.reason.setText("Checking the database: validation, the deploy lock, lint risks, schema drift…")
         elif reason:
             self.reason.setText(f"<b>Deploy is disabled:</b> {reason}")
         else:
@@ -40,7 +44,7 @@ class ChecksPanel(QWidget):
         self.view.clear()
         self._add("warning", text)
 
-    def show(self, check, project) -> None:  # noqa: A003 - the panel's own verb
+    def show(self, check, project, allow_drift: bool = False) -> None:  # noqa: A003 - the panel's own verb
         super().show()
         self.view.clear()
         for e in check.errors:
@@ -58,6 +62,21 @@ class ChecksPanel(QWidget):
             self._add(f.level, f"Risk [{f.code}] {f.migration_id} line {f.line}: {f.message}{allowed}")
         if check.lint_error:
             self._add("warning", f"Lint risks could not be read: {check.lint_error}")
+        self._drift(check, allow_drift)
+
+    def _drift(self, check, allowed: bool) -> None:
+        """The live schema against the last snapshot: each change a blocker unless drift is allowed."""
+        status = getattr(check, "drift_status", "")
+        for line in getattr(check, "drift", ()):
+            self._add("warning" if allowed else "error", f"Schema drift{' (allowed)' if allowed else ''}: {line}")
+        if status == "none":
+            self._add("info", "Schema drift: none (the live schema matches the last snapshot)")
+        elif status == "no_snapshot":
+            self._add("info", "Schema drift: no snapshot yet (this deploy records one)")
+        elif status == "stale":
+            self._add("warning", "Schema drift: the last snapshot is out of date; this deploy records a new one")
+        elif status == "unknown":
+            self._add("warning", f"Schema drift not checked: {check.drift_reason}")
 
     def _add(self, level: str, text: str) -> None:
         item = QListWidgetItem(text)

@@ -48,7 +48,8 @@ REPAIRS = {
 
 
 class RepairDialog(QDialog):
-    def __init__(self, snapshot: Snapshot, migration_id: str | None, parent: QWidget | None = None) -> None:
+    def __init__(self, snapshot: Snapshot, migration_id: str | None, parent: QWidget | None = None,
+                 drift=None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Repair")
         self.setMinimumWidth(560)
@@ -74,6 +75,7 @@ class RepairDialog(QDialog):
         self.diff_view.setObjectName("drift_diff")
         self.diff_view.setMinimumHeight(160)
         layout.addWidget(self.diff_view, 1)
+        self._schema_drift(layout, drift)
         self.note = _note("Repair changes only Nexo's records, never your schema; it is recorded in the history.")
         layout.addWidget(self.note)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -85,6 +87,22 @@ class RepairDialog(QDialog):
         layout.addWidget(self.buttons)
         self.which.currentIndexChanged.connect(self._fill)
         self._fill()
+
+    def _schema_drift(self, layout: QVBoxLayout, drift) -> None:
+        """The live schema's drift from the last snapshot (``nexo drift``), when there is any:
+        repair does not touch it; the Drift view accepts it."""
+        changes = [str(c) for c in getattr(drift, "changes", None) or ()] if getattr(drift, "drifted", False) else []
+        self.schema_label = _note(f"<b>Schema drift:</b> the live schema differs from the last snapshot by "
+                                  f"{len(changes)} change(s) made outside Nexo. Repair does not change them; "
+                                  "accept them in the Drift view (“Accept as the new schema…”) or undo them by hand."
+                                  if changes else "")
+        self.schema_view = CodeView()
+        self.schema_view.setObjectName("schema_drift")
+        self.schema_view.set_source("\n".join(changes))
+        self.schema_view.setMaximumHeight(120)
+        for w in (self.schema_label, self.schema_view):
+            w.setVisible(bool(changes))
+            layout.addWidget(w)
 
     def _fill(self) -> None:
         for b in self.action_group.buttons():

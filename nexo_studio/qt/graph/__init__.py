@@ -6,7 +6,7 @@
 * ``build``   -- building a scene in slices and tearing the old one down.
 * ``view``    -- :class:`GraphView`, the widget (``events``: its input handlers).
 """
-from .layout import NODE_HEIGHT, NODE_WIDTH, GraphLayout, graph_edges, layered_layout, project_layout
+from .layout import NODE_HEIGHT, NODE_WIDTH, GraphLayout, graph_edges, layered_layout, project_layout, with_inputs
 
 
 def __getattr__(name: str):  # noqa: ANN202 - the widgets load Qt only when asked for
@@ -20,4 +20,4 @@ def __getattr__(name: str):  # noqa: ANN202 - the widgets load Qt only when aske
 
 
 __all__ = ["GraphLayout", "GraphView", "NodeItem", "NODE_HEIGHT", "NODE_WIDTH", "layered_layout",
-           "project_layout", "graph_edges"]
+           "project_layout", "graph_edges", "with_inputs"]

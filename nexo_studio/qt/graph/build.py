@@ -19,7 +19,7 @@ from .layout import NODE_HEIGHT, GraphLayout, ghost_ids
 if TYPE_CHECKING:
     from .view import GraphView
 
-CHUNK = 200  # items added (or removed) between two yields
+CHUNK = 50  # items added (or removed) between two yields (GraphView slices by time)
 
 
 @dataclass
@@ -177,6 +177,7 @@ def build_scene(view: GraphView, project: Project, snapshot: Snapshot, nodes: li
     # while a linear visibility scan in C++ is cheap; hit tests use our own column index
     scene.setItemIndexMethod(QGraphicsScene.ItemIndexMethod.NoIndex)
     deps, dependents, unique_edges = _neighbours(nodes, edges)
+    yield
     parts = SceneParts(scene, layout, _starts_zoomed_out(view, layout), deps, dependents, unique_edges,
                        ghosts=ghost_ids(project, snapshot, nodes))
     yield from _add_edges(view, parts)

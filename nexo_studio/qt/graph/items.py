@@ -307,8 +307,10 @@ class _Legend(QWidget):
         self.statuses: list[str] = ["pending", "applied"]
 
     def set_statuses(self, statuses: Iterable[str]) -> None:
-        present = set(statuses) | {"applied", "pending"}
-        self.statuses = [s for s in STATUSES if s in present]
+        present = set(statuses)
+        if "unknown" not in present:  # an unread database: every node is unknown, say only that
+            present |= {"applied", "pending"}
+        self.statuses = [s for s in (*STATUSES, "unknown") if s in present]
         self.resize(self.sizeHint())
         self.update()
 

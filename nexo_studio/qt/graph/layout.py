@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...core.project import Project, Snapshot
 
@@ -42,6 +42,11 @@ class GraphLayout:
     node_width: float = NODE_WIDTH
     node_height: float = NODE_HEIGHT
     layer_gap: float = LAYER_GAP
+    #: what the worker computed with the layout, so the GUI thread does not: the nodes and
+    #: edges laid out, and the banner's problems (missing dependencies, one cycle)
+    nodes: tuple[str, ...] = ()
+    edges: tuple[tuple[str, str], ...] = ()
+    problems: tuple[tuple[tuple[str, str], ...], tuple[str, ...] | None] | None = None
 
     @property
     def layer_count(self) -> int:
@@ -416,6 +421,15 @@ def project_layout(project: Project, snapshot: Snapshot | None = None,
     """The layout for a project (safe to compute on a worker thread; get ``node_width`` from
     :meth:`GraphView.node_width_for` on the GUI thread first)."""
     nodes, edges = graph_edges(project, snapshot)
-    return layered_layout(nodes, edges, node_width=node_width)
+    return with_inputs(layered_layout(nodes, edges, node_width=node_width), project, nodes, edges)
+
+
+def with_inputs(layout: GraphLayout, project: Project, nodes: Sequence[str],
+                edges: Sequence[tuple[str, str]]) -> GraphLayout:
+    """``layout`` carrying its nodes, edges and the project's missing dependencies and cycle
+    (computed here, on the worker, instead of on the GUI thread when the scene is built)."""
+    cycle = project.graph.find_cycle()
+    return replace(layout, nodes=tuple(nodes), edges=tuple(edges),
+                   problems=(tuple(project.graph.missing()), tuple(cycle) if cycle else None))
 
 

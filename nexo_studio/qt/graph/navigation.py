@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QLineEdit, QWidget
 
@@ -123,3 +123,13 @@ class ProblemBanner(QLabel):
             parts.append("Dependency cycle (each depends on the next): " + " → ".join(shown))
         self.setText("\n".join(parts))
         self.setVisible(bool(parts))
+
+    def place(self, vp: QRect, corner: int, search_height: int) -> None:
+        """Below the find box; as wide as its longest line allows (a word-wrapped label's
+        adjustSize picks a narrow column) up to the minimap's ``corner``, as tall as the text
+        then needs."""
+        fm = self.fontMetrics()
+        longest = max((fm.horizontalAdvance(line) for line in self.text().splitlines()), default=0)
+        width = min(longest + 24, max(vp.width() - corner - 20, 120))
+        self.resize(width, self.heightForWidth(width))
+        self.move(vp.left() + 10, vp.top() + 10 + search_height + 6)

@@ -7,7 +7,7 @@ What keeps 2,000 nodes cheap: zoomed out past readable text, the node and edge i
 and one overview item draws every box and edge as a few painter paths (one Python paint call per
 frame); zoomed in, node items paint into a device-coordinate cache, so panning only blits. Hover
 moves items above a translucent veil instead of touching every item; hit tests use a per-column
-index of the layout, not scene queries. ``set_data_async`` builds the scene in ~12 ms slices and
+index of the layout, not scene queries. ``set_data_async`` builds the scene in ~6 ms slices and
 swaps it in, so a refresh never freezes the window.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ class GraphView(GraphEvents, QGraphicsView):
             pass
 
     def set_data_async(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None = None,
-                       slice_ms: float = 12.0) -> None:
+                       slice_ms: float = 6.0) -> None:
         """Rebuild in slices of about ``slice_ms`` on the event loop, so the GUI thread never
         stalls (2,000 nodes: ~30 slices). The old picture stays until the new scene is swapped
         in; ``data_ready`` fires then. Compute ``layout`` on a worker first for big projects
@@ -151,11 +151,13 @@ class GraphView(GraphEvents, QGraphicsView):
             self._build_timer.stop()
 
     def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Iterator[None]:
-        """Build a new scene (yielding every few hundred items), swap it in, then tear the old
-        one down in pieces."""
-        nodes, edges = graph_edges(project, snapshot)
-        if layout is None:
-            layout = layered_layout(nodes, edges, node_width=self.node_width_for(project, snapshot))
+        """Build a new scene (yielding between slices), swap it in, tear the old one down."""
+        if layout is not None and layout.nodes:  # laid out on the worker, with its inputs
+            nodes, edges = list(layout.nodes), list(layout.edges)
+        else:
+            nodes, edges = graph_edges(project, snapshot)
+            if layout is None:
+                layout = layered_layout(nodes, edges, node_width=self.node_width_for(project, snapshot))
             yield
         parts = yield from build_scene(self, project, snapshot, nodes, edges, layout)
         old = self.scene()
@@ -180,7 +182,8 @@ class GraphView(GraphEvents, QGraphicsView):
         self.hovered_id = None
         self.highlighted = (frozenset(), frozenset())
         self._minimap.set_content(parts.rects, parts.lines, parts.danger_lines, parts.scene.sceneRect())
-        self._banner.set_problems(project.graph.missing(), project.graph.find_cycle())
+        missing, cycle = parts.layout.problems or (project.graph.missing(), project.graph.find_cycle())
+        self._banner.set_problems(list(missing), list(cycle) if cycle else None)
         self._overview_mode = parts.overview
         self._overview.setVisible(parts.overview)
         self._legend.set_statuses(s.status for s in snapshot.states)
@@ -244,12 +247,16 @@ class GraphView(GraphEvents, QGraphicsView):
         self._overview.set_selected(self._box(self.selected_id) if self.selected_id else None)
 
     def fit(self) -> None:
-        """Whole graph in view; small graphs are not blown up beyond a comfortable size."""
-        rect = self.scene().sceneRect()
+        """Whole graph in view, not blown up past 1.25; the legend, find box and banner cover
+        no node (the view's scene rect gets room for them as a margin)."""
+        rect, vp = self.scene().sceneRect(), self.viewport().rect()
         if not self.nodes or rect.isEmpty():
             return
-        # room below for the legend overlay (scene units ~ pixels at the final zoom)
-        rect = rect.adjusted(0, 0, 0, self._legend.height())
+        above = self._banner if self._banner.isVisibleTo(self) else self._search
+        top, bottom = float(above.geometry().bottom() - self.viewport().geometry().top() + 6), float(self._legend.height())
+        scale = min(vp.width() / rect.width(), max(vp.height() - top - bottom, 40.0) / rect.height(), 1.25)
+        rect = rect.adjusted(0, -top / scale, 0, bottom / scale)
+        self.setSceneRect(rect)
         self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
         if self.transform().m11() > 1.25:
             self.setTransform(self.transform().fromScale(1.25, 1.25))
@@ -488,7 +495,6 @@ class GraphView(GraphEvents, QGraphicsView):
         self._search.move(vp.left() + 10, vp.top() + 10)
         self._minimap.move(vp.right() - self._minimap.width() - 9, vp.top() + 10)
         self._update_minimap()
-        self._banner.setMaximumWidth(max(vp.width() - self._minimap.width() - 40, 120))
-        self._banner.adjustSize()
-        self._banner.move(vp.left() + 10, vp.top() + 10 + self._search.height() + 6)
+        self._banner.place(vp, self._minimap.width() + 20 if self._minimap.isVisibleTo(self) else 0,
+                           self._search.height())
 

@@ -67,13 +67,20 @@ class StateTableModel(_RowsTableModel):
         self.risks: dict[str, str] = {}
 
     def set_risks(self, risks: dict[str, str]) -> None:
+        if risks == self.risks:
+            return  # a repaint of every row for nothing
         self.risks = dict(risks)
         if self._rows:
             self.dataChanged.emit(self.index(0, self.RISK), self.index(len(self._rows) - 1, self.RISK))
 
     # -- data in -------------------------------------------------------------------------------
-    def set_snapshot(self, snap: Snapshot | None) -> None:
-        rows = tuple(state_record(s, snap.dialect) for s in snap.states) if snap else ()
+    def set_snapshot(self, snap: Snapshot | None, records: tuple[StateRecord, ...] | None = None) -> None:
+        """``records``: :func:`state_record` of each of ``snap``'s states, built ahead (on the
+        worker: ``reversible`` parses every file's sections); None builds them here."""
+        if records is not None:
+            rows = records
+        else:
+            rows = tuple(state_record(s, snap.dialect) for s in snap.states) if snap else ()
         self.beginResetModel()
         self._rows = rows
         self._row_of = {r.id: i for i, r in enumerate(rows)}

@@ -33,8 +33,11 @@ class FindingsPane(QWidget):
         self.view.doubleClicked.connect(lambda i: self.finding_activated.emit(self.model.finding(i.row())))
         layout.addWidget(self.view, 1)
 
-    def set_findings(self, findings) -> None:
+    def set_findings(self, findings, state_read: bool = True) -> None:
+        """``state_read``: False when the database could not be read (nothing is said about it)."""
         self.model.set_findings(findings)
         errors, warnings = self.model.counts()
+        clean = ("No findings: files, dependencies and state are consistent." if state_read else
+                 "No findings in the files and dependencies; the database's state could not be read.")
         self.summary.setText(f"{errors} error(s), {warnings} warning(s) — double-click one to open the file at its line"
-                             if errors or warnings else "No findings: files, dependencies and state are consistent.")
+                             if errors or warnings else clean)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from ...core.project import Snapshot
 from ..models import ID_ROLE, StateFilterProxy, StateTableModel
+from ..models.state import StateRecord
 from ..palette import STATUS_COLOURS, STATUS_LABELS
 from ..theme import icon
 from .common import _table
@@ -92,10 +93,11 @@ class MigrationsPane(QWidget):
         layout.addWidget(self.view, 1)
         self._silent = False
 
-    def set_snapshot(self, snap: Snapshot | None) -> None:
+    def set_snapshot(self, snap: Snapshot | None, records: tuple[StateRecord, ...] | None = None) -> None:
+        """``records``: the rows already built from ``snap`` (on the worker), or None."""
         current = self.current_id()
         self._silent = True
-        self.model.set_snapshot(snap)
+        self.model.set_snapshot(snap, records)
         self._silent = False
         counts: dict[str, int] = {}
         for r in self.model.records():

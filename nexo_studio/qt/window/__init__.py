@@ -4,6 +4,7 @@
 * ``actions``    -- actions, menus, toolbar, status bar, which actions are enabled.
 * ``operations`` -- one method pair per operation: open its dialog, submit its job.
 * ``feedback``   -- busy label, progress, log entries and reports from worker signals.
+* ``base``       -- ``WindowBase``, every mixin's base: declares for mypy what they share.
 
 The constants they share live here (``main_window`` re-exports them).
 """

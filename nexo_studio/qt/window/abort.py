@@ -9,13 +9,14 @@ from PySide6.QtWidgets import QMessageBox
 
 from ...core import events as ev
 from ..aio import dialog_result, spawn
+from .base import WindowBase
 
 #: jobs whose cancellation changes what ends up in the database: ask first
 ASK_BEFORE_STOPPING = {"deploy": ("deploy", "applied"), "rollback": ("rollback", "rolled back"),
                        "restore": ("restore", ""), "backup": ("backup", "")}
 
 
-class WindowAbort:
+class WindowAbort(WindowBase):
     """Confirmation before cancelling or closing during an operation; a mixin of MainWindow."""
 
     def _init_abort(self) -> None:

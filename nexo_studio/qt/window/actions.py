@@ -12,9 +12,10 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QToolBar, QToolButton, QWidg
 from ..dialogs import REPAIRS
 from ..theme import icon
 from . import TAB_GRAPH, TAB_HISTORY, TAB_SQL
+from .base import WindowBase
 
 
-class WindowActions:
+class WindowActions(WindowBase):
     """Builds and enables the actions; a mixin of :class:`~nexo_studio.qt.main_window.MainWindow`."""
 
     def _action(self, name: str, text: str, slot: Callable, shortcut: Any = None, icon_name: str | None = None,
@@ -174,6 +175,7 @@ class WindowActions:
         a["export_dot"].setEnabled(has)
         a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
+        self._lock_read_only()  # --from TOOL: every changing action off (qt/adopt/window.py)
 
 
 def _separator() -> QWidget:

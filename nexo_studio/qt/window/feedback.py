@@ -11,12 +11,54 @@ from PySide6.QtWidgets import QMessageBox
 from ...core import events as ev
 from ..models import LogEntry
 from ..worker import JobOutcome
+from .base import WindowBase
 
 
-class WindowFeedback:
+#: engine events arriving within this many ms are shown together: one log insert, one
+#: progress-bar repaint (QProgressBar.setValue repaints at once), one status-bar relayout
+FLUSH_MS = 40
+
+
+class WindowFeedback(WindowBase):
     """Worker signals -> status bar, log and messages; a mixin of MainWindow."""
 
+    def _init_feedback(self) -> None:
+        from PySide6.QtCore import QTimer
+
+        self._pending_log: list[LogEntry] = []
+        self._pending_status: dict[str, str] = {}
+        self._pending_busy: str | None = None
+        self._pending_progress: tuple[int, int] | None = None
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush_feedback)
+
+    def flush_feedback(self) -> None:
+        """Show what the events since the last flush changed (also called before anything that
+        must come after them: a job's start or end, a log line of the window's own)."""
+        self._flush_timer.stop()
+        if self._pending_log:
+            entries, self._pending_log = self._pending_log, []
+            self.log.append(entries)
+        if self._pending_busy is not None:
+            self.busy_label.setText(self._pending_busy)
+            self._pending_busy = None
+        if self._pending_progress is not None:
+            index, total = self._pending_progress
+            self._pending_progress = None
+            self.progress.setRange(0, total)
+            self.progress.setValue(index)
+            self.progress.setFormat("%v / %m")
+        statuses, self._pending_status = self._pending_status, {}
+        for mid, status in statuses.items():
+            self.migrations.model.set_status(mid, status)
+            node = self.graph.nodes.get(mid)
+            if node is not None:
+                node.set_status(status)
+
     def _on_job_started(self, name: str) -> None:
+        self.flush_feedback()
         job = self.worker.current
         label = job.label if job and job.label else name
         self.busy_label.setText(f"{label}…")
@@ -32,26 +74,27 @@ class WindowFeedback:
 
     def _on_progress(self, index: int, total: int) -> None:
         if total:
-            self.progress.setRange(0, total)
-            self.progress.setValue(index)
-            self.progress.setFormat("%v / %m")
+            self._pending_progress = (index, total)
+            self._flush_soon()
+
+    def _flush_soon(self) -> None:
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
 
     def _on_event(self, event: ev.Event) -> None:
         entry = self._log_entry(event)
         if entry is not None:
-            self.log.append([entry])
+            self._pending_log.append(entry)
         if isinstance(event, ev.MigrationStarted) and event.action != "verify":
             job = self.worker.current
             label = job.label if job and job.label else "Working"
-            self.busy_label.setText(f"{label}: {event.migration_id}")
+            self._pending_busy = f"{label}: {event.migration_id}"
         if isinstance(event, ev.MigrationFinished):
             status = {("apply", "ok"): "applied", ("rollback", "ok"): "pending",
                       ("apply", "failed"): "failed"}.get((event.action, event.status))
             if status:
-                self.migrations.model.set_status(event.migration_id, status)
-                node = self.graph.nodes.get(event.migration_id)
-                if node is not None:
-                    node.set_status(status)
+                self._pending_status[event.migration_id] = status
+        self._flush_soon()
 
     def _log_entry(self, event: ev.Event) -> LogEntry | None:
         now = datetime.now(timezone.utc).astimezone()
@@ -82,11 +125,13 @@ class WindowFeedback:
         return None
 
     def log_message(self, level: str, message: str, source: str = "nexo") -> None:
+        self.flush_feedback()
         self.log.append([LogEntry(datetime.now(timezone.utc).astimezone(), level, source, message)])
 
     def _on_job_finished(self, outcome: JobOutcome) -> None:
         """Every job (the window's and its dialogs'): the progress ends, the views take the
         snapshot the worker read after it. Reporting is the awaiting coroutine's part."""
+        self.flush_feedback()
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
         if outcome.loaded is not None:

@@ -12,9 +12,10 @@ from ..graph import GraphView
 from ..panels import DetailsPane, FindingsPane, HistoryPane, LogPane, MigrationsPane, SqlPane
 from ..theme import icon
 from . import LAYOUT_VERSION, TAB_HISTORY, settings
+from .base import WindowBase
 
 
-class WindowLayout:
+class WindowLayout(WindowBase):
     """Central widgets, docks and layout persistence; a mixin of MainWindow."""
 
     def _build_central(self) -> None:

@@ -27,9 +27,10 @@ from ..dialogs import (
     RollbackDialog,
 )
 from ..worker import Job, JobOutcome
+from .base import WindowBase
 
 
-class WindowOperations:
+class WindowOperations(WindowBase):
     """One coroutine per user action; a mixin of MainWindow."""
 
     # ------------------------------------------------------------------------------------------
@@ -92,6 +93,7 @@ class WindowOperations:
             return
         folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
         self.profile_name, self._opened_by_dialog = dialog.result_profile, True
+        self.leave_read_only()
         self.set_connection(folder, url)
         from .production import WindowProduction
 
@@ -169,10 +171,14 @@ class WindowOperations:
 
         if not self._ready():
             return None
-        dialog = RepairDialog(self.snapshot, migration_id, self)
+        dialog = RepairDialog(self.snapshot, migration_id, self, drift=self.drift)
         if not dialog.candidates:
             dialog.deleteLater()
-            self.statusBar().showMessage("Nothing needs repair: no dirty, failed, drifted or missing migration.", 5000)
+            text = "Nothing needs repair: no dirty, failed, drifted or missing migration."
+            if getattr(self.drift, "drifted", False):  # the schema's drift is accepted in its own view
+                self.show_drift_view()
+                text += f" The live schema has {len(self.drift.changes)} drift change(s): see the Drift view."
+            self.statusBar().showMessage(text, 8000)
             return None
         if not await self._dialog(dialog) or not (choice := dialog.choice()):
             return None

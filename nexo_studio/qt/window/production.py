@@ -6,7 +6,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QLineEdit, QVBoxLayout, QWidget
 
 #: jobs that change the database (or its files): a production window asks twice
-CHANGING_JOBS = frozenset({"deploy", "rollback", "repair", "restore", "baseline", "accept-history"})
+CHANGING_JOBS = frozenset({"deploy", "rollback", "repair", "restore", "baseline", "accept-history", "snapshot"})
 PRODUCTION_STYLE = ("QStatusBar { background: #b71c1c; color: white; } "
                     "QStatusBar QLabel { color: white; font-weight: bold; }")
 

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QFileDialog
 
 from ..dialogs import BaselineDialog, NewMigrationDialog
 from ..worker import Job, JobOutcome
+from .base import WindowBase
 
 
-class WindowProjectOperations:
+class WindowProjectOperations(WindowBase):
     """A mixin of MainWindow (uses WindowOperations' ``_dialog``, ``_job``, ``_finish``)."""
 
     async def new_migration(self) -> Path | None:

@@ -7,6 +7,7 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QApplication, QMenu
 
 from . import settings
+from .base import WindowBase
 
 THEMES = (("auto", "&System"), ("light", "&Light"), ("dark", "&Dark"))
 SETTING = "view/theme"
@@ -17,7 +18,7 @@ def stored_theme() -> str:
     return value if value in {m for m, _l in THEMES} else "auto"
 
 
-class WindowThemes:
+class WindowThemes(WindowBase):
     """The Theme submenu; a mixin of MainWindow."""
 
     def _build_theme_menu(self, view_menu: QMenu) -> None:

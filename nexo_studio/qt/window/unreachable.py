@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QLabel
 
 from ...core.project import Snapshot
 from ..palette import STATUS_COLOURS
+from .base import WindowBase
 
 #: while the database does not answer, ask again this often (ms)
 RETRY_MS = 15000
@@ -60,7 +61,7 @@ def is_sample(migrations_dir, url: str) -> bool:
     return same_dir and url == f"sqlite:///{user_data_dir() / 'sample.db'}"
 
 
-class WindowUnreachable:
+class WindowUnreachable(WindowBase):
     """Banner, retry timer; a mixin of MainWindow."""
 
     def _build_unreachable(self) -> None:

@@ -1,8 +1,8 @@
 """Liquibase formatted SQL: ``--changeset author:id`` blocks with ``--rollback`` lines;
 ``runInTransaction:false`` becomes ``transaction: none``, ``endDelimiter`` is honoured,
 ``splitStatements:false`` bodies are kept whole (nexo's splitter keeps $$/BEGIN…END bodies
-together). Preconditions, contexts/labels/dbms filters, runAlways/runOnChange, includes and
-XML/YAML/JSON changelogs are listed as not supported."""
+together). Preconditions, contexts/labels/dbms filters, runAlways/runOnChange and includes are
+listed as not supported. XML changelogs: ``liquibase_xml``; YAML and JSON: ``liquibase_yaml``."""
 
 from __future__ import annotations
 
@@ -62,10 +62,13 @@ def read(source: Path) -> ForeignProject:
         from .liquibase_xml import read as read_xml
 
         return read_xml(source)
+    if source.suffix.lower() in (".yaml", ".yml", ".json") and source.is_file():
+        from .liquibase_yaml import read as read_yaml
+
+        return read_yaml(source)
     project = ForeignProject("liquibase")
-    if source.is_dir() or source.suffix.lower() in (".yaml", ".yml", ".json"):
-        raise InvalidInput(f"{source}: only Liquibase formatted SQL and XML changelogs can be imported "
-                           "(give the changelog file)")
+    if source.is_dir():
+        raise InvalidInput(f"{source}: give the Liquibase changelog file (formatted SQL, XML, YAML or JSON)")
     text = read_text(source).replace("\r\n", "\n")
     if not text.lstrip().lower().startswith("--liquibase formatted sql"):
         raise InvalidInput(f"{source}:1: not a formatted SQL changelog (no '--liquibase formatted sql' line)")
