@@ -240,8 +240,10 @@ def abandon(conn: sa.Connection) -> None:
     """Roll back whatever is open on ``conn``. A connection that cannot roll back (e.g. left in
     ``COPY … FROM STDIN`` mode, or gone) is invalidated: its next use reconnects."""
     try:
-        if conn.in_transaction():
-            conn.rollback()
+        # not only when in_transaction(): a transaction whose COMMIT failed is inactive, yet Core
+        # keeps it on the connection (the next begin() refuses) until rollback() is called
+        conn.rollback()
+        _driver_rollback(conn)
         return
     except Exception as exc:  # the driver's error, as SQLAlchemy raises it
         if not conn.invalidated:
@@ -250,6 +252,17 @@ def abandon(conn: sa.Connection) -> None:
         conn.rollback()  # clears the Connection's transaction after the invalidation
     except Exception:
         pass
+
+
+def _driver_rollback(conn: sa.Connection) -> None:
+    """After a COMMIT that failed, Core forgets the transaction without rolling the driver back;
+    SQLite's stays open then (a deferred constraint, ``database is locked``) and the next BEGIN,
+    the one that records the failure, fails with "cannot start a transaction within a transaction"."""
+    if conn.invalidated or conn.closed:
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and getattr(raw, "in_transaction", False):  # sqlite3 tells; other drivers end theirs
+        raw.rollback()
 
 
 def as_failure(exc: BaseException, m: Migration, action: str) -> NexoError | None:

@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from nexo_studio.core.operations import audit_verify
+from nexo_studio.core.run_one import abandon
 from nexo_studio.core.target import Target
 
 NOW = datetime(2026, 1, 1)
@@ -109,9 +110,7 @@ def test_a_commit_that_fails_does_not_advance_the_tail(make_db, dialect):
             assert _append(target, conn).seq == 2
             with pytest.raises(sa.exc.IntegrityError):
                 tx.commit()
-            conn.rollback()  # Core keeps a transaction whose COMMIT failed open until this
-            if dialect == "sqlite":  # ... and does not roll back the driver, where SQLite's stays open
-                conn.connection.dbapi_connection.rollback()
+            abandon(conn)  # what the engine does after a failure (SQLite: the driver's stays open)
             assert store._tail is not None and store._tail[0] == 1
             with conn.begin():
                 assert _append(target, conn).seq == 2
