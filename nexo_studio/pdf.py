@@ -468,7 +468,7 @@ def write_pdf(report: Report, out: Path) -> str:
         writer.setCreator(f"Nexo Studio {h.tool_version}")
         flows, releasing = _measured_flows(writer, report)
         pages = plan(flows)
-        small = QFont(SANS, 6.5)
+        small = QFont(SANS, 6)  # QFont takes whole points: the 6.5 written here before was 6 too
         chrome = _Chrome(small, QFontMetricsF(small, writer), QPen(QColor(LINE), 0.8),
                          f"Nexo Studio audit report \u00b7 {h.database}",
                          f"generated {when(h.generated_at)} UTC \u00b7 history to seq {h.head_seq}",

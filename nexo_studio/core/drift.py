@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .state.snapshots import StoredSnapshot, latest, reflect_live
 from .state.store import StateStore
+
+if TYPE_CHECKING:
+    from .events import Log
 
 NONE = "none"
 DRIFT = "drift"
@@ -47,11 +51,15 @@ class DriftVerdict:
                 **({"stale_since": self.since} if self.status == STALE else {})}
 
 
-def check(conn: sa.Connection, store: StateStore) -> DriftVerdict:
-    """Compare the live schema with the last snapshot; raises if the schema cannot be reflected."""
+def check(conn: sa.Connection, store: StateStore, reflect_unsnapshotted: bool = True) -> DriftVerdict:
+    """Compare the live schema with the last snapshot; raises if the schema cannot be reflected.
+    ``reflect_unsnapshotted=False``: with no snapshot there is nothing to compare, so the live
+    schema is not reflected (deploy's gate: a fleet's first deploy skips a catalogue read)."""
     from .schema import diff
 
     stored = latest(store, conn)
+    if stored is None and not reflect_unsnapshotted:
+        return DriftVerdict(NO_SNAPSHOT)
     live = reflect_live(conn, store)
     doc = live.document
     if stored is None:
@@ -97,7 +105,7 @@ def _changed_since(conn: sa.Connection, store: StateStore, seq: int) -> list[int
 # -- the deploy pipeline's use ---------------------------------------------------------------
 
 
-def drift_gate(target, conn: sa.Connection, allow: bool):
+def drift_gate(target, conn: sa.Connection, allow: bool) -> Generator[Log, None, DriftVerdict | None]:
     """Deploy's health check (under the lock, before anything changes): raise SchemaDrift when
     the live schema differs from the last snapshot, unless ``allow``. Yields Log events; returns
     the verdict (None when the schema cannot be reflected: nothing to compare)."""
@@ -105,7 +113,7 @@ def drift_gate(target, conn: sa.Connection, allow: bool):
     from .events import Log
 
     try:
-        verdict = check(conn, target.store)
+        verdict = check(conn, target.store, reflect_unsnapshotted=False)
     except Exception as exc:  # noqa: BLE001 -- an unreflectable dialect is not drift
         if conn.in_transaction():
             conn.rollback()

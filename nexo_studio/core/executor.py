@@ -70,7 +70,9 @@ def run_section(
     # The statements go straight to the driver's cursor, as `exec_driver_sql` would send them
     # (verbatim, no parameters) without its per-statement bookkeeping, which costs as much as
     # a small DDL statement. The caller's transaction is the connection's.
-    cursor = conn.connection.dbapi_connection.cursor()
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None  # a Connection in use has its DBAPI connection
+    cursor = dbapi.cursor()
     count = 0
     try:
         for st in statements(m, kind, dialect):

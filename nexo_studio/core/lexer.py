@@ -117,7 +117,8 @@ def _open_construct_scan(text: str, dialect: str | None) -> str | None:
 
 def _unclosed_is_double(text: str) -> bool:
     """On text ``_BALANCED`` stops short of: is the open quote a ``"``?"""
-    stop = _BALANCED.match(text).end()
+    balanced = _BALANCED.match(text)  # always matches (possibly nothing)
+    stop = balanced.end() if balanced else 0
     return text.startswith('"', stop)
 
 

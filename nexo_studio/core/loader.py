@@ -33,8 +33,10 @@ from nexo_studio.core.model import (
     VERSION_PATTERN,
     Migration,
     Section,
+    SectionKind,
     canonical_dialect,
     has_code,
+    is_section_kind,
 )
 from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
 from nexo_studio.core.header import parse_header as _parse_header
@@ -67,7 +69,7 @@ _FILE_NAME_HINT = "expected <YYYY.MM.DD.HHMMSS>_<name>.sql or .py, name in [a-z0
 # searched in "\n" + text, so that a literal "\n" starts the regex (fast) and marks the line start
 _MARKER = re.compile(r"\n[ \t]*--[ \t]*\+(?=[A-Za-z])([^\n]*)")
 _MARKER_BODY = re.compile(r"([A-Za-z]\w*)(?:[ \t]+(\S+))?")
-_PLAIN_MARKERS = {kind: (kind, None) for kind in SECTION_KINDS}
+_PLAIN_MARKERS: dict[str, tuple[SectionKind, str | None]] = {kind: (kind, None) for kind in SECTION_KINDS}
 
 
 @dataclass(frozen=True)
@@ -334,13 +336,13 @@ def _loose_marker(marker: str) -> tuple[str, str | None]:
     return match.group(1).lower(), canonical_dialect(dialect.lower()) if dialect else None
 
 
-def _parse_marker(path: Path, line: int, body: str) -> tuple[str, str | None]:
+def _parse_marker(path: Path, line: int, body: str) -> tuple[SectionKind, str | None]:
     simple = _PLAIN_MARKERS.get(body)
     if simple is not None:
         return simple
     match = _MARKER_BODY.fullmatch(body)
     kind = match.group(1).lower() if match else ""
-    if kind not in SECTION_KINDS:
+    if match is None or not is_section_kind(kind):
         raise MigrationFileError(
             path, line,
             f"unknown section marker '-- +{body}' (expected -- +up, -- +down or -- +verify,"

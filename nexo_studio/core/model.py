@@ -6,7 +6,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeGuard
 
 from .statement import Statement, canonical_dialect  # noqa: F401  (re-exported: callers import them from here)
 
@@ -17,10 +17,13 @@ VERSION_RE = re.compile(rf"^{VERSION_PATTERN}$")
 
 #: Dialects a section may be specialised for. ``mysql`` also serves MariaDB.
 DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
-SECTION_KINDS = ("up", "down", "verify")
-
 SectionKind = Literal["up", "down", "verify"]
+SECTION_KINDS: tuple[SectionKind, ...] = ("up", "down", "verify")
 TransactionMode = Literal["per-migration", "none"]
+
+
+def is_section_kind(word: str) -> TypeGuard[SectionKind]:
+    return word in SECTION_KINDS
 
 
 _TRAILING_WS = re.compile(r"[^\S\n]+$", re.MULTILINE)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from ..errors import (AuditFailed, HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration,
                       ValidationFailed)
 from .events import Event, Log
-from .model import VERSION_RE
+from .model import VERSION_RE, Migration
 from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
 from .state.audit import audit_verdict
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
@@ -201,6 +201,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
     refuse_invalid(project, target)
     if accept_history:
         return (yield from _accept_history(target, lock_timeout, expect))
+    if migration_id is None:
+        raise InvalidInput("repair needs a migration id (or --accept-history)")
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
         state = snap.by_id.get(migration_id)
@@ -217,7 +219,7 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
             if state.status not in MARKABLE and not override_healthy:
                 raise HealthyRow(migration_id, state.status)
-            after = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK
+            after: str = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK
             action = f"mark-{mark}"
         elif accept_checksum:
             if state.status != MigrationStatus.DRIFTED:
@@ -236,24 +238,33 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             elif accept_checksum:
                 from .run_one import up_text
 
-                store.set_status(conn, migration_id, MigrationStatus.APPLIED, checksum=m.checksum(target.dialect),
-                                 metadata={**(row.metadata if row else {}), **up_text(m, target.dialect)})
+                mf = _file_of(m, migration_id)  # drifted: its file exists
+                store.set_status(conn, migration_id, MigrationStatus.APPLIED, checksum=mf.checksum(target.dialect),
+                                 metadata={**(row.metadata if row else {}), **up_text(mf, target.dialect)})
             elif row is None:
                 from .pipeline import _row_for
 
-                store.put_migration(conn, **_row_for(m, target, after, started, 0, "repair"))
+                store.put_migration(conn, **_row_for(_file_of(m, migration_id), target, after, started, 0, "repair"))
             else:
-                extra = {"checksum": m.checksum(target.dialect)} if after == MigrationStatus.APPLIED else {}
+                extra = ({"checksum": _file_of(m, migration_id).checksum(target.dialect)}
+                         if after == MigrationStatus.APPLIED else {})
                 store.set_status(conn, migration_id, after, **extra)
             details = {"repair": action, "before": state.status, "after": after}
             if mark is not None and state.status not in MARKABLE:
                 details["override"] = "healthy"  # the explicit, confirmed override, on record
             if after == MigrationStatus.APPLIED:  # what the row now records, for the tamper check
-                details["checksum"] = m.checksum(target.dialect)
+                details["checksum"] = _file_of(m, migration_id).checksum(target.dialect)
             recorded = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                     migration_id=migration_id, deployment_id=new_deployment_id(), details=details)
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
         return RepairResult(migration_id, action, state.status, after, recorded.seq)
+
+
+def _file_of(m: Migration | None, migration_id: str) -> Migration:
+    """The migration's file (repairs that write a checksum or a new row need it)."""
+    if m is None:
+        raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
+    return m
 
 
 def _accept_history(target: Target, lock_timeout: float,

@@ -26,12 +26,14 @@ from .events import CancelToken, Event, Log, MigrationFinished, StageStarted
 from .planner import Plan, check_reversible, deploy_plan, irreversible, rollback_plan
 from .project import BLOCKING, Project, Snapshot, read_snapshot
 from .kinds import HistoryAction, HistoryStatus
+from .model import SectionKind
 from .results import OperationResult, StepResult, stage as _stage
 from .run_one import _interrupter, _row_for, _transactional, apply_one, rollback_one  # noqa: F401 (_row_for: operations)
 from .state.store import new_deployment_id, utcnow
 from .target import Target
 from .verify_step import verify_step
 from .drift import STALE, closing_snapshot, drift_details, drift_gate
+from . import fleet_rows
 from .state.snapshots import capture, record as record_snapshot
 
 
@@ -66,8 +68,8 @@ def refuse_blocked(snap: Snapshot) -> None:
         raise DatabaseNeedsRepair(blocked)
 
 
-def plan_sql(project: Project, plan: Plan, dialect: str, kind: str) -> list[tuple[str, list[tuple[int, str]]]]:
-    out = []
+def plan_sql(project: Project, plan: Plan, dialect: str, kind: SectionKind) -> list[tuple[str, list[tuple[int, str]]]]:
+    out: list[tuple[str, list[tuple[int, str]]]] = []
     for mid in plan.ids:
         m = project.migrations.get(mid)
         if m is None:
@@ -89,7 +91,7 @@ def _validate(project: Project, target: Target, result: OperationResult) -> Gene
     yield _stage(result, "validate", "ok", t0, f"{len(project.migrations)} migrations")
 
 
-def _dry_run(project: Project, target: Target, result: OperationResult, kind: str,
+def _dry_run(project: Project, target: Target, result: OperationResult, kind: SectionKind,
              plan_for) -> OperationResult:
     """Plan and SQL from a read-only look at the state: no lock, nothing written or created."""
     if target.absent():
@@ -159,7 +161,7 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             if not plan:
                 result.status = "up_to_date"
                 result.message = "up to date"
-                if getattr(result.drift, "status", None) == STALE:  # a killed deployment finished
+                if result.drift is not None and result.drift.status == STALE:  # a killed deployment finished
                     closing_snapshot(target, conn, None, {"operation": "deploy", "stale_since": result.drift.since,
                                                           **opts.labels})
                 return result
@@ -205,6 +207,7 @@ def _deployment_row(target: Target, conn: sa.Connection, action: str, status: st
 def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, snap: Snapshot,
                 opts: DeployOptions, cancel: CancelToken, result: OperationResult) -> Generator[Event, None, None]:
     deployment_id = result.deployment_id = new_deployment_id()
+    fleet_started = fleet_rows.record_start(target, conn, opts.labels, "deploy", deployment_id, plan.ids)
     started = utcnow()
     _deployment_row(target, conn, HistoryAction.DEPLOY_START, HistoryStatus.OK, started, deployment_id,
                     {"plan": list(plan.ids), "target": opts.to, "backup": opts.backup,
@@ -273,6 +276,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                      "backup": str(result.backup) if result.backup else None, "outcome": result.status,
                      **opts.labels},
                     error=None if result.ok else str(failure), capture=capture(conn, target.store))
+    fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
 
 
 def _dirty_why(exc: StepFailed) -> str:
@@ -373,6 +377,7 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.message = "nothing to roll back"
                 return result
             deployment_id = result.deployment_id = new_deployment_id()
+            fleet_started = fleet_rows.record_start(target, conn, opts.labels, "rollback", deployment_id, plan.ids)
             if opts.backup:
                 from .backup.operations import backup_step
 
@@ -392,12 +397,14 @@ def _rollback(project: Project, target: Target, opts: RollbackOptions, cancel: C
                 result.failed = getattr(exc, "migration_id", None)
                 result.message = str(exc)
                 yield _stage(result, "rollback", result.status, t0, str(exc))
+                fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
                 return result
             finally:
                 closing_snapshot(target, conn, deployment_id, {"operation": "rollback",
                                                                "rolled_back": list(result.rolled_back), **opts.labels})
             result.status = "rolled_back"
             result.message = f"{len(plan)} migration(s) rolled back"
+            fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
             yield _stage(result, "rollback", "ok", t0)
             return result
     finally:

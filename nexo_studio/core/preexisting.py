@@ -51,7 +51,8 @@ def created_objects(m: Migration, dialect: str) -> list[tuple[str, str | None, s
     create, leading_comments = _patterns()
     out = []
     for st in m.statements("up", dialect):
-        found = create.match(st.sql, leading_comments.match(st.sql).end())
+        lead = leading_comments.match(st.sql)  # always matches (possibly nothing)
+        found = create.match(st.sql, lead.end() if lead else 0)
         if not found or found["ine"] or found["replace"] or found["temp"]:
             continue
         parts = [_unquote(p) for p in re.findall(_IDENT, found["name"])]

@@ -44,6 +44,9 @@ class Project:
     graph: MigrationGraph
     file_errors: tuple = ()
     duplicates: tuple = ()
+    #: what is computed from the files alone, once per loaded project (a fleet run shares one
+    #: project across its targets' threads): static findings and gate lint per dialect
+    memo: dict = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @classmethod
     def load(cls, directory: Path) -> "Project":
@@ -57,8 +60,13 @@ class Project:
         return cls(directory, dict(migrations), graph, tuple(errors), tuple(duplicates))
 
     def findings(self, dialect: str | None) -> list[Finding]:
-        return static_findings(self.migrations, self.graph, list(self.file_errors),
-                               list(self.duplicates), dialect)
+        """The static findings (files, graph, lint) for ``dialect``; computed once per project."""
+        key = ("findings", dialect)
+        found = self.memo.get(key)
+        if found is None:
+            found = self.memo[key] = tuple(static_findings(self.migrations, self.graph, list(self.file_errors),
+                                                           list(self.duplicates), dialect))
+        return list(found)
 
     def order(self) -> list[str]:
         return self.graph.order()

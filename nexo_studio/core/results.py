@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..errors import NexoError
 from .events import MigrationFinished, StageFinished
+
+if TYPE_CHECKING:
+    from .drift import DriftVerdict
 
 
 @dataclass
@@ -40,7 +44,7 @@ class OperationResult:
     #: risk lint findings of the plan's ``up`` sections (deploy and its dry run; SPEC §11)
     lint: list = field(default_factory=list)
     #: the health check's drift verdict (core.drift.DriftVerdict; deploy only, SPEC §10)
-    drift: object = None
+    drift: DriftVerdict | None = None
 
     def step(self, name: str) -> StepResult | None:
         return next((s for s in self.steps if s.name == name), None)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ..errors import Cancelled, NexoError, StepFailed
 from .events import CancelToken, Event, MigrationFinished, MigrationStarted, StatementExecuted
 from .executor import run_section
-from .model import Migration
+from .model import Migration, SectionKind
 from .state.store import utcnow
 from .target import Target
 from .kinds import HistoryAction, HistoryStatus, MigrationStatus
@@ -109,7 +109,7 @@ def finished_at(started: datetime, ms: int) -> datetime:
     return started + timedelta(milliseconds=ms, microseconds=500)
 
 
-def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deployment_id: str,
+def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: SectionKind, deployment_id: str,
              cancel: CancelToken | None, index: int, total: int,
              has_row: bool | None, labels: dict | None = None) -> Generator[Event, None, int]:
     """Run ``up`` or ``down`` of one migration with its state row and history row.
@@ -149,7 +149,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: str, deplo
     return ms
 
 
-def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, started: datetime, ms: int,
+def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: SectionKind, started: datetime, ms: int,
                  deployment_id: str, tally: _Tally, row_exists: bool | None, labels: dict | None = None) -> None:
     store = target.store
     if kind == "up":
@@ -164,7 +164,7 @@ def _record_done(target: Target, conn: sa.Connection, m: Migration, kind: str, s
                  details=details)
 
 
-def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: SectionKind, cancel: CancelToken | None,
                        tally: _Tally, record_done, started: datetime, deployment_id: str,
                        has_row: bool | None) -> Generator[Event, None, int]:
     """SQLite, PostgreSQL, SQL Server: statements, state row and history row commit together."""
@@ -179,7 +179,7 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
     return ms
 
 
-def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: str, cancel: CancelToken | None,
+def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: SectionKind, cancel: CancelToken | None,
                  tally: _Tally, record_done, started: datetime, deployment_id: str,
                  has_row: bool | None) -> Generator[Event, None, int]:
     """MySQL/MariaDB DDL, ``transaction: none``: the row is marked ``running`` first and
@@ -214,7 +214,7 @@ def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> b
     return own or tally.statements > 0 or (m.kind == "py" and loaded)
 
 
-def _run_autocommit(target: Target, m: Migration, kind: str, cancel: CancelToken | None,
+def _run_autocommit(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
                     tally: _Tally) -> Generator[Event, None, None]:
     """``transaction: none``: statements on a connection of their own in autocommit mode (closed
     after it: server engines do not pool, so its settings end with it)."""

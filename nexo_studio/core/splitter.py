@@ -150,14 +150,19 @@ def _chunk_regexes(dialect: str | None) -> tuple[re.Pattern[str], re.Pattern[str
     )
 
 
+def _end(match: re.Match[str] | None, pos: int) -> int:
+    return match.end() if match is not None else pos
+
+
 def _split_chunks(text: str, first_line: int, dialect: str | None) -> list[Statement]:
     chunk, lead = _chunk_regexes(dialect)
     statements = []
     end_of_text = len(text)
     pos, line, line_pos = 0, first_line, 0
     while pos < end_of_text:
-        code = lead.match(text, pos).end()  # past blanks and comments
-        end = chunk.match(text, code).end()  # at the `;` or the end of the text
+        # both patterns match the empty string: never None
+        code = _end(lead.match(text, pos), pos)  # past blanks and comments
+        end = _end(chunk.match(text, code), code)  # at the `;` or the end of the text
         if code < end:
             line += text.count("\n", line_pos, code)
             line_pos = code

@@ -44,7 +44,7 @@ class Target:
         if not self.rules.is_local_file():
             return False
         db = self.url.database
-        return bool(db) and db != ":memory:" and not db.startswith("file:") and not Path(db).exists()
+        return bool(db and db != ":memory:" and not db.startswith("file:") and not Path(db).exists())
 
     def connect(self) -> sa.Connection:
         return db.connect(self.engine)

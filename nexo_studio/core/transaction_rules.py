@@ -59,6 +59,8 @@ def top_level_words(sql: str, limit: int | None = None) -> list[str]:
     pos = 0
     while pos < len(sql):
         m = _TOKEN.match(sql, pos)
+        if m is None:  # never: `\s+|\S` matches any character
+            break
         pos = m.end()
         if m.group("dollar"):
             close = sql.find(m.group("dollar"), pos)

@@ -12,7 +12,8 @@ from .model import Migration
 from .transaction_rules import transaction_findings
 from .kinds import MigrationStatus
 
-Level = Literal["error", "warning"]
+#: "info" only for lint findings the GUI's Findings panel lists beside validation's (qt/models/risk.py)
+Level = Literal["error", "warning", "info"]
 
 
 @dataclass(frozen=True)

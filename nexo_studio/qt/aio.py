@@ -30,7 +30,8 @@ def qt_loop() -> asyncio.AbstractEventLoop:
         pass
     import qasync
 
-    loop = asyncio.get_event_loop_policy()._local._loop  # set, not yet running (app.main)
+    # set, not yet running (app.main); the policy keeps it in a private thread-local
+    loop = getattr(getattr(asyncio.get_event_loop_policy(), "_local", None), "_loop", None)
     if isinstance(loop, qasync.QEventLoop) and not loop.is_closed():
         return loop
     loop = qasync.QEventLoop(QApplication.instance(), already_running=True)
@@ -48,8 +49,8 @@ def spawn(coro: Coroutine[Any, Any, Any]) -> asyncio.Task:
 
 def _finished(task: asyncio.Task) -> None:
     TASKS.discard(task)
-    if not task.cancelled() and task.exception() is not None:
-        exc = task.exception()
+    exc = None if task.cancelled() else task.exception()
+    if exc is not None:
         log.error("GUI action failed", exc_info=(type(exc), exc, exc.__traceback__))
 
 

@@ -1,6 +1,6 @@
 """``nexo-studio``: the desktop application's entry point.
 
-    nexo-studio [--db URL] [--migrations DIR] [--from TOOL] [--screenshot PATH [--view graph|state|history|sql|drift]]
+    nexo-studio [--db URL] [--migrations DIR] [--from TOOL] [--screenshot PATH [--view graph|state|history|sql|drift|fleet [--targets FILE]]]
 
 With no arguments it opens the bundled sample project on an embedded SQLite database in the
 user's data folder (``<data dir>/sample.db``). Qt runs inside ``qasync.QEventLoop`` so the
@@ -27,8 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", metavar="URL", help="SQLAlchemy database URL (default: the sample SQLite database)")
     p.add_argument("--migrations", metavar="DIR", type=Path, help="migrations folder (default: the sample project)")
     p.add_argument("--screenshot", metavar="PATH", type=Path, help="load, save a PNG of the window and exit")
-    p.add_argument("--view", choices=["graph", "state", "history", "sql", "drift"], default="graph",
-                   help="what the screenshot shows (default: graph)")
+    p.add_argument("--view", choices=["graph", "state", "history", "sql", "drift", "fleet"], default="graph",
+                   help="what the screenshot shows (default: graph; fleet: the Fleet window)")
+    p.add_argument("--targets", metavar="FILE", type=Path, help="the fleet's targets file for --view fleet "
+                                                                "(default: the project's nexo.toml)")
     p.add_argument("--theme", choices=["auto", "light", "dark"], default=None,
                    help="colour scheme (default: as last chosen in View → Theme, else follow the system)")
     p.add_argument("--from", dest="from_tool", metavar="TOOL",
@@ -77,7 +79,8 @@ def create_app(argv: list[str] | None = None, theme: str = "auto"):
 
     from .theme import app_icon, apply_theme
 
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
+    existing = QApplication.instance()
+    app = existing if isinstance(existing, QApplication) else QApplication(argv or sys.argv[:1])
     app.setApplicationName("Nexo Studio")
     app.setOrganizationName("Nexo")
     app.setDesktopFileName("nexo-studio")
@@ -177,6 +180,10 @@ def main(argv: list[str] | None = None) -> int:
             async def shot() -> int:
                 while window.worker.busy:
                     await asyncio.sleep(0.02)
+                if args.view == "fleet":
+                    from .fleet.shot import fleet_screenshot
+
+                    return await fleet_screenshot(window, args.screenshot, args.targets, size)
                 return await take_screenshot(window, args.screenshot, args.view, size)
 
             code = loop.run_until_complete(shot())

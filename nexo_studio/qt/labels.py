@@ -12,4 +12,6 @@ ACTION_LABELS: dict[str, str] = {
     "deploy_end": "Deploy end",
     "repair": "Repair",
     "baseline": "Baseline",
+    "fleet_start": "Fleet start",
+    "fleet_end": "Fleet end",
 }

@@ -70,6 +70,8 @@ ACTION_COLOURS: dict[str, str] = {
     "deploy_end": "#64748b",
     "repair": "#8b5cf6",         # purple, like "drifted" (repair accepts drift)
     "baseline": "#14b8a6",       # green-teal
+    "fleet_start": "#64748b",    # slate, like the deployment it wraps
+    "fleet_end": "#64748b",
 }
 
 #: history status -> colour (failed wins over the action colour wherever both could apply)

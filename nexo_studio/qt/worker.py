@@ -97,6 +97,13 @@ class JobContext:
     def target(self):
         return self.session.target
 
+    @property
+    def required_project(self) -> Project:
+        """The project of a job that needs one (the worker loads it before the job runs)."""
+        if self.project is None:
+            raise ValueError("no project: open a migrations folder first")
+        return self.project
+
     def close(self) -> None:
         if self._session is not None:
             self._session.close()
@@ -140,7 +147,12 @@ def load_state(ctx: JobContext) -> Loaded:
     from ..errors import ConfigError
 
     t0 = time.perf_counter()
-    project = ctx.project if ctx.project is not None else Project.load(ctx.migrations_dir)
+    if ctx.project is not None:
+        project = ctx.project
+    elif ctx.migrations_dir is not None:
+        project = Project.load(ctx.migrations_dir)
+    else:
+        raise ValueError("no migrations folder to read")
     try:
         target = ctx.target
     except ConfigError as exc:  # shown, never dropped: the window must not guess the settings

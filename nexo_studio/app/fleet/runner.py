@@ -132,7 +132,10 @@ def run_target(project: "Project", config: Config, t: FleetTarget, opts: FleetOp
     except NexoError as exc:
         return _failed(t, dialect, "invalid" if exc.exit_code == 2 else "failed", exc, exc.exit_code)
     except (sa.exc.SQLAlchemyError, OSError) as exc:
-        return _failed(t, dialect, "failed", exc, EXIT_FAILED)
+        # Cancel interrupts the running statement; on SQLite the interrupt can land on the
+        # pipeline's own bookkeeping statement instead, which then raises "interrupted": that is
+        # the cancel, not a failure of the migration (its transaction rolled back whole)
+        return _failed(t, dialect, "cancelled" if mine.cancelled else "failed", exc, EXIT_FAILED)
     finally:
         unhook()
         session.close()

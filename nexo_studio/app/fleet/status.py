@@ -177,10 +177,24 @@ def with_locks(rows: list[TargetStatus], targets: Sequence[FleetTarget], config:
     return out
 
 
+#: what every target's pipeline imports: loaded once before the threads start, so they do not
+#: queue on the import lock one behind the other
+_PIPELINE_MODULES = ("core.pipeline", "core.lint.gate", "core.lint.engine", "core.drift", "core.state.snapshots",
+                     "core.schema.reflect", "core.verify_step", "core.backup.operations", "core.operations")
+
+
 def prepare(project: "Project", targets: Sequence[FleetTarget]) -> None:
     """Compute what the project caches per dialect once, before the threads share it."""
+    import importlib
+
     project.order()
-    for dialect in {dialect_name(t) for t in targets} - {"unknown"}:
+    dialects = {dialect_name(t) for t in targets} - {"unknown"}
+    for name in _PIPELINE_MODULES + tuple(f"core.schema.{d}" for d in dialects):
+        try:
+            importlib.import_module(f"nexo_studio.{name}")
+        except ImportError:  # an optional part (a dialect without reflection): its target says so
+            pass
+    for dialect in dialects:
         project.findings(dialect)
         for m in project.migrations.values():
             m.checksum(dialect)

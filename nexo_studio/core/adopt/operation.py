@@ -43,11 +43,12 @@ def foreign_status(project: Project | None, target: Target, tool: str, conn=None
     if target.absent():
         empty = ForeignState(tool, TABLES[tool])
         return Reconciliation(empty, reconcile(empty, origins))
+    graph = known_graph(project, origins) if project is not None and origins else []
     if conn is None:
         with target.connect() as own:
-            state = read_state(tool, own, known_graph(project, origins) if origins else [], _database_path(target))
+            state = read_state(tool, own, graph, _database_path(target))
     else:
-        state = read_state(tool, conn, known_graph(project, origins) if origins else [], _database_path(target))
+        state = read_state(tool, conn, graph, _database_path(target))
     return Reconciliation(state, reconcile(state, origins))
 
 
@@ -85,8 +86,9 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
             refuse_blocked(snap)
         # only migrations nexo has never recorded: once nexo rolled one back, the other tool's
         # table (which nexo never changes) is stale about it
-        todo = [x for x in rec.of("matched-applied", "checksum-mismatch")
-                if snap.by_id[x.migration_id].row is None and snap.by_id[x.migration_id].status == "pending"]
+        todo = [(x, mid) for x in rec.of("matched-applied", "checksum-mismatch")  # these have a nexo id
+                if (mid := x.migration_id) is not None
+                and snap.by_id[mid].row is None and snap.by_id[mid].status == "pending"]
         if not todo:  # adopted already (or nothing applied by the other tool): record nothing
             return rec, []
         store = target.store
@@ -96,8 +98,8 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
 
         cap = capture(conn, store)  # the adopted schema is the accepted one (SPEC §10)
         with conn.begin():
-            for x in todo:
-                m = project.migrations[x.migration_id]
+            for x, mid in todo:
+                m = project.migrations[mid]
                 started = utcnow()
                 store.put_migration(conn, **_row_for(m, target, "applied", started, 0, deployment_id))
                 store.append(conn, action="adopt", status="ok", started_at=started, migration_id=m.id,
@@ -111,4 +113,4 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
             record(store, conn, cap, row.seq)
     yield Log("info", f"adopted {len(todo)} migration(s) from {tool} ({rec.state.table}, "
                       f"{len(rec.state.raw)} rows)")
-    return rec, [x.migration_id for x in todo]
+    return rec, [mid for _x, mid in todo]

@@ -64,7 +64,7 @@ def _py_text(m: ForeignMigration, depends: list[str]) -> str:
             f"description = {_one_line(m.description)!r}", f"depends = {depends!r}"]
     if m.transaction == "none":
         head.append('transaction = "none"')
-    return "\n".join(head) + "\n\n" + m.python.strip("\n") + "\n"
+    return "\n".join(head) + "\n\n" + (m.python or "").strip("\n") + "\n"
 
 
 def plan_files(project: ForeignProject) -> list[Planned]:

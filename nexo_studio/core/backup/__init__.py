@@ -21,6 +21,7 @@ import json
 import os
 import time
 from datetime import datetime, timezone
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
@@ -64,6 +65,23 @@ class BackupProvider(Protocol):
     def backup(self, url: URL, out: Path, *, cancel: CancelCheck | None = None) -> None: ...
 
     def restore(self, url: URL, path: Path, *, cancel: CancelCheck | None = None) -> None: ...
+
+
+@runtime_checkable
+class StagedRestore(BackupProvider, Protocol):
+    """A server provider whose restore goes in the steps of ``recovery.py`` (set the database
+    aside, run the client, put it back or drop what was set aside): PostgreSQL, MySQL/MariaDB."""
+
+    def prepare(self, url: URL | str, path: Path) -> dict: ...
+
+    def set_aside(self, url: URL | str, path: Path, plan: dict) -> None: ...
+
+    def run_client(self, url: URL | str, path: Path, on_start: Callable[[int], None] | None = None,
+                   plan: dict | None = None) -> None: ...
+
+    def put_back(self, url: URL | str, path: Path, plan: dict) -> bool: ...
+
+    def drop_aside(self, url: URL | str, path: Path, plan: dict) -> None: ...
 
 
 def _as_url(url: URL | str) -> URL:

@@ -72,7 +72,7 @@ def sqlalchemy_runner(url: URL) -> Iterator[Callable[[str], None]]:
     )
     try:
         with engine.connect() as conn:
-            dbapi = conn.connection.dbapi_connection
+            dbapi = conn.connection  # the pool's proxy: cursor() is the DBAPI connection's
 
             def run(sql: str) -> None:
                 cursor = dbapi.cursor()

@@ -268,6 +268,8 @@ class MysqlBackup:
     def _recreate_database(self, url: URL, path: Path, secrets: list[str]) -> None:
         """Step 2 of the restore, on a connection closed before returning."""
         name = url.database
+        if not name:  # prepare() refused it already
+            raise BackupError("the database URL names no database", path)
         engine = _engine(url.set(database=None))
         try:
             with engine.connect() as conn:
@@ -299,7 +301,7 @@ class MysqlBackup:
         engine: sa.Engine, url: URL, path: Path, exc: sa.exc.DBAPIError, secrets: list[str]
     ) -> BackupError:
         orig = exc.orig
-        code = orig.args[0] if getattr(orig, "args", None) else None
+        code = orig.args[0] if orig is not None and orig.args else None
         if code == _LOCK_WAIT_TIMEOUT:
             others = ""
             try:

@@ -159,7 +159,7 @@ def list_backups(target: Target) -> list[dict]:
             path = d.get("path")
             out.append({"seq": h.seq, "created_at": h.started_at, "path": path, "size": d.get("size"),
                         "sha256": d.get("sha256"), "deployment_id": h.deployment_id,
-                        "exists": bool(path) and Path(path).is_file()})
+                        "exists": bool(path and Path(path).is_file())})
     return out
 
 

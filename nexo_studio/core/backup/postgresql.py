@@ -139,6 +139,16 @@ def conninfo_dbname(name: str) -> str:
     return f"dbname='{escaped}'"
 
 
+class _Run:
+    """``run(sql)``: the SQL verbatim (no parameters) on ``run.conn``."""
+
+    def __init__(self, conn: sa.Connection) -> None:
+        self.conn = conn
+
+    def __call__(self, sql: str) -> sa.CursorResult:
+        return self.conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
+
+
 @contextmanager
 def _use_list(text: str, at: Path | None = None) -> Iterator[str]:
     """A ``--use-list`` file for pg_restore, removed after: ``at`` (beside the restore journal,
@@ -274,6 +284,8 @@ class PostgresBackup:
         """Step 3: ``pg_restore --single-transaction``: all of the archive or nothing (less the
         ``CREATE SCHEMA`` entries set_aside already made for the extensions it moved)."""
         url = make_url(url)
+        if not url.database:  # prepare() refused it already
+            raise BackupError("the database URL names no database", path)
         env, secrets = libpq_env(url)
         argv = [self._pg_restore(), "-w", "--no-owner", "--exit-on-error"]
         if self.single_transaction:
@@ -333,15 +345,12 @@ class PostgresBackup:
                     run(f"DROP SCHEMA {quote_ident(name)} CASCADE")
 
     @contextmanager
-    def _transaction(self, url: URL, path: Path, secrets: list[str]) -> Iterator[Callable]:
+    def _transaction(self, url: URL, path: Path, secrets: list[str]) -> Iterator[_Run]:
         """``run(sql)`` on one short-lived connection, in one transaction (lock_timeout bounded)."""
         engine = _engine(url)
         try:
             with engine.begin() as conn:
-                def run(sql: str) -> sa.CursorResult:
-                    return conn.exec_driver_sql(sql, execution_options=_NO_PARAMS)
-
-                run.conn = conn
+                run = _Run(conn)
                 run(f"SET LOCAL lock_timeout = {max(1, int(self.lock_timeout * 1000))}")
                 yield run
         except sa.exc.DBAPIError as exc:

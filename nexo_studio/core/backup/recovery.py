@@ -32,7 +32,7 @@ import sqlalchemy as sa
 from nexo_studio.errors import BackupError, Cancelled
 
 from ..dialects import rules_for
-from . import provider_for
+from . import BackupProvider, StagedRestore, provider_for
 from .journal import Journal, clean_partials, encode_row, fault, journal_file, safety_file, state_dir
 from ..kinds import HistoryAction, HistoryStatus
 
@@ -52,6 +52,7 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
               "history": [encode_row(r) for r in saved]}
     if rules_for(provider.dialect).is_local_file():
         return _restore_sqlite(target, provider, path, common, saved, cancel)
+    provider = _staged(provider, path)
     plan = provider.prepare(target.url, path)
     plan["safety"] = str(safety_file(target.url))
     if cancel is not None and cancel():
@@ -91,7 +92,14 @@ def _clean_up(drop, journal: Journal) -> None:
         _say(f"warning: restored, but what was set aside is left until the next command: {exc}")
 
 
-def _undo(target, provider, path: Path, plan: dict, journal: Journal, saved: list, exc: BaseException) -> None:
+def _staged(provider: BackupProvider, path: Path) -> StagedRestore:
+    """``provider`` as one that restores in steps; BackupError (before anything changed) if not."""
+    if not isinstance(provider, StagedRestore):
+        raise BackupError(f"restoring a {provider.dialect} database is not supported", path)
+    return provider
+
+
+def _undo(target, provider: StagedRestore, path: Path, plan: dict, journal: Journal, saved: list, exc: BaseException) -> None:
     """Put the database back after a failure (then raise BackupError saying so)."""
     reason = exc.reason if isinstance(exc, BackupError) else str(exc) or type(exc).__name__
     try:
@@ -325,6 +333,7 @@ def recover(target) -> None:
         _say("an interrupted restore left the database as it was" if step != "recorded"
              else "finished an interrupted restore")
         return
+    provider = _staged(provider, path)
     if step in ("client_done", "recorded"):
         finish_history(target, saved, data)
         provider.drop_aside(url, path, plan)

@@ -27,7 +27,9 @@ class Asked:
     before it; what the migration itself creates stays in ``local`` until it is done."""
 
     def __init__(self, outer: set[str]) -> None:
-        self.outer, self.local, self.asked = outer, set(), {}
+        self.outer = outer
+        self.local: set[str] = set()
+        self.asked: dict[object, bool] = {}
 
     def __contains__(self, name: object) -> bool:
         if name in self.local:

@@ -103,25 +103,25 @@ def statement_hits(st: Statement, ctx: RuleContext) -> list[Hit]:
 
 
 def _unparsed(sql: str, parsed: Parsed) -> Hit:
-    head = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).split()
-    head = " ".join(head[:3])[:60] or "?"
+    words = " ".join(line for line in sql.splitlines() if not line.lstrip().startswith("--")).split()
+    head = " ".join(words[:3])[:60] or "?"
     return Hit("unparsed", "info", f"the SQL parser cannot read this statement ({head} …: {parsed.error})",
                "review it by hand, lint says nothing else about it")
 
 
-def _track(node: exp.Expression, ctx: RuleContext) -> None:
+def _track(node: exp.Expr, ctx: RuleContext) -> None:
     """Record the tables a statement creates (and, for ``made``, the columns it adds)."""
     created, made = ctx.created, ctx.made
     if isinstance(node, exp.Create) and (node.args.get("kind") or "").upper() == "TABLE":
         name = table_name(node.this)
         if name:
-            created.add(name)  # type: ignore[attr-defined]
-            made.add(name)  # type: ignore[attr-defined]
+            created.add(name)
+            made.add(name)
     elif isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
         table = table_name(node.this)
         for action in node.args.get("actions") or ():
             if isinstance(action, exp.AlterRename) and table in created:
-                created.add(table_name(action.this) or "")  # type: ignore[attr-defined]
+                created.add(table_name(action.this) or "")
                 if table in made and isinstance(made, set):
                     made.add(f"->{table_name(action.this)}")  # a rebuild: see _rebuilt
             elif isinstance(action, exp.ColumnDef) and isinstance(made, set):
@@ -137,7 +137,7 @@ def _track_words(words: tuple[str, ...], ctx: RuleContext) -> None:
         rest = rest[3:]
     if rest:
         name = rest[2].lower() if len(rest) > 2 and rest[1] == "." else rest[0].lower()
-        ctx.created.add(name)  # type: ignore[attr-defined]
+        ctx.created.add(name)
         if isinstance(ctx.made, set):
             ctx.made.add(name)
 

@@ -97,7 +97,15 @@ def gate_findings(project, ids: Iterable[str], dialect: str,
     Info findings never block; `nexo lint` and `plan` show them."""
     if sizes:
         return plan_findings(project, ids, dialect, sizes)
-    return up_findings([project.migrations[i] for i in ids], dialect)
+    ids = tuple(ids)
+    memo = getattr(project, "memo", None)  # once per project and plan: a fleet's targets share it
+    key = ("gate", ids, dialect)
+    found = memo.get(key) if memo is not None else None
+    if found is None:
+        found = tuple(up_findings([project.migrations[i] for i in ids], dialect))
+        if memo is not None:
+            memo[key] = found
+    return list(found)
 
 
 def unknown_allowances(migrations: Iterable[Migration]) -> list[tuple[Migration, str, int | None]]:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 LintLevel = Literal["error", "warning", "info"]
 LEVELS: tuple[LintLevel, ...] = ("info", "warning", "error")
@@ -60,6 +60,17 @@ class Hit:
     column: str | None = None
 
 
+class TableNames(Protocol):
+    """Table names a lint run adds to as it reads the plan: a set, or ``cache.Asked`` (which also
+    records what the rules ask about tables made before the migration)."""
+
+    def __contains__(self, name: object, /) -> bool: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+    def add(self, name: str, /) -> None: ...
+
+
 @dataclass(frozen=True)
 class RuleContext:
     """What a rule may know besides the statement."""
@@ -69,9 +80,9 @@ class RuleContext:
     #: the migration's ``transaction`` header (``per-migration`` or ``none``)
     transaction: str
     #: tables created earlier in the plan (and earlier in this migration), lower case
-    created: AbstractSet[str]
+    created: TableNames
     #: what this migration's ``up`` made so far: tables, and ``table.column`` of added columns
-    made: AbstractSet[str] = frozenset()
+    made: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -85,4 +96,4 @@ class Rule:
 
 
 def raise_level(level: LintLevel) -> LintLevel:
-    return LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]  # type: ignore[return-value]
+    return LEVELS[min(LEVELS.index(level) + 1, len(LEVELS) - 1)]

@@ -24,7 +24,7 @@ class Parsed:
     """A statement as sqlglot read it: ``expressions`` (possibly several, for bodies with
     semicolons), or ``words`` (upper-case leading tokens) of a statement it could not read."""
 
-    expressions: tuple[exp.Expression, ...] = ()
+    expressions: tuple[exp.Expr, ...] = ()
     words: tuple[str, ...] = ()
     error: str | None = None
 
@@ -64,7 +64,7 @@ def _first_line(text: str) -> str:
     return (text.strip().splitlines() or [""])[0][:200]
 
 
-def table_name(node: exp.Expression | None) -> str | None:
+def table_name(node: exp.Expr | None) -> str | None:
     """``public.Users`` -> ``users``: the table's own name, lower case (schemas are ignored)."""
     if node is None:
         return None

@@ -74,4 +74,4 @@ def _sqlite(conn: sa.Connection, names: list[str]) -> dict[str, int]:
 
 
 def _capped_count(conn: sa.Connection, quoted: str) -> int:
-    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT {COUNT_CAP}) AS t").scalar())
+    return int(conn.exec_driver_sql(f"SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT {COUNT_CAP}) AS t").scalar_one())

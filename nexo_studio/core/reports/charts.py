@@ -69,8 +69,8 @@ def deployment_buckets(deployments: Iterable[Deployment]) -> tuple[list[Bucket],
         unit = "month"
         key = lambda d: d.replace(day=1)  # noqa: E731
     merged: dict[date, list[int]] = {}
-    for d, counts in per_day.items():
-        m = merged.setdefault(key(d), [0, 0, 0])
+    for day, counts in per_day.items():
+        m = merged.setdefault(key(day), [0, 0, 0])
         for i in range(3):
             m[i] += counts[i]
     # every bucket between the first and the last, so gaps in time show as gaps
@@ -141,7 +141,7 @@ def deployments_chart(buckets: Sequence[Bucket], unit: str, width: int = 720, he
         if i % every == 0:
             parts.append(_text(left + slot * i + slot / 2, top + ph + 15, b.label, 10, "middle", INK))
     parts.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="{INK}" stroke-width="1"/>')
-    lx = left
+    lx: float = left
     for name, colour in (("ok", OK), ("failed / rolled back", BAD), ("cancelled / incomplete", WARN)):
         parts.append(f'<rect x="{lx}" y="{height - 14}" width="10" height="10" fill="{colour}"/>')
         parts.append(_text(lx + 14, height - 5, name, 10))

@@ -43,6 +43,9 @@ from .drift_section import drift_text
 from .model import HISTORY_COLUMNS, Report, event_values, integrity_notes, iso
 from .sink import HashingWriter, atomic_output
 
+#: the audit column of a row nothing is wrong with
+AUDIT_OK = "ok"
+
 #: the column after HISTORY_COLUMNS: what the audit verdict says about the row (not hashed)
 AUDIT_COLUMN = "audit"
 #: the column after that: the schema drift verdict, on the last line (not hashed)
@@ -67,12 +70,12 @@ def write_csv(report: Report, out: Path) -> str:
             values = list(event_values(r))
             values[started] = iso(values[started])
             values[finished] = iso(values[finished])
-            last = [*values, notes.get(values[0], "ok"), None]  # None is written as an empty cell
+            last = [*values, notes.get(values[0], AUDIT_OK), None]  # None is written as an empty cell
         if whole_text:  # history-wide findings ride on the last line, or on a line of their own
             if last is None:
                 last = [None] * len(HISTORY_COLUMNS) + [whole_text, None]
             else:
-                last[-2] = whole_text if last[-2] == "ok" else f"{last[-2]}; {whole_text}"
+                last[-2] = whole_text if last[-2] == AUDIT_OK else f"{last[-2]}; {whole_text}"
         drift = drift_text(report.drift)
         if drift:  # so is the schema's drift verdict
             if last is None:

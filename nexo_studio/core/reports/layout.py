@@ -178,8 +178,8 @@ def _verdict_banner(report: Report) -> Banner:
                       f"{text} Rows changed outside Nexo were accepted by a DBA (repair --accept-history) and are "
                       f"kept as found: {accepted}.")
     if v.breaks:
-        more = [b.seq for b in v.breaks[1:]]
-        title = f"History chain BROKEN at seq {v.bad_seq}" + (f" (and seq {', '.join(map(str, more))})" if more else "")
+        others = [b.seq for b in v.breaks[1:]]
+        title = f"History chain BROKEN at seq {v.bad_seq}" + (f" (and seq {', '.join(map(str, others))})" if others else "")
     else:
         title = f"History TAMPERED (seq {', '.join(map(str, v.seqs))})" if v.seqs else "History TAMPERED"
     said = [str(b) for b in v.breaks] + list(problems)
@@ -301,7 +301,7 @@ def _event_row(r: EventRow, notes: dict[int, str]) -> list[CellLike]:
     if note:  # what the verdict says about this row comes first, in its tone
         tone = "bad" if note.startswith("TAMPERED") else "warn"
         cell = Cell(note, tone=tone, pre=True, detail="\n".join(t for t in (r.error or "", text) if t))
-        seq = Cell(str(r.seq), tone=tone)
+        seq: CellLike = Cell(str(r.seq), tone=tone)
     else:
         cell = Cell(r.error, tone="bad", pre=True, detail=text) if r.error else Cell(text, pre=True)
         seq = str(r.seq)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Row
 
 from ...errors import InvalidInput
-from ..kinds import HistoryStatus, MigrationStatus
+from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 from ..state.audit import audit_verdict
 from ..state.chain import ChainVerdict, utc_text
 from ..state.store import Tampering, details_dict
@@ -28,8 +28,7 @@ HISTORY_COLUMNS: tuple[str, ...] = (
     "duration_ms", "operator", "host", "tool_version", "details", "error", "prev_hash", "hash",
 )
 #: history actions and statuses (SPEC §3); filters outside these are refused, not silently empty
-ACTIONS: tuple[str, ...] = ("apply", "rollback", "verify", "backup", "restore", "deploy_start",
-                            "deploy_end", "repair", "baseline", "adopt")
+ACTIONS: tuple[str, ...] = tuple(HistoryAction)
 EVENT_STATUSES: tuple[str, ...] = ("ok", "failed", "cancelled")
 #: statuses a --status filter accepts: the engine also records the deploy_end of a deployment that
 #: failed and was rolled back automatically as ``rolled_back``
@@ -348,7 +347,8 @@ def integrity_notes(verdict: ChainVerdict) -> tuple[dict[int, str], tuple[str, .
             bad.setdefault(seq, []).append(f"contradicted by __Migrations: {text}")
     for b in verdict.accepted:
         noted.setdefault(b.seq, []).append(f"tampered, accepted at seq {b.accepted_at}: {b.reason}")
-        noted.setdefault(b.accepted_at, []).append(f"accepts the tampered row seq {b.seq}")
+        if b.accepted_at is not None:  # always, for an accepted break
+            noted.setdefault(b.accepted_at, []).append(f"accepts the tampered row seq {b.seq}")
     notes = {seq: "; ".join(texts) for seq, texts in noted.items()}
     for seq, texts in bad.items():
         notes[seq] = "TAMPERED: " + "; ".join(texts + ([notes[seq]] if seq in notes else []))

@@ -297,8 +297,12 @@ def verify_report(path: Path | str) -> ReportVerdict:
 
 
 def _verdict(members: dict[str, Any], chain: _ChainCheck, body_hex: str) -> ReportVerdict:
-    header = members.get("header") if isinstance(members.get("header"), dict) else {}
-    history = header.get("history") if isinstance(header.get("history"), dict) else {}
+    header = members.get("header")
+    if not isinstance(header, dict):
+        header = {}
+    history = header.get("history")
+    if not isinstance(history, dict):
+        history = {}
     complete = header.get("filtered") is False
     runs = tuple((a, b) for a, b in chain.runs)
     problems: list[tuple[int | None, str]] = []
@@ -310,8 +314,8 @@ def _verdict(members: dict[str, Any], chain: _ChainCheck, body_hex: str) -> Repo
         head_seq = history.get("head_seq")
         gap = chain.first_gap
         if gap is not None:
-            seq, before = gap
-            problems.append((seq, f"seq follows {before}: row(s) missing before it "
+            gap_seq, before = gap
+            problems.append((gap_seq, f"seq follows {before}: row(s) missing before it "
                                   "(the report claims the complete history)"))
         elif isinstance(head_seq, int) and (chain.prev_seq or 0) != head_seq:
             last = chain.prev_seq or 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,14 +20,15 @@ from .model import canonical_json
 
 def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None = None) -> dict[str, Any]:
     name = canonical_dialect(dialect or conn.dialect.name)
+    mod: ModuleType  # the dialect's reflector module
     if name == "sqlite":
         from . import sqlite as mod
     elif name == "postgresql":
-        from . import postgresql as mod  # type: ignore[no-redef]
+        from . import postgresql as mod
     elif name == "mysql":
-        from . import mysql as mod  # type: ignore[no-redef]
+        from . import mysql as mod
     elif name == "mssql":
-        from . import mssql as mod  # type: ignore[no-redef]
+        from . import mssql as mod
     else:
         raise SchemaReflectionUnsupported(name)
     return mod.reflect(conn, schema)

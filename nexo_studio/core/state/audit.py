@@ -42,7 +42,7 @@ class AuditVerdict(ChainVerdict):
 
     @property
     def seqs(self) -> tuple[int, ...]:
-        named = {*ChainVerdict.seqs.fget(self), *(s for s in self.problem_seqs if s is not None)}
+        named = {*super().seqs, *(s for s in self.problem_seqs if s is not None)}
         if self.lost_from_seq is not None:
             named.add(self.lost_from_seq)
         return tuple(sorted(named))

@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from json.encoder import encode_basestring
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -133,7 +133,8 @@ _SERVER_TS = {
 }
 
 
-def history_tuples(store: "StateStore", conn: sa.Connection, select: list[str] | None = None) -> Iterator[tuple]:
+def history_tuples(store: "StateStore", conn: sa.Connection,
+                   select: list[str] | None = None) -> Generator[tuple, None, None]:
     """Every history row as a tuple in COLUMNS order (or ``select``, SQL expressions), by seq, in
     batches from the driver, inside the caller's transaction when it has one (one view with
     what else it read). On PostgreSQL and MySQL/MariaDB the timestamps come as their canonical
@@ -146,6 +147,7 @@ def history_tuples(store: "StateStore", conn: sa.Connection, select: list[str] |
     sql = f"SELECT {', '.join(select)} FROM {prep.format_table(store.t.history)} ORDER BY {prep.quote('seq')}"
     own = not conn.in_transaction()
     raw = conn.connection.dbapi_connection
+    assert raw is not None  # a Connection in use has its DBAPI connection
     cur = _cursor(raw, conn.dialect.name)
     try:
         cur.execute(sql)

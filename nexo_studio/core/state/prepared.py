@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from .disconnect import note_driver_error
 
@@ -28,6 +29,8 @@ class Prepared:
 
     def __init__(self, stmt: sa.ClauseElement, dialect: sa.Dialect, keys: list[str] | None = None) -> None:
         compiled = stmt.compile(dialect=dialect, column_keys=keys)
+        if not isinstance(compiled, SQLCompiler):  # a DML statement always compiles to one
+            raise TypeError(f"not a DML statement: {stmt!r}")
         self.sql = compiled.string
         self._positional = compiled.positiontup  # names in placeholder order, or None (named style)
         escaped = compiled.escaped_bind_names
@@ -53,7 +56,9 @@ class DriverWriter:
 
     def __init__(self, conn: sa.Connection) -> None:
         self.conn = conn
-        self.dbapi = conn.connection.dbapi_connection
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None  # a Connection in use has its DBAPI connection
+        self.dbapi = dbapi
         self._error = conn.dialect.loaded_dbapi.Error
         self._pipeline = None
         self._sent: list[str] = []  # statements of the open pipeline, for its error message
@@ -67,6 +72,8 @@ class DriverWriter:
         with self._wrapped(sql):
             if values is None:
                 cursor.execute(sql)
+            elif isinstance(prepared, str):
+                raise TypeError("values need a Prepared statement, not SQL text")
             else:
                 cursor.execute(sql, prepared.params(values))
         return cursor

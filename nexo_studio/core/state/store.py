@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, overload
 
 import sqlalchemy as sa
 
@@ -39,6 +39,10 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+@overload
+def as_utc(value: datetime) -> datetime: ...
+@overload
+def as_utc(value: None) -> None: ...
 def as_utc(value: datetime | None) -> datetime | None:
     if value is None:
         return None
@@ -299,7 +303,7 @@ class StateStore(TailFollower):
             seq, prev = self._tail
         operator, host = operator_and_host()
         finished = finished_at or utcnow()
-        row = {
+        row: dict[str, Any] = {
             "seq": seq + 1,
             "deployment_id": deployment_id,
             "migration_id": migration_id,
@@ -315,17 +319,17 @@ class StateStore(TailFollower):
             "error": error,
             "prev_hash": prev,
         }
-        row["hash"] = row_hash(row)
+        digest = row["hash"] = row_hash(row)
         self._write(conn, "insert_history", row)
-        self.set_tail(conn, row["seq"], row["hash"])
-        self._pending_tail = (row["seq"], row["hash"])
+        self.set_tail(conn, seq + 1, digest)
+        self._pending_tail = (seq + 1, digest)
         self._pending_conn = conn
         return HistoryRow(**row)
 
     def set_tail(self, conn: sa.Connection, seq: int | None = None, hash_: str | None = None) -> None:
         """Record the history's last row (``seq``, ``hash``; default: read it) in __NexoMeta, in the
         caller's transaction: a row deleted from the end of the history is then detected."""
-        if seq is None:
+        if seq is None or hash_ is None:  # given together, or read
             seq, hash_ = self._load_tail(conn)
         values = {"_key": TAIL_KEY, "value": _tail_text(seq, hash_)}
         known = self._tail_row
@@ -334,7 +338,7 @@ class StateStore(TailFollower):
 
     # -- the hot path's writes (see prepared.py) -----------------------------------------------
 
-    def _statement(self, name: str) -> sa.Executable:
+    def _statement(self, name: str) -> sa.Update | sa.Insert:
         t = self.t
         if name == "update_migration":
             return t.migrations.update().where(t.migrations.c.id == sa.bindparam("_id"))

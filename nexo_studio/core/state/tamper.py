@@ -104,7 +104,7 @@ def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int 
         return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {said})"
     if applied != row_applied:
         return ev.seq, f"__Migrations says {row.status if row else 'nothing'}, the history (seq {ev.seq}) says {said}"
-    if applied and checksum and row.checksum != checksum:
+    if applied and checksum and row is not None and row.checksum != checksum:
         return ev.seq, f"its checksum in __Migrations was changed (the history, seq {ev.seq}, recorded {checksum[:12]}…)"
     return None
 

@@ -85,7 +85,12 @@ def _path_row(edit: QLineEdit, browse: QPushButton) -> QWidget:
 
 class _Page(QWizardPage):
     def wiz(self) -> "ImportWizard":
-        return self.wizard()  # type: ignore[return-value]
+        from .wizard import ImportWizard  # (wizard.py imports this module)
+
+        wizard = self.wizard()
+        if not isinstance(wizard, ImportWizard):  # every page is added by ImportWizard
+            raise TypeError(f"{type(self).__name__} is not a page of the import wizard")
+        return wizard
 
 
 class SourcePage(_Page):

@@ -104,6 +104,6 @@ class AcceptHistoryDialog(QDialog):
         layout.addWidget(self.buttons)
 
     def _show_row(self, current, _previous=None) -> None:
-        h = self.model.event(current.row()) if current.isValid() else None
+        h = self.model.event_at(current.row()) if current.isValid() else None
         if h is not None:
             self.details.show_event(h)

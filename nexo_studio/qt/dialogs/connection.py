@@ -3,6 +3,8 @@ connection, profiles, recent projects."""
 
 from __future__ import annotations
 
+import asyncio
+
 import shiboken6
 
 from pathlib import Path
@@ -150,7 +152,7 @@ class ConnectionDialog(_WorkerDialog):
         self.test_btn = QPushButton(icon("test"), "Test connection")
         self.test_btn.setObjectName("test")
         self.test_btn.clicked.connect(self._test_clicked)
-        self._probing = None  # the running test's future: the button cancels it
+        self._probing: asyncio.Future | None = None  # the running test's future: the button cancels it
         self.test_result = _note()
         self.test_result.setObjectName("test_result")
         test_row.addWidget(self.test_btn)

@@ -162,7 +162,7 @@ class DeployDialog(_WorkerDialog):
     async def read_checks(self) -> None:
         """Validation, irreversible steps, the lock holder and the lint risks: read on the worker."""
         snap = self.snapshot
-        outcome = await self.run(Job("deploy-check", lambda ctx: deploy_check(ctx.project, ctx.target, snap),
+        outcome = await self.run(Job("deploy-check", lambda ctx: deploy_check(ctx.required_project, ctx.target, snap),
                                      refresh=False, label="Checking what the deploy would meet"))
         if outcome is None:
             if shiboken6.isValid(self):
@@ -182,13 +182,14 @@ class DeployDialog(_WorkerDialog):
     def _update_gate(self) -> None:
         """Show what the check found for the chosen plan; disable Deploy with the reason."""
         ids = getattr(self, "plan_ids", ())
+        reason: str | None
         if self.checking:
             reason = "Checking the database (validation, lock, risks, schema drift)…"
         elif self.check is None:
             reason = None if ids else "Nothing to apply: the database is up to date."
         else:
             check = self.check.for_plan(ids)
-            self.checks.show(check, self.project, self.drift_box.isChecked())
+            self.checks.show_check(check, self.project, self.drift_box.isChecked())
             reason = check.refusal(self.risky_box.isChecked(), self.drift_box.isChecked())
         self.ok_button.setEnabled(reason is None)
         self.ok_button.setToolTip(reason or "")
@@ -202,7 +203,7 @@ class DeployDialog(_WorkerDialog):
         opts.dry_run = True
         self.preview_btn.setEnabled(False)
         self.preview_note.setText("Computing the plan against the database…")
-        outcome = await self.run(Job("deploy-preview", lambda ctx: deploy(ctx.project, ctx.target, opts),
+        outcome = await self.run(Job("deploy-preview", lambda ctx: deploy(ctx.required_project, ctx.target, opts),
                                      refresh=False))
         if outcome is not None:
             self._previewed(outcome)

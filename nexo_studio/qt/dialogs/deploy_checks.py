@@ -44,7 +44,8 @@ class ChecksPanel(QWidget):
         self.view.clear()
         self._add("warning", text)
 
-    def show(self, check, project, allow_drift: bool = False) -> None:  # noqa: A003 - the panel's own verb
+    def show_check(self, check, project, allow_drift: bool = False) -> None:
+        """Show the panel with what ``check`` found (not ``show``: QWidget's, without arguments)."""
         super().show()
         self.view.clear()
         for e in check.errors:

@@ -66,7 +66,8 @@ class ExportDialog(_WorkerDialog):
         self.migration_edit.setPlaceholderText("migration id")
         self.action_box = QComboBox()
         self.action_box.addItem("any action", None)
-        for a in ("apply", "rollback", "verify", "backup", "restore", "deploy_start", "deploy_end", "repair", "baseline"):
+        for a in ("apply", "rollback", "verify", "backup", "restore", "deploy_start", "deploy_end", "repair", "baseline",
+                  "fleet_start", "fleet_end"):
             self.action_box.addItem(a, a)
         self.status_box = QComboBox()
         self.status_box.addItem("any status", None)

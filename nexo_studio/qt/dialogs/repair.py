@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Any
 
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -37,7 +38,7 @@ def drift_diff(st, dialect: str) -> str:
     return "".join(lines) or "(the up sections are equal; another section changed)"
 
 
-REPAIRS = {
+REPAIRS: dict[str, list[tuple[str, str, dict[str, Any]]]] = {
     # status -> [(key, label, kwargs for operations.repair)]
     "dirty": [("mark-applied", "Mark as applied (I finished it by hand)", {"mark": "applied"}),
               ("mark-rolled-back", "Mark as rolled back (I undid its partial changes)", {"mark": "rolled-back"})],

@@ -100,7 +100,7 @@ class RollbackDialog(QDialog):
             self.blocked_label.setStyleSheet(f"color: {status_colour('failed').name()}")
         self.blocked_label.setVisible(bool(self.blocked))
         layout.addWidget(self.blocked_label)
-        if ids:
+        if ids and self.plan is not None:
             sql = plan_sql(project, self.plan, snapshot.dialect, "down")
             text = "\n".join(f"-- ===== {mid}\n" + "\n".join(s.rstrip() + ("" if s.rstrip().endswith(";") else ";")
                                                            for _l, s in stmts) for mid, stmts in sql)
@@ -109,7 +109,8 @@ class RollbackDialog(QDialog):
             self.sql_view.setMaximumHeight(180)
             layout.addWidget(QLabel("Down SQL that will run:"))
             layout.addWidget(self.sql_view)
-        self.destructive = destructive_downs(plan_sql(project, self.plan, snapshot.dialect, "down") if ids else [])
+        self.destructive = destructive_downs(plan_sql(project, self.plan, snapshot.dialect, "down")
+                                             if ids and self.plan is not None else [])
         self.backup_box = QCheckBox("Back up first" + (" (the down SQL drops or deletes data)" if self.destructive
                                                           else ""))
         self.backup_box.setObjectName("backup_first")

@@ -3,7 +3,7 @@
 same way."""
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,8 @@ class SceneParts:
     danger_lines: QPainterPath = field(default_factory=QPainterPath)
     rects: dict[str, QPainterPath] = field(default_factory=dict)
     columns: dict[int, list[tuple[float, str]]] = field(default_factory=dict)
-    fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] | None = None
+    #: the veil and the two overview items, made by build_scene once the scene has its rect
+    fixtures: tuple[QGraphicsRectItem, _OverviewItem, _OverviewItem] = field(init=False, repr=False)
     #: missing dependencies (ghost nodes) and the edges that close a cycle: drawn red
     ghosts: frozenset[str] = frozenset()
     labels: list[tuple[int, float, float, str, str]] = field(default_factory=list)
@@ -169,7 +170,7 @@ def _scene_rect(parts: SceneParts) -> QRectF:
 
 
 def build_scene(view: GraphView, project: Project, snapshot: Snapshot, nodes: list[str],
-                edges: list[tuple[str, str]], layout: GraphLayout) -> Iterator[None]:
+                edges: list[tuple[str, str]], layout: GraphLayout) -> Generator[None, None, SceneParts]:
     """Build a new scene for ``layout`` (yielding every few hundred items); returns its
     :class:`SceneParts` (the generator's return value)."""
     scene = QGraphicsScene(view)
@@ -192,15 +193,17 @@ def build_scene(view: GraphView, project: Project, snapshot: Snapshot, nodes: li
     return parts
 
 
-def tear_down(old: QGraphicsScene) -> Iterator[None]:
+def tear_down(old: QGraphicsScene) -> Generator[None, None, None]:
     """Remove an old scene's items in pieces (deleting thousands at once is a stall)."""
     try:
-        items = [i for i in old.items() if i.parentItem() is None]
+        items: list[QGraphicsItem | None] = [i for i in old.items() if i.parentItem() is None]
         yield
         for k in range(0, len(items), CHUNK * 2):
             for i in range(k, min(k + CHUNK * 2, len(items))):
-                old.removeItem(items[i])
-                items[i] = None  # the last reference: the item is deleted here
+                item = items[i]
+                if item is not None:
+                    old.removeItem(item)
+                items[i] = item = None  # the last references: the item is deleted here
             yield
     finally:
         if shiboken6.isValid(old):

@@ -3,17 +3,18 @@ changes. A mixin of :class:`~nexo_studio.qt.graph.view.GraphView` (which holds t
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent, QWheelEvent
+from PySide6.QtGui import QHelpEvent, QKeyEvent, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QToolTip
 
+from .base import GraphViewBase
 from .items import _LIT_EDGE_WIDTH, _colours
 
 
-class GraphEvents:
+class GraphEvents(GraphViewBase):
     """Event handlers; ``super()`` reaches QGraphicsView through GraphView's bases."""
 
     def viewportEvent(self, event: QEvent) -> bool:
-        if event.type() == QEvent.Type.ToolTip:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             mid = self.node_at(event.pos())
             if mid is not None:
                 QToolTip.showText(event.globalPos(), self.tooltip_for(mid), self.viewport())

@@ -281,7 +281,7 @@ def _edge_path(src: tuple[float, float], dst: tuple[float, float],
     half = w / 2
     cx, cy = src[0] + half, src[1]
     path = QPainterPath(QPointF(cx, cy))
-    stops = [(x - half, y, x + half) for x, y in via]
+    stops: list[tuple[float, float, float | None]] = [(x - half, y, x + half) for x, y in via]
     stops.append((dst[0] - half - ARROW, dst[1], None))
     for ex, ey, out in stops:
         dx = ex - cx

@@ -259,15 +259,13 @@ class _Ordering:
         pos = self.pos
         for li in rng:
             layer = self.layers[li]
-            fixed: list[float | None] = []
+            fixed: list[float] = []
+            last = -1.0
             for v in layer:
                 nb = self.g.up[v] if downwards else self.g.down[v]
-                fixed.append(sum(pos[u] for u in nb) / len(nb) if nb else None)
-            last = -1.0
-            for i, k in enumerate(fixed):
-                if k is None:
-                    fixed[i] = last + 1e-6
-                last = fixed[i]
+                # no neighbours: just after the one before, so it keeps its slot
+                last = sum(pos[u] for u in nb) / len(nb) if nb else last + 1e-6
+                fixed.append(last)
             order = sorted(range(len(layer)), key=lambda i: (fixed[i], pos[layer[i]]))
             layer[:] = [layer[i] for i in order]
             self.renumber(layer)

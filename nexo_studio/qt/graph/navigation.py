@@ -97,8 +97,8 @@ class SearchBox(QLineEdit):
         self.setPlaceholderText("Find migration…")
         self.setClearButtonEnabled(True)
         self.setFixedWidth(220)
-        self.textEdited.connect(lambda text: view.find(text))
-        self.returnPressed.connect(lambda: view.find(self.text(), after=view.selected_id))
+        self.textEdited.connect(lambda text: view.find_node(text))
+        self.returnPressed.connect(lambda: view.find_node(self.text(), after=view.selected_id))
 
 
 class ProblemBanner(QLabel):
@@ -119,8 +119,8 @@ class ProblemBanner(QLabel):
             more = f" and {len(missing) - 3} more" if len(missing) > 3 else ""
             parts.append(f"Missing dependency: {shown}{more}")
         if cycle:
-            shown = cycle if len(cycle) <= 7 else cycle[:6] + ["…"]
-            parts.append("Dependency cycle (each depends on the next): " + " → ".join(shown))
+            loop = cycle if len(cycle) <= 7 else cycle[:6] + ["…"]
+            parts.append("Dependency cycle (each depends on the next): " + " → ".join(loop))
         self.setText("\n".join(parts))
         self.setVisible(bool(parts))
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
@@ -102,7 +102,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self._colours = _colours(self.palette())
         self._veil, self._overview, self._lit_overview = self._make_scene_fixtures(scene)
         self._apply_background()
-        self._builder: Iterator[None] | None = None
+        self._builder: Generator[None, None, None] | None = None
         self._slice_s = 0.012
         self._build_timer = QTimer(self)
         self._build_timer.setInterval(0)
@@ -150,7 +150,7 @@ class GraphView(GraphEvents, QGraphicsView):
             self._builder = None
             self._build_timer.stop()
 
-    def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Iterator[None]:
+    def _build(self, project: Project, snapshot: Snapshot, layout: GraphLayout | None) -> Generator[None, None, None]:
         """Build a new scene (yielding between slices), swap it in, tear the old one down."""
         if layout is not None and layout.nodes:  # laid out on the worker, with its inputs
             nodes, edges = list(layout.nodes), list(layout.edges)
@@ -280,7 +280,7 @@ class GraphView(GraphEvents, QGraphicsView):
         self._fitted = False
         self._update_minimap()
 
-    def find(self, text: str, after: str | None = None) -> str | None:
+    def find_node(self, text: str, after: str | None = None) -> str | None:  # (QWidget.find: a window lookup)
         """Select, light up and centre the first node whose id or name contains ``text``
         (case-insensitive; with ``after``, the next one after that id, wrapping)."""
         needle = text.strip().lower()

@@ -174,7 +174,8 @@ class HistoryProblemModel(_RowsTableModel):
         self._rows = tuple((b, by_seq.get(b.seq)) for b in breaks)
         self.endResetModel()
 
-    def event(self, row: int) -> HistoryRow | None:
+    def event_at(self, row: int) -> HistoryRow | None:
+        """The history row of problem ``row`` (not ``event``: that is QObject's event handler)."""
         return self._rows[row][1]
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -206,7 +207,7 @@ TAMPER_ROLES = (Qt.ItemDataRole.DecorationRole, Qt.ItemDataRole.ToolTipRole, Qt.
 TAMPER_COLOUR = "#d64545"
 
 
-def _tamper_data(model: HistoryModel, h: HistoryRow, col: int, role: int) -> Any:
+def _tamper_data(model: HistoryTableModel, h: HistoryRow, col: int, role: int) -> Any:
     """A row that breaks the hash chain: a warning icon on its seq, a red tint, the reason."""
     if role == Qt.ItemDataRole.DecorationRole:
         from ..theme import icon

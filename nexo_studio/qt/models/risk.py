@@ -3,7 +3,7 @@ the worker after each refresh, as Findings-panel rows and as each migration's hi
 
 from __future__ import annotations
 
-from ...core.validate import Finding
+from ...core.validate import Finding, Level
 
 LEVEL_RANK = {"": 0, "info": 1, "warning": 2, "error": 3}
 
@@ -23,7 +23,7 @@ def pending_lint(project, snapshot) -> list:
     return up_findings([project.migrations[i] for i in order], snapshot.dialect)
 
 
-def effective_level(f) -> str:
+def effective_level(f) -> Level:
     """An error the migration allows (``-- lint: allow``) weighs as a warning."""
     return "warning" if f.level == "error" and f.allowed else f.level
 

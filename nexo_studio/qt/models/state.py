@@ -32,24 +32,24 @@ class StateRecord:
 
 def state_record(s: MigrationState, dialect: str) -> StateRecord:
     r, m = s.row, s.migration
-    live = r is not None and r.status != "rolled_back"
-    if not live:
+    live = r if r is not None and r.status != "rolled_back" else None  # the row, when it counts
+    if live is None:
         checksum, tip = "—", "not applied"
     elif m is None:
-        checksum, tip = "file gone", f"recorded {r.checksum[:12]}…; the file no longer exists"
+        checksum, tip = "file gone", f"recorded {live.checksum[:12]}…; the file no longer exists"
     elif s.status == "drifted":
-        checksum, tip = "changed", f"recorded {r.checksum[:12]}…, file now {m.checksum(dialect)[:12]}…"
+        checksum, tip = "changed", f"recorded {live.checksum[:12]}…, file now {m.checksum(dialect)[:12]}…"
     elif s.status == "dirty":
-        checksum, tip = "unknown", f"row is {r.status}: the migration may be partly applied"
+        checksum, tip = "unknown", f"row is {live.status}: the migration may be partly applied"
     else:
-        checksum, tip = "ok", f"SHA-256 {r.checksum}"
+        checksum, tip = "ok", f"SHA-256 {live.checksum}"
     return StateRecord(
         id=s.id, status=s.status, version=s.version, name=s.name,
         description=s.description.splitlines()[0] if s.description else "",
-        applied_at=fmt_time(r.applied_at) if live and r.applied_at else "",
-        applied_by=(r.applied_by or "") if live else "",
-        duration=fmt_ms(r.execution_ms) if live else "",
-        duration_ms=(r.execution_ms or 0) if live else -1,
+        applied_at=fmt_time(live.applied_at) if live is not None and live.applied_at else "",
+        applied_by=(live.applied_by or "") if live is not None else "",
+        duration=fmt_ms(live.execution_ms) if live is not None else "",
+        duration_ms=(live.execution_ms or 0) if live is not None else -1,
         checksum=checksum, checksum_tip=tip,
         reversible=bool(m and m.reversible(dialect)),
     )

@@ -44,7 +44,7 @@ class DetailsPane(QTextBrowser):
     def show_migration(self, project: Project | None, snapshot: Snapshot | None, migration_id: str | None,
                        history: tuple[HistoryRow, ...] = ()) -> None:
         st = snapshot.by_id.get(migration_id) if (snapshot and migration_id) else None
-        if st is None:
+        if st is None or snapshot is None:
             self.show_hint()
             return
         m, r = st.migration, st.row

@@ -77,8 +77,8 @@ class HistoryPane(QWidget):
         self.view.setSortingEnabled(True)
         self.view.horizontalHeader().setSortIndicator(HistoryTableModel.SEQ, Qt.SortOrder.DescendingOrder)
         hh = self.view.horizontalHeader()
-        for col, w in enumerate((56, 140, 92, 70, 250, 70, 70, 70, 90)):
-            hh.resizeSection(col, w)
+        for col, width in enumerate((56, 140, 92, 70, 250, 70, 70, 70, 90)):
+            hh.resizeSection(col, width)
         # the migration id gets the spare width, not an Error column that is mostly empty
         hh.setStretchLastSection(False)
         hh.setSectionResizeMode(HistoryTableModel.MIGRATION, QHeaderView.ResizeMode.Stretch)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import html
+from typing import Literal
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabBar, QVBoxLayout, QWidget
 
+from ...core.model import SECTION_KINDS, SectionKind
 from ...core.project import Project
 from ..sql_view import CodeView
 
@@ -14,7 +16,7 @@ from ..sql_view import CodeView
 class SqlPane(QWidget):
     """The selected migration's file, or one of its sections for the connected dialect."""
 
-    PARTS = ("file", "up", "down", "verify")
+    PARTS: tuple[Literal["file"] | SectionKind, ...] = ("file", *SECTION_KINDS)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -90,7 +92,7 @@ class SqlPane(QWidget):
         lang = "python" if m.kind == "py" else "sql"
         self.title.setText(f"<b>{html.escape(m.id)}</b> &nbsp; <span style='color:gray'>{html.escape(str(m.path))}"
                            f"{' · ' + self.dialect if self.dialect else ''}</span>")
-        for i, p in enumerate(self.PARTS[1:], 1):
+        for i, p in enumerate(SECTION_KINDS, 1):  # PARTS[1:]
             self.parts.setTabEnabled(i, m.kind == "sql" and m.section(p, self.dialect) is not None)
         if part == "file" or m.kind == "py":
             self.code.set_source(m.source or _read(m.path), lang)

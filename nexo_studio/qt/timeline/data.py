@@ -17,9 +17,10 @@ from ...core.reports.layout import duration
 from ...app.types import HistoryRow
 from ..labels import ACTION_LABELS
 
-#: lane order (deploy_start / deploy_end make the deployment spans, not marks)
+#: lane order (deploy_start / deploy_end, and the fleet_start / fleet_end around a fleet run's
+#: deployment, make the deployment spans, not marks)
 LANE_ORDER = ("apply", "rollback", "verify", "backup", "restore", "repair", "baseline")
-DEPLOY_ACTIONS = ("deploy_start", "deploy_end")
+DEPLOY_ACTIONS = ("deploy_start", "deploy_end", "fleet_start", "fleet_end")
 
 _EPOCH = datetime(1970, 1, 1)
 
@@ -238,6 +239,8 @@ class TimelineData:
                 a[5] = True
                 if r.error:
                     a[10] = r.error  # the deployment's own verdict wins
+            elif r.action in DEPLOY_ACTIONS:
+                pass  # fleet_start / fleet_end: the fleet run's marks around it, not steps
             else:
                 a[3] += 1
                 a[8].add(r.action)

@@ -379,6 +379,8 @@ def _paint_gutter(f: _Frame) -> None:
         p.drawText(QRectF(27, cy - lh / 2, v.GUTTER - 35, lh),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
                    f.fm.elidedText(label, Qt.TextElideMode.ElideRight, v.GUTTER - 35))
+    if f.small is None or f.sfm is None:  # set by _paint_context_row, which paints before
+        return
     p.setFont(f.small)
     p.setPen(f.c["muted"])
     tz = _local(v.t0, v._tz).strftime("%Z") or "local"

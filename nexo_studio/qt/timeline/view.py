@@ -259,7 +259,9 @@ class TimelineView(QWidget):
 
     def _selected_time(self) -> float:
         seq = self.selected_seq
-        k = self._dep_of_seq.get(seq) if seq is not None else None
+        if seq is None:
+            raise ValueError("no event is selected")
+        k = self._dep_of_seq.get(seq)
         if k is not None and self._row_lane[self._pos_of_seq[seq]] < 0:
             return self.deployments[k].start
         return self.times[self._pos_of_seq[seq]]

@@ -69,7 +69,8 @@ class WindowAbort(WindowBase):
         """Ask before stopping the running job; True when the user chose to stop it."""
         if not self.worker.busy:
             return False
-        if not self.ask_before_abort or self.quiet or self.worker.current.name not in ASK_BEFORE_STOPPING:
+        job = self.worker.current
+        if not self.ask_before_abort or self.quiet or job is None or job.name not in ASK_BEFORE_STOPPING:
             return True
         if self.active_question is not None:
             self.active_question.raise_()
@@ -84,7 +85,11 @@ class WindowAbort(WindowBase):
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         self.active_question = box
-        finished = self.worker.busy_changed.connect(lambda busy: busy or box.done(0))
+        def close_when_idle(busy: bool) -> None:  # the job ended meanwhile: nothing left to stop
+            if not busy:
+                box.done(0)
+
+        finished = self.worker.busy_changed.connect(close_when_idle)
         try:
             await dialog_result(box)
             return box.clickedButton() is stop and self.worker.busy

@@ -64,6 +64,10 @@ class WindowActions(WindowBase):
         A("cancel", "&Cancel", self.cancel, "Esc", "cancel", "Cancel the running operation")
         A("fit", "&Fit graph", self.graph.fit, "Ctrl+0", "fit", "Show the whole graph")
         A("find", "&Find migration", self._focus_search, QKeySequence.StandardKey.Find, "search")
+        A("fleet", "F&leet…", lambda: _fleet().open_fleet(self), None, "graph",
+          "Every database of the project's fleet ([[targets]] in nexo.toml): status matrix, deploy, roll back")
+        A("fleet_file", "Fleet from &targets file…", lambda: _fleet().choose_targets_file(self), None, "open",
+          "Open the Fleet view on a targets file ([fleet], [[targets]])")
         A("reset_layout", "Reset &layout", self.reset_layout, None, "layout", "Restore the default window layout")
         A("view_graph", "&Graph", lambda: self.tabs.setCurrentIndex(TAB_GRAPH), "Ctrl+1", "graph")
         A("view_history", "&History", lambda: self.tabs.setCurrentIndex(TAB_HISTORY), "Ctrl+2", "history")
@@ -83,7 +87,7 @@ class WindowActions(WindowBase):
                   "restore", None, "cancel"):
             m.addSeparator() if n is None else m.addAction(a[n])
         m = mb.addMenu("&View")
-        for n in ("view_graph", "view_history", "view_sql", None, "find", "fit", None):
+        for n in ("view_graph", "view_history", "view_sql", None, "fleet", "fleet_file", None, "find", "fit", None):
             m.addSeparator() if n is None else m.addAction(a[n])
         for dock in (self.log_dock, self.findings_dock, self.details_dock):
             m.addAction(dock.toggleViewAction())
@@ -154,16 +158,17 @@ class WindowActions(WindowBase):
         self.history.event_selected.connect(self._event_selected)
     def _update_actions(self, *_args) -> None:
         busy = self.worker.busy or not self.connected  # nothing to operate on until it answers
-        has = self.snapshot is not None
-        st = self.snapshot.by_id.get(self.selected_id) if (has and self.selected_id) else None
+        snap = self.snapshot
+        has = snap is not None
+        st = snap.by_id.get(self.selected_id) if (snap is not None and self.selected_id) else None
         a = self.actions_by_name
-        pending = bool(has and self.snapshot.with_status("pending", "failed"))
+        pending = bool(snap is not None and snap.with_status("pending", "failed"))
         a["refresh"].setEnabled(not self.worker.busy and bool(self.url))
         a["validate"].setEnabled(not self.worker.busy and bool(self.url))
         a["deploy"].setEnabled(not busy and pending)
         a["rollback_to"].setEnabled(not busy and bool(st and st.is_applied))
         a["rollback_with_dependents"].setEnabled(not busy and bool(st and st.is_applied))
-        a["repair"].setEnabled(not busy and bool(has and self.snapshot.with_status(*REPAIRS)))
+        a["repair"].setEnabled(not busy and bool(snap is not None and snap.with_status(*REPAIRS)))
         tampered = self.history_tampered()
         a["accept_history"].setEnabled(not busy and tampered)
         self.accept_history_tool.setVisible(tampered)
@@ -175,7 +180,14 @@ class WindowActions(WindowBase):
         a["export_dot"].setEnabled(has)
         a["baseline"].setEnabled(not busy and has)
         a["cancel"].setEnabled(self.worker.busy)
+        a["fleet"].setEnabled(_fleet().fleet_available(getattr(self, "migrations_dir", None)))
         self._lock_read_only()  # --from TOOL: every changing action off (qt/adopt/window.py)
+
+
+def _fleet():
+    from .. import fleet
+
+    return fleet
 
 
 def _separator() -> QWidget:

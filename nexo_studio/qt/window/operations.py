@@ -16,6 +16,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QDialog
 
 from ...core.config import DeploySettings
+from ...core.project import Project, Snapshot
 from ..aio import ask, spawn
 from ..dialogs import (
     AcceptHistoryDialog,
@@ -72,17 +73,18 @@ class WindowOperations(WindowBase):
         cfg = self.loaded.config if self.loaded else None
         return cfg.deploy if cfg is not None else DeploySettings()
 
-    def _ready(self) -> bool:
+    def _ready(self) -> tuple[Project, Snapshot] | None:
+        """The project and snapshot to operate on; None (and a note) when there is none yet."""
         if self.worker.busy:
             self.statusBar().showMessage("Another operation is running.", 4000)
-            return False
+            return None
         if self.project is None or self.snapshot is None:
             self.statusBar().showMessage("Open a project first.", 4000)
-            return False
+            return None
         if self.loaded is not None and not self.loaded.connected:
             self.statusBar().showMessage(f"Cannot connect: {self.loaded.error or 'no answer'}", 6000)
-            return False
-        return True
+            return None
+        return self.project, self.snapshot
 
     # ------------------------------------------------------------------------------------------
     # the actions
@@ -92,6 +94,8 @@ class WindowOperations(WindowBase):
         if not await self._dialog(dialog):
             return
         folder, url, note = dialog.result_dir, dialog.result_url, dialog.keyring_message
+        if folder is None or url is None:  # an accepted dialog has both
+            return
         self.profile_name, self._opened_by_dialog = dialog.result_profile, True
         self.leave_read_only()
         self.set_connection(folder, url)
@@ -126,9 +130,9 @@ class WindowOperations(WindowBase):
         return await self._finish("Validate", outcome)
 
     async def deploy(self, target_id: str | None = None) -> JobOutcome | None:
-        if not self._ready():
+        if (ready := self._ready()) is None:
             return None
-        dialog = DeployDialog(self.worker, self.project, self.snapshot, self._deploy_defaults(), target_id, self)
+        dialog = DeployDialog(self.worker, *ready, self._deploy_defaults(), target_id, self)
         if not await self._dialog(dialog):
             return None
         opts = dialog.options()
@@ -151,9 +155,9 @@ class WindowOperations(WindowBase):
         if not migration_id:
             self.statusBar().showMessage("Select an applied migration first.", 4000)
             return None
-        if not self._ready():
+        if (ready := self._ready()) is None:
             return None
-        dialog = RollbackDialog(self.project, self.snapshot, migration_id, with_dependents, self)
+        dialog = RollbackDialog(*ready, migration_id, with_dependents, self)
         if not await self._dialog(dialog):
             return None
         opts = dialog.options()
@@ -169,9 +173,9 @@ class WindowOperations(WindowBase):
     async def repair(self, migration_id: str | None = None) -> JobOutcome | None:
         from ...core.operations import repair
 
-        if not self._ready():
+        if (ready := self._ready()) is None:
             return None
-        dialog = RepairDialog(self.snapshot, migration_id, self, drift=self.drift)
+        dialog = RepairDialog(ready[1], migration_id, self, drift=self.drift)
         if not dialog.candidates:
             dialog.deleteLater()
             text = "Nothing needs repair: no dirty, failed, drifted or missing migration."
@@ -183,7 +187,7 @@ class WindowOperations(WindowBase):
         if not await self._dialog(dialog) or not (choice := dialog.choice()):
             return None
         mid, kwargs = choice
-        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.project, ctx.target, mid, **kwargs),
+        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.required_project, ctx.target, mid, **kwargs),
                                       label="Repairing"))
         return await self._finish("Repair", outcome)
 
@@ -218,7 +222,7 @@ class WindowOperations(WindowBase):
         if not await self._dialog(dialog):
             return None
         problems = dialog.problems
-        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.project, ctx.target, None, accept_history=True,
+        outcome = await self._job(Job("repair", lambda ctx: repair(ctx.required_project, ctx.target, None, accept_history=True,
                                                                    expect=problems),
                                       label="Accepting the history"))
         return await self._finish("Accept history", outcome)
@@ -250,7 +254,10 @@ class WindowOperations(WindowBase):
         dialog = RestoreDialog(listed.result, self.loaded.display_url if self.loaded else "", self)
         if not await self._dialog(dialog):
             return None
-        path = Path(dialog.selected()["path"])
+        selected = dialog.selected()
+        if selected is None:  # an accepted dialog has a selection
+            return None
+        path = Path(selected["path"])
         outcome = await self._job(Job("restore", lambda ctx: restore(ctx.target, path, cancel=ctx.cancel),
                                       label="Restoring"))
         return await self._finish("Restore", outcome)

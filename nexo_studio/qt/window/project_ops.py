@@ -40,13 +40,13 @@ class WindowProjectOperations(WindowBase):
     async def baseline(self) -> JobOutcome | None:
         from ...core.operations import baseline
 
-        if not self._ready():
+        if (ready := self._ready()) is None:
             return None
-        dialog = BaselineDialog(self.project, self.snapshot, self.selected_id, self)
+        dialog = BaselineDialog(*ready, self.selected_id, self)
         if not await self._dialog(dialog):
             return None
         to = dialog.target()
-        outcome = await self._job(Job("baseline", lambda ctx: baseline(ctx.project, ctx.target, to),
+        outcome = await self._job(Job("baseline", lambda ctx: baseline(ctx.required_project, ctx.target, to),
                                       label="Baselining"))
         return await self._finish("Baseline", outcome)
 

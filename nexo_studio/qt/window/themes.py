@@ -40,7 +40,9 @@ class WindowThemes(WindowBase):
     def set_theme(self, mode: str) -> None:
         from ..theme import apply_theme, icon
 
-        apply_theme(QApplication.instance(), mode)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):  # the window's; a QCoreApplication has no palette
+            apply_theme(app, mode)
         s = settings()
         s.setValue(SETTING, mode)
         s.sync()

@@ -75,7 +75,7 @@ class WindowUnreachable(WindowBase):
         """Say so when the window shows the first-run sample; True when it does."""
         sample = bool(self.migrations_dir and self.url and is_sample(self.migrations_dir, self.url))
         if sample:
-            db = self.url.removeprefix("sqlite:///")
+            db = (self.url or "").removeprefix("sqlite:///")
             self.sample_banner.setText(
                 f"<b>Sample project on a throwaway sample database</b> ({html.escape(db)}): try anything, "
                 "nothing of yours is touched. Open your own project and database with File → Open project "

@@ -55,7 +55,9 @@ def read(source: Path) -> ForeignProject:
         (ups if m["kind"] == "V" else undos)[version] = path
     for version in sorted(ups, key=version_key):
         path = ups[version]
-        desc = _NAME.match(path.name)["desc"].replace("_", " ")
+        named = _NAME.match(path.name)
+        assert named is not None  # listed in ups above because it matched
+        desc = named["desc"].replace("_", " ")
         undo = undos.pop(version, None)
         up, down = read_text(path), read_text(undo) if undo else None
         if _PLACEHOLDER.search(up) or (down and _PLACEHOLDER.search(down)):

@@ -46,7 +46,8 @@ def read(source: Path) -> ForeignProject:
                                        "its earlier versions live in tagged scripts nexo does not carry over"))
             continue
         seen.add(name)
-        requires, bad = [], []
+        requires: list[str] = []
+        bad: list[str] = []
         for dep in (m["deps"] or "").split():
             if dep.startswith("!"):
                 continue  # a conflict: nothing to order

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from ..model import Hit, Rule, RuleContext
+from ..model import Hit, LintLevel, Rule, RuleContext
 from ..parse import table_name
 
 RULES = (
@@ -32,13 +32,13 @@ _VOLATILE_NODES = (exp.Rand, exp.Uuid)
 _SERIAL = {exp.DataType.Type.SERIAL, exp.DataType.Type.BIGSERIAL, exp.DataType.Type.SMALLSERIAL}
 
 
-def _alter_table(node: exp.Expression) -> str | None:
+def _alter_table(node: exp.Expr) -> str | None:
     if isinstance(node, exp.Alter) and (node.args.get("kind") or "").upper() == "TABLE":
         return table_name(node.this) or "?"
     return None
 
 
-def rename(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def rename(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     table = _alter_table(node)
     if table is not None:
         for action in node.args.get("actions") or ():
@@ -59,20 +59,20 @@ def rename(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
 
 
 def _rename_table(old: str, new: str | None, ctx: RuleContext) -> Hit:
-    level = "info" if old in ctx.created else "warning"
+    level: LintLevel = "info" if old in ctx.created else "warning"
     return Hit("rename_table", level, f"renaming table `{old}` to `{new}` breaks every running query "
                "that still uses the old name", "add the new name first (a view or a copy), move the code, "
                "then drop the old name in a later release", old)
 
 
 def _rename_column(table: str, old: str, new: str, ctx: RuleContext) -> Hit:
-    level = "info" if table in ctx.created else "warning"
+    level: LintLevel = "info" if table in ctx.created else "warning"
     return Hit("rename_column", level, f"renaming column `{table}.{old}` to `{new}` breaks running code "
                "that still uses the old name", "add the new column, write both, backfill, move the readers, "
                "then drop the old one in a later release", table)
 
 
-def _constraint_kinds(coldef: exp.ColumnDef) -> list[exp.Expression]:
+def _constraint_kinds(coldef: exp.ColumnDef) -> list[exp.Expr]:
     return [c.args.get("kind") for c in coldef.args.get("constraints") or () if c.args.get("kind") is not None]
 
 
@@ -86,7 +86,7 @@ def _fills_itself(coldef: exp.ColumnDef) -> bool:
                               exp.GeneratedAsRowColumnConstraint)) for k in _constraint_kinds(coldef))
 
 
-def add_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def add_column(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     table = _alter_table(node)
     if table is None or table in ctx.created:
         return
@@ -121,7 +121,7 @@ def _volatile(coldef: exp.ColumnDef) -> bool:
     return False
 
 
-def alter_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def alter_column(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     table = _alter_table(node)
     if table is None or table in ctx.created:
         return

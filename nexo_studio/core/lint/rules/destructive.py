@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from ..model import Hit, Rule, RuleContext
+from ..model import Hit, LintLevel, Rule, RuleContext
 from ..parse import table_name
 
 RULES = (
@@ -24,7 +24,7 @@ RULES = (
 )
 
 
-def drop(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def drop(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(node, exp.Drop):
         return
     kind = (node.args.get("kind") or "").upper()
@@ -44,21 +44,21 @@ def drop(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
                           "stop using it first, back it up, and drop it in a later release", name)
 
 
-def drop_column(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def drop_column(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(node, exp.Alter) or (node.args.get("kind") or "").upper() != "TABLE":
         return
     table = table_name(node.this)
     for action in node.args.get("actions") or ():
         if isinstance(action, exp.Drop) and (action.args.get("kind") or "").upper() == "COLUMN":
             for col in action.args.get("tables") or ():
-                level = "info" if table in ctx.created else "error"
+                level: LintLevel = "info" if table in ctx.created else "error"
                 yield Hit("drop_column", level, f"DROP COLUMN `{col.name}` on `{table}` deletes its data "
                           "and breaks code that still reads it",
                           "stop reading and writing the column first and drop it in a later release", table,
                           col.name.lower())
 
 
-def truncate(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def truncate(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if isinstance(node, exp.TruncateTable):
         for t in node.expressions:
             name = table_name(t)
@@ -67,7 +67,7 @@ def truncate(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
                       "delete exactly the rows meant with a WHERE, in batches", name)
 
 
-def without_where(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def without_where(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(node, (exp.Delete, exp.Update)) or node.args.get("where") is not None:
         return
     if node.args.get("limit") is not None:

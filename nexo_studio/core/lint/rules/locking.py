@@ -26,11 +26,11 @@ RULES = (
 _CONCURRENTLY_SAFER = "put it in its own migration with `-- transaction: none`"
 
 
-def _is_index(node: exp.Expression) -> bool:
+def _is_index(node: exp.Expr) -> bool:
     return "INDEX" in (node.args.get("kind") or "").upper()
 
 
-def create_index(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def create_index(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(node, exp.Create) or not _is_index(node):
         return
     index = node.this
@@ -51,22 +51,22 @@ def create_index(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
                   "(MySQL ALGORITHM=INPLACE, LOCK=NONE; SQL Server WITH (ONLINE = ON))", table)
 
 
-def drop_index(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def drop_index(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if (isinstance(node, exp.Drop) and _is_index(node) and node.args.get("concurrently")
             and ctx.dialect == "postgresql" and ctx.transaction != "none"):
         yield Hit("concurrently_in_transaction", "error", "DROP INDEX CONCURRENTLY cannot run inside a "
                   "transaction, so this migration fails", _CONCURRENTLY_SAFER)
 
 
-def _constraints(action: exp.Expression) -> list[exp.Expression]:
+def _constraints(action: exp.Expr) -> list[exp.Expr]:
     """The constraint bodies in ``ADD [CONSTRAINT name] …`` (unwrapping named constraints)."""
-    out: list[exp.Expression] = []
+    out: list[exp.Expr] = []
     for c in action.expressions:
         out.extend(c.expressions if isinstance(c, exp.Constraint) else [c])
     return out
 
 
-def add_constraint(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def add_constraint(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if not isinstance(node, exp.Alter) or (node.args.get("kind") or "").upper() != "TABLE":
         return
     table = table_name(node.this)
@@ -93,7 +93,7 @@ def _unique_safer(ctx: RuleContext) -> str:
     return "remove duplicates first and add it online (MySQL ALGORITHM=INPLACE, LOCK=NONE)"
 
 
-def mysql_copy(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def mysql_copy(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if ctx.dialect != "mysql" or not isinstance(node, exp.Alter) or (node.args.get("kind") or "").upper() != "TABLE":
         return
     table = table_name(node.this)

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from sqlglot import exp
 
-from ..model import Hit, Rule, RuleContext
+from ..model import Hit, LintLevel, Rule, RuleContext
 
 RULES = (
     Rule("grant_revoke", "info", "GRANT / REVOKE", "check that the privileges match what the release needs"),
@@ -16,7 +16,7 @@ RULES = (
 )
 
 
-def grants(node: exp.Expression, ctx: RuleContext) -> Iterator[Hit]:
+def grants(node: exp.Expr, ctx: RuleContext) -> Iterator[Hit]:
     if isinstance(node, (exp.Grant, exp.Revoke)):
         verb = "GRANT" if isinstance(node, exp.Grant) else "REVOKE"
         yield Hit("grant_revoke", "info", f"{verb} changes who may read or write what",
@@ -36,7 +36,7 @@ def command_hits(words: tuple[str, ...], ctx: RuleContext) -> list[Hit] | None:
     """Hits for an opaque statement recognised from its leading tokens; None when unknown."""
     if words[:2] == ("RENAME", "TABLE") and len(words) >= 5 and words[3] == "TO":
         old = words[2].lower()
-        level = "info" if old in ctx.created else "warning"
+        level: LintLevel = "info" if old in ctx.created else "warning"
         return [Hit("rename_table", level, f"renaming table `{old}` to `{words[4].lower()}` breaks every running "
                     "query that still uses the old name", "add the new name first (a view or a copy), move the "
                     "code, then drop the old name in a later release", old)]

@@ -1,0 +1,169 @@
+"""The Fleet view's parts: the matrix table and the inline confirmation bar."""
+
+from __future__ import annotations
+
+import asyncio
+
+from PySide6.QtCore import QEvent, QRect, Qt
+from PySide6.QtGui import QHelpEvent, QPainter, QPalette
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
+                               QTableView, QToolTip, QWidget)
+
+from ..aio import qt_loop
+from .delegate import FleetCellDelegate
+from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMatrixModel
+
+ROW_HEIGHT = 20
+
+
+class MatrixHeader(QHeaderView):
+    """The horizontal header; over the migrations column, a tick number every fifth migration."""
+
+    def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
+        if logical != COL_MIGRATIONS:
+            super().paintSection(painter, rect, logical)
+            return
+        painter.save()
+        super().paintSection(painter, rect, logical)
+        painter.restore()
+        model = self.model()
+        n = len(getattr(model, "matrix").migrations) if model is not None else 0
+        painter.save()
+        painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
+        visible = self.viewport().rect()
+        first = max(0, (visible.left() - rect.left()) // CELL_WIDTH)
+        last = min(n - 1, (visible.right() - rect.left()) // CELL_WIDTH)
+        for i in range(first, last + 1):
+            if i == 0 or (i + 1) % 5 == 0:
+                x = rect.left() + i * CELL_WIDTH
+                painter.drawText(QRect(x, rect.top(), 4 * CELL_WIDTH, rect.height()),
+                                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), f"{i + 1}")
+        painter.restore()
+
+
+class FleetTable(QTableView):
+    """The matrix: uniform rows, fixed-width migration columns, group headers spanning the row."""
+
+    def __init__(self, model: FleetMatrixModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fleet_table")
+        self.setModel(model)
+        self.cells = FleetCellDelegate(model, self)
+        self.setItemDelegate(self.cells)
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.setShowGrid(False)
+        self.setWordWrap(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        v = self.verticalHeader()
+        v.setVisible(False)
+        v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        v.setDefaultSectionSize(ROW_HEIGHT)
+        h = MatrixHeader(Qt.Orientation.Horizontal, self)
+        self.setHorizontalHeader(h)
+        h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        h.setMinimumSectionSize(CELL_WIDTH)
+        h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+        h.setHighlightSections(False)
+        model.modelReset.connect(self._after_reset)
+
+    def paintEvent(self, event) -> None:
+        self.cells.begin(self.palette())
+        super().paintEvent(event)
+
+    def _after_reset(self) -> None:
+        model = self.model()
+        assert isinstance(model, FleetMatrixModel)
+        self.clearSpans()
+        for row in model.group_rows():
+            self.setSpan(row, 0, 1, model.columnCount())
+        h = self.horizontalHeader()
+        h.resizeSection(COL_TARGET, max(150, min(260, self._name_width(model))))
+        h.resizeSection(COL_SUMMARY, 230)
+        h.resizeSection(COL_MIGRATIONS, max(CELL_WIDTH, CELL_WIDTH * len(model.matrix.migrations) + 4))
+
+    def migration_at(self, pos) -> tuple[int, int] | None:
+        """(row, migration index) under a viewport position, or None."""
+        index = self.indexAt(pos)
+        if not index.isValid() or index.column() != COL_MIGRATIONS:
+            return None
+        i = (pos.x() - self.visualRect(index).left()) // CELL_WIDTH
+        model = self.model()
+        assert isinstance(model, FleetMatrixModel)
+        return (index.row(), i) if 0 <= i < len(model.matrix.migrations) else None
+
+    def viewportEvent(self, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
+            hit = self.migration_at(event.pos())
+            model = self.model()
+            if hit is not None and isinstance(model, FleetMatrixModel):
+                row, i = hit
+                status = model.cell(row, i)
+                if status is not None:
+                    target = model.target_at(row)
+                    QToolTip.showText(event.globalPos(), f"{target.name if target else ''}\n{i + 1}. "
+                                      f"{model.matrix.migrations[i]}: {status or 'unknown'}", self)
+                    return True
+        return super().viewportEvent(event)
+
+    def _name_width(self, model: FleetMatrixModel) -> int:
+        names = [t.name for t in model.matrix.targets]
+        longest = max(names, key=len, default="")
+        return self.fontMetrics().horizontalAdvance(longest + "MM") + 12
+
+
+class ConfirmBar(QFrame):
+    """Asks inline (no modal dialog): ``await bar.ask(text, rollback_choices)`` -> True on Confirm."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("fleet_confirm")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(8, 4, 8, 4)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.to_label = QLabel("to")
+        self.to_box = QComboBox()
+        self.to_box.setObjectName("fleet_rollback_to")
+        self.to_box.setMinimumWidth(260)
+        self.confirm_button = QPushButton("Confirm")
+        self.confirm_button.setObjectName("fleet_confirm_button")
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setObjectName("fleet_confirm_cancel")
+        lay.addWidget(self.label, 1)
+        lay.addWidget(self.to_label)
+        lay.addWidget(self.to_box)
+        lay.addWidget(self.confirm_button)
+        lay.addWidget(self.cancel_button)
+        self._future: asyncio.Future | None = None
+        self.confirm_button.clicked.connect(lambda: self._answer(True))
+        self.cancel_button.clicked.connect(lambda: self._answer(False))
+        self.hide()
+
+    def ask(self, text: str, verb: str, choices: list[tuple[str, str]] | None = None) -> "asyncio.Future[bool]":
+        self._answer(False)  # a question still open is answered No
+        self.label.setText(text)
+        self.confirm_button.setText(verb)
+        self.to_box.clear()
+        for label, value in choices or []:
+            self.to_box.addItem(label, value)
+        if choices:
+            self.to_box.setCurrentIndex(max(0, len(choices) - 2))
+        self.to_label.setVisible(bool(choices))
+        self.to_box.setVisible(bool(choices))
+        self._future = qt_loop().create_future()
+        self.show()
+        self.confirm_button.setFocus()
+        return self._future
+
+    def _answer(self, yes: bool) -> None:
+        future, self._future = self._future, None
+        self.hide()
+        if future is not None and not future.done():
+            future.set_result(yes)
+
+    def choice(self) -> str | None:
+        return self.to_box.currentData()
