@@ -203,6 +203,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
         return (yield from _accept_history(target, lock_timeout, expect))
     if migration_id is None:
         raise InvalidInput("repair needs a migration id (or --accept-history)")
+    if target.absent() and migration_id not in project.migrations:
+        raise UnknownMigration(migration_id)  # before connecting creates an SQLite file
     with target.connect() as conn, target.locked(lock_timeout):
         snap = read_snapshot(project, target, conn)
         state = snap.by_id.get(migration_id)
@@ -216,7 +218,8 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
             if mark not in (MigrationStatus.APPLIED, "rolled-back"):
                 raise InvalidInput(f"--mark takes applied or rolled-back, not {mark!r}")
             if m is None:
-                raise InvalidInput(f"{migration_id}: its file is gone; use --forget-missing")
+                raise InvalidInput(f"{migration_id}: no file in this project has it (deleted, or another project's "
+                                   "on this database); nothing changed. --forget-missing only if deleted from here")
             if state.status not in MARKABLE and not override_healthy:
                 raise HealthyRow(migration_id, state.status)
             after: str = MigrationStatus.APPLIED if mark == MigrationStatus.APPLIED else MigrationStatus.ROLLED_BACK

@@ -151,11 +151,13 @@ def _deploy(project: Project, target: Target, opts: DeployOptions, cancel: Cance
             shape = target.store.check_shape(conn)
             if shape:
                 raise DatabaseNeedsRepair([(c, "missing column") for c in shape])
-            result.drift = yield from drift_gate(target, conn, opts.allow_drift)
             snap = read_snapshot(project, target, conn)
+            # tampered or dirty state first: the drift is judged against the snapshot the
+            # state tables point to, which they then cannot vouch for
+            refuse_blocked(snap)
+            result.drift = yield from drift_gate(target, conn, opts.allow_drift)
             version = target.server_version(conn)
             yield _stage(result, "health", "ok", t0, version)
-            refuse_blocked(snap)
             plan = deploy_plan(project, snap, opts.to)
             result.plan = plan.ids
             if not plan:

@@ -21,6 +21,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -77,9 +78,12 @@ class ForkedCli(_Output):
     """``main(args)`` in a child forked at ``go()`` (the test process has imported everything);
     stdout/stderr are pipes read as the child writes them."""
 
-    def __init__(self, args: list[str], env: dict | None = None, cwd: Path | None = None) -> None:
+    def __init__(self, args: list[str], env: dict | None = None, cwd: Path | None = None,
+                 in_child: "Callable[[], None] | None" = None) -> None:
         self.args = args
         self.env = env or {}
+        #: run in the child just before ``main`` (e.g. steps.install: a driver-level step counter)
+        self.in_child = in_child
         self._out = bytearray()
         self._err = bytearray()
         self._cond = threading.Condition()
@@ -107,6 +111,8 @@ class ForkedCli(_Output):
                 sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), line_buffering=True)
                 os.environ.pop("NEXO_DATABASE_URL", None)
                 os.environ.update(cli_env(self.env))
+                if self.in_child is not None:
+                    self.in_child()
                 code = main(list(self.args))
             except BaseException:  # pragma: no cover - reported on the child's stderr
                 import traceback

@@ -26,6 +26,8 @@ class ForeignRow:
     foreign_id: str
     state: str  # applied, failed, dirty
     checksum: str | None = None
+    #: where the tool recorded it (e.g. ``installed_rank 7``), for messages
+    where: str = ""
 
 
 @dataclass
@@ -86,23 +88,43 @@ def _flyway(conn, state, known, _db) -> None:
     state.found = True
     rows = _all_rows(conn, t, ["installed_rank"], state)
     state.raw = _raw(rows)
+    ranks: dict[str, object] = {}  # version -> installed_rank of the row that applied it
     for r in rows:
         m = r._mapping
-        version = m["version"]
+        version, rank = m["version"], m["installed_rank"]
         if version is None:
             continue  # repeatable (R__): not imported
         kind = (m["type"] or "").upper()
         if kind == "BASELINE":
+            try:
+                top = version_key(version)
+            except ValueError:
+                state.dirty.append(f"installed_rank {rank}: baseline version {_short(version)} is not a Flyway version")
+                continue
             for fid, _ in known:
-                if version_key(fid) <= version_key(version):
+                if version_key(fid) <= top:
                     state.rows[fid] = ForeignRow(fid, "applied")
         elif kind.startswith("UNDO"):
             if m["success"]:
                 state.rows.pop(version, None)
+                ranks.pop(version, None)
         elif kind != "SCHEMA":
             ok = bool(m["success"])
+            if ok and version in ranks:  # applied twice, no undo between: the table was edited
+                state.dirty.append(f"installed_rank {rank}: version {_short(version)} is recorded applied again "
+                                   f"(first at installed_rank {ranks[version]}, no undo between)")
+                continue
+            if ok:
+                ranks[version] = rank
             checksum = None if m["checksum"] is None else str(m["checksum"])
-            state.rows[version] = ForeignRow(version, "applied" if ok else "failed", checksum)
+            state.rows[version] = ForeignRow(version, "applied" if ok else "failed", checksum,
+                                             f"installed_rank {rank}")
+
+
+def _short(value: object, limit: int = 60) -> str:
+    """A foreign value for a message: repr'd, and cut when long (a hostile row may hold MBs)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _liquibase(conn, state, known, _db) -> None:
@@ -140,7 +162,12 @@ def _golang(conn, state, known, _db) -> None:
     rows = _all_rows(conn, t, ["version"], state)
     state.raw = _raw(rows)
     for r in rows:
-        version, dirty = int(r._mapping["version"]), bool(r._mapping["dirty"])
+        raw_version, dirty = r._mapping["version"], bool(r._mapping["dirty"])
+        try:
+            version = int(raw_version)
+        except (TypeError, ValueError):
+            state.dirty.append(f"{t.name}: version {_short(raw_version)} is not a golang-migrate version")
+            continue
         ids = [fid for fid, _ in known if int(fid) <= version]
         if str(version) not in ids:
             ids.append(str(version))
@@ -156,6 +183,9 @@ def _dbmate(conn, state, known, _db) -> None:
     rows = _all_rows(conn, t, ["version"], state)
     state.raw = _raw(rows)
     for r in rows:
+        if r._mapping["version"] is None:
+            state.dirty.append(f"{t.name}: a row with a NULL version")
+            continue
         fid = str(r._mapping["version"])
         state.rows[fid] = ForeignRow(fid, "applied")
 
@@ -168,7 +198,9 @@ def _alembic(conn, state, known, _db) -> None:
     rows = _all_rows(conn, t, ["version_num"], state)
     state.raw = _raw(rows)
     parents = dict(known)
-    todo = [str(r._mapping["version_num"]) for r in rows]
+    todo = [str(r._mapping["version_num"]) for r in rows if r._mapping["version_num"] is not None]
+    if len(todo) < len(rows):
+        state.dirty.append(f"{t.name}: a row with a NULL version_num")
     while todo:
         rev = todo.pop()
         if rev not in state.rows:

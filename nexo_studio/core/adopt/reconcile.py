@@ -49,7 +49,8 @@ def reconcile(state: ForeignState, origins: dict[str, tuple[str, dict]]) -> list
         if row is None:
             lines.append(Line("pending", fid, mid))
         elif row.state != "applied":
-            lines.append(Line("failed/dirty", fid, mid, f"{state.tool} records it {row.state}"))
+            lines.append(Line("failed/dirty", fid, mid, f"{state.tool} records it {row.state}"
+                              + (f" ({row.where})" if row.where else "")))
         elif row.checksum is not None and origin.get("checksum") and row.checksum != origin["checksum"]:
             lines.append(Line("checksum-mismatch", fid, mid,
                               f"{state.tool} applied checksum {row.checksum}, the file has {origin['checksum']}"))
@@ -58,5 +59,6 @@ def reconcile(state: ForeignState, origins: dict[str, tuple[str, dict]]) -> list
     for fid, row in state.rows.items():
         if fid not in origins:
             kind = "failed/dirty" if row.state != "applied" else "applied-without-file"
-            lines.append(Line(kind, fid, None, f"recorded in {state.table} but no imported file has it"))
+            said = f"{state.tool} records it {row.state}" + (f" ({row.where})" if row.where else "")
+            lines.append(Line(kind, fid, None, f"{said} in {state.table}, and no imported file has it"))
     return lines
