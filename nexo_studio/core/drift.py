@@ -157,9 +157,7 @@ def closing_snapshot(target, conn: sa.Connection, deployment_id: str | None, det
                                deployment_id=deployment_id,
                                details={**details, **cap.details()})
             record(store, conn, cap, row.seq)
-        store.committed()
     except sa.exc.SQLAlchemyError as exc:
-        store.rolled_back()
         logging.getLogger("nexo_studio.snapshots").warning("schema snapshot not recorded: %s", exc)
 
 
@@ -181,5 +179,4 @@ def accept(target, lock_timeout: float) -> tuple[int, Any]:
                                details={"operation": "snapshot", "schema_sha256": snap.sha256,
                                         "replaces": before.sha256 if before else None})
             record(store, conn, Capture(snap), row.seq)
-        store.committed()
         return row.seq, snap

@@ -7,7 +7,8 @@ events; the GUI forwards them to the window. One code path, two fronts.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -83,13 +84,23 @@ class Log(Event):
 class CancelToken:
     """Checked between statements and steps; ``cancel()`` may be called from any thread.
 
-    Callbacks registered with ``on_cancel`` run on cancel (e.g. to interrupt a running
-    PostgreSQL statement); they must be thread-safe.
+    Two kinds of callbacks run on cancel; both must be thread-safe:
+
+    * ``on_cancel``: always (e.g. to pass the cancel on to another token);
+    * ``on_interrupt``: interrupt the statement running on a connection (sqlite3's
+      ``interrupt()``, psycopg's ``cancel()``, ``KILL QUERY``), only while a user's statement
+      runs, that is inside ``interruptible()``. The engine's own bookkeeping (state rows, history,
+      snapshots, health checks) is never interrupted: a cancel that arrives then is seen at the
+      next ``check()``, so no bookkeeping write can fail half-way because of a Cancel. A window
+      opens and closes under the token's lock, and interrupts are sent under it, so an interrupt
+      cannot outlive the user's statement it was meant for.
     """
 
     def __init__(self) -> None:
         self._event = threading.Event()
         self._callbacks: list[Callable[[], Any]] = []
+        self._interrupts: list[Callable[[], Any]] = []
+        self._window = 0
         self._lock = threading.Lock()
 
     @property
@@ -101,25 +112,51 @@ class CancelToken:
         with self._lock:
             callbacks = list(self._callbacks)
         for cb in callbacks:
-            try:
-                cb()
-            except Exception:  # an interrupt that fails must not break cancel itself
-                pass
+            _quietly(cb)
+        with self._lock:
+            if self._window:
+                for cb in self._interrupts:
+                    _quietly(cb)
 
     def on_cancel(self, callback: Callable[[], Any]) -> Callable[[], None]:
+        return self._register(self._callbacks, callback)
+
+    def on_interrupt(self, callback: Callable[[], Any]) -> Callable[[], None]:
+        return self._register(self._interrupts, callback)
+
+    def _register(self, into: list[Callable[[], Any]], callback: Callable[[], Any]) -> Callable[[], None]:
         with self._lock:
-            self._callbacks.append(callback)
+            into.append(callback)
 
         def remove() -> None:
             with self._lock:
-                if callback in self._callbacks:
-                    self._callbacks.remove(callback)
+                if callback in into:
+                    into.remove(callback)
 
         return remove
+
+    @contextmanager
+    def interruptible(self) -> Iterator[None]:
+        """The user's statement runs inside: a cancel now interrupts it."""
+        with self._lock:
+            self._window += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._window -= 1
 
     def check(self, where: str = "") -> None:
         if self._event.is_set():
             raise Cancelled(where)
+
+
+
+def _quietly(callback: Callable[[], Any]) -> None:
+    try:
+        callback()
+    except Exception:  # an interrupt that fails must not break cancel itself
+        pass
 
 
 def run(gen: Generator[Event, None, R], on_event: Callable[[Event], Any] | None = None) -> R:

@@ -11,6 +11,7 @@ import importlib.util
 import sys
 import time
 from collections.abc import Generator
+from contextlib import nullcontext
 from types import ModuleType
 
 import sqlalchemy as sa
@@ -80,7 +81,8 @@ def run_section(
                 cancel.check(m.id)
             t0 = time.perf_counter()
             try:
-                cursor.execute(st.sql)
+                with cancel.interruptible() if cancel else nullcontext():
+                    cursor.execute(st.sql)
             except Exception as exc:
                 note_driver_error(conn, exc, cursor)
                 if cancel and cancel.cancelled:
@@ -110,7 +112,8 @@ def _run_python(conn: sa.Connection, m: Migration, kind: SectionKind, action: st
     watch = TransactionWatch(conn)
     t0 = time.perf_counter()
     try:
-        fn(conn)
+        with cancel.interruptible() if cancel else nullcontext():
+            fn(conn)
     except Cancelled:
         raise
     except BaseException as exc:

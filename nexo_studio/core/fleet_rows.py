@@ -31,7 +31,6 @@ def _append(target: Target, conn: sa.Connection, action: str, status: str, start
     with conn.begin():
         target.store.append(conn, action=action, status=status, started_at=started,
                             deployment_id=deployment_id, details=details, error=error)
-    target.store.committed()
 
 
 def record_start(target: Target, conn: sa.Connection, labels: dict, operation: str, deployment_id: str | None,

@@ -259,7 +259,6 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 details["checksum"] = _file_of(m, migration_id).checksum(target.dialect)
             recorded = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                     migration_id=migration_id, deployment_id=new_deployment_id(), details=details)
-        store.committed()
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
         return RepairResult(migration_id, action, state.status, after, recorded.seq)
 
@@ -293,7 +292,6 @@ def _accept_history(target: Target, lock_timeout: float,
         with conn.begin():
             row = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                deployment_id=new_deployment_id(), details=details)
-        store.committed()
         for line in problems.lines():
             yield Log("warning", f"accepted: {line}")
         yield Log("info", f"the acceptance is recorded in the history as seq {row.seq}")
@@ -339,6 +337,5 @@ def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30
                                    migration_id=i, deployment_id=deployment_id,
                                    details={**details, **cap.details()} if n == len(todo) else details)
             record(store, conn, cap, row.seq)
-        store.committed()
         yield Log("info", f"baselined {len(todo)} migration(s) up to {to}")
         return todo

@@ -204,7 +204,6 @@ def _deployment_row(target: Target, conn: sa.Connection, action: str, status: st
                                   deployment_id=deployment_id, details=details, error=error)
         if capture is not None:
             record_snapshot(target.store, conn, capture, row.seq)
-    target.store.committed()
 
 
 def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Plan, snap: Snapshot,

@@ -132,7 +132,6 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: SectionKin
         ms = yield from run(target, conn, m, kind, cancel, tally, record_done, started, deployment_id, has_row)
     except BaseException as exc:
         abandon(conn)
-        target.store.rolled_back()
         failure = as_failure(exc, m, action)
         if failure is None:
             raise
@@ -172,11 +171,11 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
     tx = conn.begin()
     yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
     ms = tally.ms()
-    with target.store.batch(conn):  # PostgreSQL: the RESET and the three writes in one round trip
+    # PostgreSQL: the RESET, the three writes and the COMMIT in one round trip
+    with target.store.batch(conn, commit=True):
         _reset_session(target, conn)
         record_done(ms, has_row)
-    tx.commit()
-    target.store.committed()
+    tx.commit()  # Core's side of it (and SQLite's, SQL Server's COMMIT)
     return ms
 
 
@@ -201,7 +200,6 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
     _reset_session(target, conn)
     with conn.begin(), store.batch(conn):
         record_done(ms, True)  # the `running` row written above
-    store.committed()
     return ms
 
 
@@ -242,8 +240,10 @@ def abandon(conn: sa.Connection) -> None:
     """Roll back whatever is open on ``conn``. A connection that cannot roll back (e.g. left in
     ``COPY … FROM STDIN`` mode, or gone) is invalidated: its next use reconnects."""
     try:
-        if conn.in_transaction():
-            conn.rollback()
+        # not only when in_transaction(): a transaction whose COMMIT failed is inactive, yet Core
+        # keeps it on the connection (the next begin() refuses) until rollback() is called
+        conn.rollback()
+        _driver_rollback(conn)
         return
     except Exception as exc:  # the driver's error, as SQLAlchemy raises it
         if not conn.invalidated:
@@ -252,6 +252,17 @@ def abandon(conn: sa.Connection) -> None:
         conn.rollback()  # clears the Connection's transaction after the invalidation
     except Exception:
         pass
+
+
+def _driver_rollback(conn: sa.Connection) -> None:
+    """After a COMMIT that failed, Core forgets the transaction without rolling the driver back;
+    SQLite's stays open then (a deferred constraint, ``database is locked``) and the next BEGIN,
+    the one that records the failure, fails with "cannot start a transaction within a transaction"."""
+    if conn.invalidated or conn.closed:
+        return
+    raw = conn.connection.dbapi_connection
+    if raw is not None and getattr(raw, "in_transaction", False):  # sqlite3 tells; other drivers end theirs
+        raw.rollback()
 
 
 def as_failure(exc: BaseException, m: Migration, action: str) -> NexoError | None:
@@ -296,7 +307,6 @@ def _record_failure(target: Target, conn: sa.Connection, m: Migration, action: s
         store.append(conn, action=action, status=status, started_at=started, finished_at=finished_at(started, ms),
                      deployment_id=deployment_id, migration_id=m.id, details=details,
                      error=str(exc) if status == HistoryStatus.FAILED else None)
-    store.committed()
     yield MigrationFinished(m.id, action, status, ms, error=str(exc), statement=statement, line=line)
 
 

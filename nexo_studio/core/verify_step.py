@@ -64,7 +64,6 @@ def verify_step(project: Project, target: Target, conn: sa.Connection, result: O
                              deployment_id=deployment_id,
                              details={"check": check.name, "value": None if value is None else str(value)},
                              error=problem)
-            store.committed()
             if problem:
                 raise VerifyFailed(check.name, problem)
     except (VerifyFailed, Cancelled) as exc:
@@ -96,7 +95,6 @@ def _verify_one(target: Target, conn: sa.Connection, m: Migration, deployment_id
                          finished_at=finished_at(started, ms), deployment_id=deployment_id, migration_id=m.id,
                          details={"statement": failure.statement, "line": failure.line, "file": m.path.name},
                          error=failure.error)
-        store.committed()
         yield MigrationFinished(m.id, "verify", "failed", ms, error=failure.error, statement=failure.statement,
                                 line=failure.line, statements=tally.statements)
         raise VerifyFailed(m.id, f"{failure.error} (line {failure.line})", migration_id=m.id,
@@ -105,5 +103,4 @@ def _verify_one(target: Target, conn: sa.Connection, m: Migration, deployment_id
     with conn.begin():
         store.append(conn, action=HistoryAction.VERIFY, status=HistoryStatus.OK, started_at=started, finished_at=finished_at(started, ms),
                      deployment_id=deployment_id, migration_id=m.id)
-    store.committed()
     yield MigrationFinished(m.id, "verify", "ok", ms, statements=tally.statements)

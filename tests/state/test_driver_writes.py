@@ -35,7 +35,6 @@ def test_rows_written_on_the_driver_read_back_as_written(db_url):
                 written = target.store.append(conn, action="apply", status="ok", started_at=started,
                                               finished_at=started + timedelta(microseconds=1),
                                               migration_id="2026.03.04.050607_x", details={"why": "50% :x ?"})
-            target.store.committed()
             row = target.store.applied(conn)["2026.03.04.050607_x"]
             [read] = list(target.store.history(conn))
             # the time filter compares stored values: they must be stored as Core stores them
@@ -86,7 +85,6 @@ def test_an_error_in_a_batch_is_a_dbapi_error_and_the_connection_recovers(db_url
             now = datetime(2026, 1, 1)
             with conn.begin():
                 target.store.append(conn, action="deploy_start", status="ok", started_at=now, finished_at=now)
-            target.store.committed()
             target.store.invalidate()
             target.store._exists = True
             target.store._tail = (0, "0" * 64)  # a stale tail: the next insert collides on seq 1
@@ -97,7 +95,6 @@ def test_an_error_in_a_batch_is_a_dbapi_error_and_the_connection_recovers(db_url
             assert "INSERT INTO" in info.value.statement and "__MigrationHistory" in info.value.statement
             assert any(key in str(info.value.orig) for key in ("__MigrationHistory_pk", "__MigrationHistory.seq",
                                                                 "PRIMARY"))
-            target.store.rolled_back()
             assert conn.execute(sa.select(sa.func.count()).select_from(target.store.t.history)).scalar() == 1
     finally:
         target.dispose()

@@ -111,7 +111,6 @@ def adopt(project: Project, target: Target, tool: str, accept_mismatch: bool = F
                                         "rows_sha256": rec.state.rows_sha256, "adopted": len(todo),
                                         **cap.details()})
             record(store, conn, cap, row.seq)
-        store.committed()
     yield Log("info", f"adopted {len(todo)} migration(s) from {tool} ({rec.state.table}, "
                       f"{len(rec.state.raw)} rows)")
     return rec, [mid for _x, mid in todo]

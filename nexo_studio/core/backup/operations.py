@@ -104,7 +104,6 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
             target.store.append(conn, action=HistoryAction.BACKUP, status=HistoryStatus.FAILED, started_at=started,
                                 deployment_id=deployment_id, details={"path": str(where) if where else None},
                                 error=str(error))
-        target.store.committed()
         if error is exc:
             raise
         raise error from exc
@@ -112,7 +111,6 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
         target.store.append(conn, action=HistoryAction.BACKUP, status=HistoryStatus.OK, started_at=started, deployment_id=deployment_id,
                             details={"path": info.get("path", str(out)), "size": info.get("size"),
                                      "sha256": info.get("sha256"), "dialect": info.get("dialect")})
-    target.store.committed()
     yield BackupCreated(out, int(info.get("size") or 0), str(info.get("sha256") or ""))
     return out
 

@@ -276,7 +276,6 @@ def record_failed(target, data: dict, error: str) -> None:
         with conn.begin():
             store.append(conn, action=HistoryAction.RESTORE, status=HistoryStatus.FAILED, started_at=_when(data),
                          deployment_id=data["deployment_id"], details=data["details"], error=error)
-        store.committed()
         store.invalidate()
 
 

@@ -36,7 +36,7 @@ class MysqlRules(DialectRules):
             with engine.connect() as other:
                 other.exec_driver_sql(f"KILL QUERY {int(thread_id)}")
 
-        return cancel.on_cancel(kill_query)
+        return cancel.on_interrupt(kill_query)
 
     def estimated_size(self, url, conn):
         return conn.exec_driver_sql(

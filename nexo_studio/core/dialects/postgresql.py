@@ -27,7 +27,7 @@ class PostgresRules(DialectRules):
     def interrupter(self, engine, conn, cancel):
         raw = conn.connection.driver_connection
         if hasattr(raw, "cancel"):
-            return cancel.on_cancel(raw.cancel)
+            return cancel.on_interrupt(raw.cancel)
         return super().interrupter(engine, conn, cancel)
 
     def estimated_size(self, url, conn):

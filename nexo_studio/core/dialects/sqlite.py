@@ -43,7 +43,7 @@ class SqliteRules(DialectRules):
     def interrupter(self, engine, conn, cancel):
         raw = conn.connection.driver_connection
         if hasattr(raw, "interrupt"):
-            return cancel.on_cancel(raw.interrupt)
+            return cancel.on_interrupt(raw.interrupt)
         return super().interrupter(engine, conn, cancel)
 
     def estimated_size(self, url, conn):

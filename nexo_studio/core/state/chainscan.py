@@ -5,8 +5,9 @@ Rows are read by position straight from the driver (no SQLAlchemy row objects, n
 processors); each row's canonical JSON is one format string over values escaped by the C JSON
 string encoder (timestamps formatted by the server on PostgreSQL and MySQL/MariaDB), hashed with
 hashlib. On SQLite an intact history is first confirmed from canonical text that SQLite's
-json_object makes (half the CPU); any row that does not match sends it to the Python walk. The
-verdict is always the one ``chain.verify_chain`` (the reference, over mappings) gives: breaks
+json_object makes (half the CPU), and on MySQL/MariaDB by the server itself in one query (JSON
+text, SHA-256 and the links in SQL: no row crosses the network, where PyMySQL decodes values in
+Python); any row that does not match sends it to the Python walk. The verdict is always the one ``chain.verify_chain`` (the reference, over mappings) gives: breaks
 are judged with its ``_misfit`` and accept-history rules.
 
 No checkpoint: every row is read and hashed on every check. A checkpoint stored in the database
@@ -206,11 +207,89 @@ def _verify_intact(store: "StateStore", conn: sa.Connection, canonical_sql: str)
     return ChainVerdict(True, count)
 
 
+#: MySQL/MariaDB check an intact chain themselves: a text as a JSON string, a number as text,
+#: SHA-256 as hex of a text's UTF-8, exact (byte) equality of two texts. Not PostgreSQL: there
+#: the same query (to_json per value, sha256) took 1.75 s of server time for 100,000 rows where
+#: the Python walk took 1.38 s (2026-12-03, load average 13; MariaDB: 1.34 s against 2.2 s)
+_SERVER_CHAIN = {
+    "mysql": ("JSON_QUOTE({x})", "CAST({x} AS CHAR)", "SHA2(CONVERT({x} USING utf8mb4), 256)",
+              "CAST({a} AS BINARY) = CAST({b} AS BINARY)"),
+}
+_SERVER_CHAIN["mariadb"] = _SERVER_CHAIN["mysql"]
+
+
+def _server_chain_sql(store: "StateStore", conn: sa.Connection) -> str | None:
+    """One query in which MySQL/MariaDB confirm an intact chain themselves:
+    ``(rows, rows that do not fit)``, each row's canonical JSON (chain.canonical_json, keys
+    sorted) built and hashed by the server, its link and seq checked by window functions. Only
+    a row count crosses the network, where PyMySQL decoded each value in Python (about 0.8 s of
+    client CPU per 100,000 rows of 15 columns).
+
+    As with SQLite's json_object, it only confirms: a hash that matches means the server's JSON
+    text is the one the writer hashed, and JSON text decodes one way, so the values are the ones
+    written. Any row that does not fit sends the check to the Python walk, which alone says
+    what is broken; so does a text the servers escape otherwise than Python's json (MariaDB
+    writes \\u001F where Python writes \\u001f: control characters 0x1a-0x1f, rare in a history)."""
+    parts = _SERVER_CHAIN.get(conn.dialect.name)
+    if parts is None:
+        return None
+    jq, num, sha, eq = parts
+    q = conn.dialect.identifier_preparer.quote
+    ts = _SERVER_TS[conn.dialect.name]
+
+    def value(k: str) -> str:
+        c = q(k)
+        if k in ("seq", "duration_ms"):
+            text = num.format(x=c)
+        elif k in ("started_at", "finished_at"):
+            text = jq.format(x=ts.format(c=c))
+        else:
+            text = jq.format(x=c)
+        return f"COALESCE({text}, 'null')"
+
+    keys = sorted(_HASHED)
+    pieces = []
+    for i, k in enumerate(keys):
+        pieces += [f"'{'{' if i == 0 else ','}\"{k}\":'", value(k)]
+    canonical = f"CONCAT({q('prev_hash')}, {', '.join(pieces)}, '}}')"
+    window = f"OVER (ORDER BY {q('seq')})"
+    linked = eq.format(a=q("prev_hash"), b=f"COALESCE(LAG({q('hash')}) {window}, '{GENESIS}')")
+    hashed = eq.format(a=q("hash"), b=sha.format(x=canonical))
+    fits = f"{q('seq')} = ROW_NUMBER() {window} AND {linked} AND {hashed}"
+    table = conn.dialect.identifier_preparer.format_table(store.t.history)
+    return (f"SELECT COUNT(*), SUM(CASE WHEN fits THEN 0 ELSE 1 END) FROM "
+            f"(SELECT {fits} AS fits FROM {table}) checked")
+
+
+def _server_verify(store: "StateStore", conn: sa.Connection) -> ChainVerdict | None:
+    """The verdict when the server confirms every row fits; None otherwise (or when it cannot
+    say: an old server without window functions or SHA-256)."""
+    sql = _server_chain_sql(store, conn)
+    if sql is None:
+        return None
+    own = not conn.in_transaction()
+    raw: Any = conn.connection.dbapi_connection
+    cur = raw.cursor()
+    try:
+        cur.execute(sql)
+        count, bad = cur.fetchone() or (0, 0)
+    except conn.dialect.loaded_dbapi.Error:  # MySQL before 8 / MariaDB before 10.2: no window functions
+        return None  # (an error does not end a MySQL transaction: the caller's goes on)
+    finally:
+        cur.close()
+        if own:
+            raw.rollback()  # end the read transaction the driver began on its own
+    return ChainVerdict(True, int(count)) if not bad else None
+
+
 def verify_history(store: "StateStore", conn: sa.Connection) -> ChainVerdict:
     """The hash chain of the whole history as stored now (read-only)."""
     if not store.exists(conn) and store.t.history.name not in store.present(conn):
         return ChainVerdict(True, 0)
     dialect = conn.dialect.name
+    verdict = _server_verify(store, conn)
+    if verdict is not None:
+        return verdict
     canonical_sql = _sql_canonical(dialect, conn.dialect.identifier_preparer.quote)
     if canonical_sql is not None:
         try:

@@ -88,9 +88,11 @@ class DriverWriter:
                 self._pipeline.sync()
 
     @contextlib.contextmanager
-    def batch(self) -> Iterator[DriverWriter]:
+    def batch(self, commit: bool = False) -> Iterator[DriverWriter]:
         """Group writes: on PostgreSQL (psycopg 3 pipeline mode) they travel together and the
-        first error is raised when the batch ends; elsewhere this is a plain block."""
+        first error is raised when the batch ends; elsewhere this is a plain block. ``commit``:
+        a block that ends without an error ends with COMMIT in the same round trip (pipeline
+        only; the caller's ``Transaction.commit()`` then finds the driver idle and sends nothing)."""
         enter = getattr(self.dbapi, "pipeline", None)
         if enter is None or self._pipeline is not None:
             yield self
@@ -99,6 +101,8 @@ class DriverWriter:
             # _wrapped outside: the pipeline's closing sync may raise, naming what was _sent
             with self._wrapped(None), enter() as self._pipeline:
                 yield self
+                if commit:
+                    self.execute("COMMIT")
         finally:
             self._pipeline = None
             self._sent = []

@@ -3,8 +3,9 @@
 Read-only callers use ``applied()``/``history()``, which treat missing tables as "nothing
 applied" and create nothing. Writers call ``ensure()`` (while holding the lock) and then
 ``append()`` history rows; ``append`` assigns ``seq`` = last + 1 and chains the hash. The tail
-is cached and only advanced after the caller's transaction commits (``committed()``), so a
-rolled-back transaction never leaves the cache ahead of the table.
+is cached and bound to the transaction that wrote it: the connection's own ``commit`` /
+``rollback`` events advance it or drop it (see ``_follow``), so no caller has to say which
+happened, and a rolled-back (or failed) commit never leaves the cache ahead of the table.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ..dialects import rules_for
 from .chain import GENESIS, ChainVerdict, row_hash
 from .prepared import DriverWriter, Prepared
 from .tables import FORMAT_VERSION, Tables, make_tables
+from .tailfollow import TailFollower
 from .tamper import (  # noqa: F401  (re-exported: callers import them from here)
     TAIL_KEY, DecidingEvent, Tampering, _parse_tail, _tail_text, details_dict, tampering,
 )
@@ -128,13 +130,13 @@ def _encode(values: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-class StateStore:
+class StateStore(TailFollower):
     def __init__(self, engine: sa.Engine, schema: str | None = None) -> None:
         self.engine = engine
         self.schema = schema
         self.t: Tables = make_tables(schema)
         self._tail: tuple[int, str] | None = None
-        self._pending_tail: tuple[int, str] | None = None
+        self._init_follower()
         self._resolved = schema is not None
         self._exists = False
         #: the history-tail row in __NexoMeta is known to exist (ensure() committed it)
@@ -288,7 +290,11 @@ class StateStore:
         details: Mapping[str, Any] | None = None,
         error: str | None = None,
     ) -> HistoryRow:
-        """Append one history row inside the caller's transaction. Call only under the lock."""
+        """Append one history row inside the caller's transaction (begun here when none is
+        open, as Core's autobegin would). Call only under the lock. The cached tail follows
+        that transaction: advanced when it commits, dropped when it rolls back."""
+        self._follow(conn)
+        self._settle(conn)
         if self._pending_tail is not None:
             seq, prev = self._pending_tail
         else:
@@ -317,6 +323,7 @@ class StateStore:
         self._write(conn, "insert_history", row)
         self.set_tail(conn, seq + 1, digest)
         self._pending_tail = (seq + 1, digest)
+        self._pending_conn = conn
         return HistoryRow(**row)
 
     def set_tail(self, conn: sa.Connection, seq: int | None = None, hash_: str | None = None) -> None:
@@ -344,6 +351,8 @@ class StateStore:
         parameters, the others the columns written); the row count only when asked for."""
         if not self._driver_writes:
             return conn.execute(self._statement(name), dict(values)).rowcount
+        if not conn.in_transaction():
+            conn.begin()  # the driver's cursor does not autobegin: the transaction must be Core's
         key = (name, tuple(values))
         prepared = self._prepared.get(key)
         if prepared is None:
@@ -358,13 +367,18 @@ class StateStore:
         (self._writer or DriverWriter(conn)).execute(sql)
 
     @contextlib.contextmanager
-    def batch(self, conn: sa.Connection) -> Iterator[None]:
+    def batch(self, conn: sa.Connection, commit: bool = False) -> Iterator[None]:
         """Group one step's bookkeeping writes: one round trip on PostgreSQL; errors are raised
-        (as SQLAlchemy's DBAPIError) by the end of the block at the latest."""
+        (as SQLAlchemy's DBAPIError) by the end of the block at the latest. ``commit``: on
+        PostgreSQL the COMMIT travels in that round trip too; the caller still calls
+        ``Transaction.commit()`` after the block (it is what commits elsewhere, and what Core
+        and the cached tail follow)."""
         if self._writer is not None or not self._driver_writes:
             yield
             return
         # what the writes depend on is read first: inside a pipeline a read would see nothing
+        self._follow(conn)
+        self._settle(conn)
         if self._tail is None and self._pending_tail is None:
             self._tail = self._load_tail(conn)
         if not self._tail_row:
@@ -372,27 +386,15 @@ class StateStore:
             self._tail_row = conn.execute(sa.select(meta.c.key).where(meta.c.key == TAIL_KEY)).first() is not None
         self._writer = DriverWriter(conn)
         try:
-            with self._writer.batch():
+            with self._writer.batch(commit):
                 yield
         finally:
             self._writer = None
 
     def invalidate(self) -> None:
         """Forget what is cached about the tables (after a restore replaced them)."""
-        self._tail = None
-        self._pending_tail = None
+        self._forget()
         self._exists = False
-        self._tail_row = False
-
-    def committed(self) -> None:
-        """The transaction holding the appended rows committed: advance the cached tail."""
-        if self._pending_tail is not None:
-            self._tail = self._pending_tail
-            self._pending_tail = None
-
-    def rolled_back(self) -> None:
-        self._pending_tail = None
-        self._tail_row = False  # it may have been inserted by the transaction that rolled back
 
     def history(
         self,
