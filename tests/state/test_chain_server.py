@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from nexo_studio.core.state.chain import row_hash
 from nexo_studio.core.state.chainscan import _server_verify, verify_history
 from nexo_studio.core.target import Target
 
@@ -58,5 +59,48 @@ def test_the_server_check_reads_inside_the_callers_transaction(make_db):
             conn.execute(sa.text("SELECT 1"))
             assert verify_history(target.store, conn).ok
             assert conn.in_transaction()
+    finally:
+        target.dispose()
+
+
+@pytest.mark.parametrize("prev", ["0" * 64, "f" * 64, 'x","seq":2,"z":"'])
+def test_a_row_rewritten_with_a_hash_of_its_own_is_not_confirmed(make_db, prev):
+    """Only the link to the previous row gives it away: the row's hash is right for its new
+    text. ``prev_hash`` enters the server's text in plain quotes, safe only because it must
+    equal the previous row's hash (a hex digest) to be confirmed."""
+    target = Target(make_db("mysql"))
+    try:
+        _history(target)
+        h = target.store.t.history
+        with target.connect() as conn:
+            with conn.begin():
+                row = dict(conn.execute(sa.select(h).where(h.c.seq == 2)).mappings().one())
+                row["prev_hash"] = prev
+                conn.execute(h.update().where(h.c.seq == 2).values(prev_hash=prev, hash=row_hash(row)))
+            assert _server_verify(target.store, conn) is None
+            verdict = verify_history(target.store, conn)
+            assert not verdict.ok and verdict.breaks[0].seq == 2
+    finally:
+        target.dispose()
+
+
+def test_the_server_check_starts_afresh_each_time(make_db):
+    """The previous row's seq and hash ride in session variables: a check after another (one
+    that confirmed, one that did not) starts again from the genesis."""
+    target = Target(make_db("mysql"))
+    try:
+        _history(target)
+        with target.connect() as conn:
+            for _ in range(2):
+                assert _server_verify(target.store, conn) is not None
+            h = target.store.t.history
+            with conn.begin():
+                was = conn.execute(sa.select(h.c.operator).where(h.c.seq == 4)).scalar_one()
+                conn.execute(h.update().where(h.c.seq == 4).values(operator="mallory"))
+            assert _server_verify(target.store, conn) is None
+            with conn.begin():
+                conn.execute(h.update().where(h.c.seq == 4).values(operator=was))
+            confirmed = _server_verify(target.store, conn)
+            assert confirmed is not None and confirmed.rows == len(AWKWARD)
     finally:
         target.dispose()
