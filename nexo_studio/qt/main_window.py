@@ -94,6 +94,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.restore_layout()
         self._update_actions()
         self._init_gc()
+        from .window.first_frame import FirstFrame
+
+        self.first_frame = FirstFrame(self)  # the first load starts after the first paint
         if self.migrations_dir and self.url:
             self.set_connection(self.migrations_dir, self.url)
 
