@@ -53,8 +53,8 @@ def test_gui_thread_keeps_ticking_during_a_200_migration_deploy(qtbot, make_wind
 def test_first_load_waits_for_the_windows_first_frame(qtbot, db_file, qt_loop):
     """Issue #13: the first load (2,000 files read and parsed on the worker) started in the same
     event-loop pass as the window's first layout and paint; the two threads then took the GIL in
-    turns and that first frame took 45-85 ms of wall time for ~15 ms of GUI-thread CPU. The load
-    now starts once the window has painted."""
+    turns and that first frame took up to 45-85 ms of wall time for 13-27 ms of GUI-thread CPU
+    (load 2-4). The load now starts once the window has painted."""
     from PySide6.QtCore import QEvent, QObject
 
     from nexo_studio.qt.aio import TASKS

@@ -2,10 +2,11 @@
 
 Opening a 2,000-migration project, the worker reads and parses every file (CPU-bound Python)
 while the GUI thread lays out and paints the window for the first time, a pass that calls back
-into Python (models, delegates) hundreds of times. Each callback has to take the GIL back from the
-worker, which keeps it for up to a switch interval (5 ms): that first frame took 45-85 ms of wall
-time for ~15 ms of GUI-thread CPU. Waiting for the first paint (at most :data:`TIMEOUT`) costs
-the load nothing measurable and leaves the worker alone with the GIL while the GUI thread idles.
+into Python (models, delegates) hundreds of times. Each callback has to take the GIL back from
+the worker, which keeps it for up to a switch interval (5 ms): that first frame took up to
+45-85 ms of wall time for 13-27 ms of GUI-thread CPU (load 2-4). Waiting for the first paint (at
+most :data:`TIMEOUT`) costs the load nothing measurable and leaves the worker alone with the GIL
+while the GUI thread idles.
 """
 
 from __future__ import annotations
