@@ -152,3 +152,10 @@ def read_foreign_view(session: "Session", tool: str, project: "Project | None") 
     snap.by_id.update({s.id: s for s in states})
     ids = {line.foreign_id: line.migration_id or line.foreign_id for line in rec.lines}
     return ForeignView(tool, rec.state.table, rec.state.found, mine, snap, _history(rec, ids), rec)
+
+
+def last_applied(snap: "Snapshot") -> str | None:
+    """The version the other tool applied last, in its own order (the snapshot's states are in
+    that order): not ``Snapshot.schema_version``, the largest as text, for which "4" beats "10"."""
+    applied = [s.version for s in snap.states if s.is_applied]
+    return applied[-1] if applied else None

@@ -33,6 +33,7 @@ from .window.operations import WindowOperations
 from .window.project_ops import WindowProjectOperations
 from .window.themes import WindowThemes
 from .window.unreachable import WindowUnreachable, unknown_snapshot
+from ..app.foreign_view import last_applied
 from .worker import Loaded, Worker
 
 #: above this many migrations the graph scene is built in slices (GraphView.set_data_async)
@@ -94,6 +95,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.restore_layout()
         self._update_actions()
         self._init_gc()
+        from .window.first_frame import FirstFrame
+
+        self.first_frame = FirstFrame(self)  # the first load starts after the first paint
         if self.migrations_dir and self.url:
             self.set_connection(self.migrations_dir, self.url)
 
@@ -135,7 +139,9 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
         self.conn_label.setText(f"● {redact(url)}")
         self.conn_label.setToolTip(f"Project: {self.migrations_dir}\nDatabase: {redact(url)}")
         self.forget_state()
-        self.log_message("info", f"opened {self.migrations_dir} on {redact(url)}")
+        tool = getattr(self, "read_only_tool", None)
+        self.log_message("info", f"opened {redact(url)} as {tool} recorded it (read-only)" if tool
+                         else f"opened {self.migrations_dir} on {redact(url)}")
         self.refresh()
 
     def forget_state(self) -> None:
@@ -243,7 +249,8 @@ class MainWindow(WindowLayout, WindowActions, WindowOperations, WindowProjectOpe
             if not self.worker.busy:
                 self._set_idle_label()
             return
-        self.version_label.setText(f"Schema {snap.schema_version or '—'}")
+        version = last_applied(snap) if getattr(self, "read_only_tool", None) else snap.schema_version
+        self.version_label.setText(f"Schema {version or '—'}")
         pending = len(snap.with_status("pending", "failed"))
         problems = len(snap.with_status(*BLOCKING, "missing"))
         text = f"{pending} pending"

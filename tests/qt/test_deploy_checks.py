@@ -68,3 +68,21 @@ def test_lock_holder_is_shown(qtbot, make_window, sample_copy, db_file):
         dialog.reject()
     finally:
         lock.release()
+
+
+
+def test_long_disabled_reason_wraps_and_shows_all_of_it(qtbot, make_window, sample_copy):
+    """A long "Deploy is disabled: …" reason wraps over as many lines as it needs (issue #16)."""
+    w = make_window(sample_copy)
+    assert deploy_by_clicking(qtbot, w).ok
+    write_sql(sample_copy, DROP, "DROP TABLE api_tokens;", depends=["2025.03.18.150000_api_tokens"])
+    dialog = open_deploy(qtbot, w)
+    label = dialog.checks.reason
+    assert not dialog.ok_button.isEnabled() and "Allow risky statements" in label.text()
+    qtbot.waitUntil(lambda: label.isVisible())
+    dialog.resize(400, 200)  # as small as the dialog goes: the lists give way, not the reason
+    qtbot.wait(50)
+    needed = label.heightForWidth(label.width())
+    assert label.wordWrap() and needed >= 2 * label.fontMetrics().height(), (needed, label.text())
+    assert label.height() >= needed, (label.height(), needed, label.text())
+    dialog.reject()

@@ -259,3 +259,52 @@ def test_cancel_stops_starting_targets_and_cancels_the_running_one(qtbot, make_w
     assert sum(doc["counts"].values()) == len(ids)
     assert not any((root / f"{n}.db").exists() for n in names[1:])  # never started, never created
     fw.close()
+
+
+def test_target_and_summary_stay_in_view_when_scrolling_sideways(qtbot, make_window, tmp_path):
+    """300 migrations: scrolled all the way right, the left edge still shows each row's Target and
+    Summary (a frozen pair of columns, same rows, same selection); clicking there selects that
+    target and a double-click opens it (issue #16)."""
+    import os
+
+    from PySide6.QtCore import QPoint
+
+    from nexo_studio.qt.fleet.model import COL_SUMMARY, COL_TARGET
+
+    root = tmp_path / "wide"
+    mdir = root / "migrations"
+    for day in range(1, 7):  # 50 a day: the ids' last part is a time of day
+        table_project(mdir, 50, prefix=f"d{day}_", chain=False, day=day)
+    urls = {"eu-a": f"sqlite:///{root / 'a.db'}", "eu-b": f"sqlite:///{root / 'b.db'}"}
+    lines = ['migrations_dir = "migrations"']
+    for name, url in urls.items():
+        lines.append(f'[[targets]]\nname = "{name}"\nurl = "{url}"\ntags = ["eu"]')
+    (root / "nexo.toml").write_text("\n\n".join(lines) + "\n", encoding="utf-8")
+    w, fw = _open_fleet(qtbot, make_window, mdir, urls["eu-a"])
+    table = fw.table
+    bar = table.horizontalScrollBar()
+    assert len(fw.last.matrix.migrations) == 300
+    assert bar.maximum() > 0  # 300 migrations do not fit: the matrix scrolls sideways
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_End, Qt.KeyboardModifier.ControlModifier)
+    bar.setValue(bar.maximum())
+    qtbot.wait(50)
+    row = fw.model.row_of("eu-b")
+    y = table.visualRect(fw.model.index(row, COL_TARGET)).center().y()
+    for col, x in ((COL_TARGET, 10), (COL_SUMMARY, table.columnWidth(COL_TARGET) + 10)):
+        pos = table.viewport().mapTo(table, QPoint(x, y))
+        shown = table.childAt(pos)
+        assert shown is not None and shown is not table.viewport(), "the matrix covers the left edge"
+        view = shown.parentWidget()
+        ix = view.indexAt(shown.mapFrom(table, pos))
+        assert (ix.row(), ix.column()) == (row, col), (ix.row(), ix.column())
+    assert "eu-b" == fw.model.data(fw.model.index(row, COL_TARGET))
+    if os.environ.get("NEXO_FLEET_SHOT"):
+        fw.grab().save(os.environ["NEXO_FLEET_SHOT"])
+    target_pos = shown.mapFrom(table, table.viewport().mapTo(table, QPoint(10, y)))
+    qtbot.mouseClick(shown, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target_pos)
+    assert fw.selected_names() == ["eu-b"]
+    assert bar.value() == bar.maximum()  # the click did not scroll the matrix back to the left
+    with qtbot.waitSignal(fw.open_requested, timeout=5000) as opened:
+        qtbot.mouseDClick(shown, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target_pos)
+    assert opened.args[0] == "eu-b"

@@ -379,3 +379,15 @@ def test_set_status_recolours_one_node_and_the_overview(qtbot, view):
     view.set_status(mid, "dirty")
     qtbot.waitUntil(lambda: "dirty" in view._legend.statuses, timeout=2000)
     assert "dirty" in view._overview._rects
+
+
+def test_legend_lists_only_the_statuses_shown(qtbot, make_window):
+    """A fresh database, nothing applied: the legend does not list "Applied"; after a deploy by
+    clicks it does, and no longer lists "Pending" (issue #16)."""
+    from tests.qt.qt_helpers import deploy_by_clicking
+
+    w = make_window()
+    legend = w.graph._legend
+    assert legend.statuses == ["pending"], legend.statuses
+    assert deploy_by_clicking(qtbot, w).ok
+    qtbot.waitUntil(lambda: legend.statuses == ["applied"], timeout=20000)

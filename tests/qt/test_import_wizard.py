@@ -239,3 +239,28 @@ def test_nexo_studio_from_flag_renders_read_only(tmp_path, make_db):
     assert r.returncode == 0, r.stdout + r.stderr
     assert shot.stat().st_size > 10000 and "warning" not in r.stderr
     assert _dump(url.removeprefix("sqlite:///")) == before
+
+
+def test_read_only_without_a_project_shows_the_tools_last_version_and_what_was_opened(qtbot, qt_loop, make_db,
+                                                                                      tmp_path):
+    """No imported project: the status bar shows the version the tool applied last, in its own order
+    (Flyway's "10" after "4", not the larger text), and the log names the tool and the database,
+    not the sample folder the window happens to hold (issue #16)."""
+    from nexo_studio.qt.main_window import MainWindow
+    from tests.adopt.test_flyway import flyway_migrate
+    from tests.adopt.test_flyway import write_project as write_flyway
+
+    url = make_db("sqlite")
+    flyway_migrate(url, "sqlite", write_flyway(tmp_path))
+    window = MainWindow(None, url)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_read_only("flyway", SAMPLE, url)
+    qtbot.waitUntil(lambda: window.loaded is not None and not window.worker.busy, timeout=20000)
+    assert window.loaded.connected, window.loaded.error
+    assert window.version_label.text() == "Schema 10", window.version_label.text()
+    log = window.log.text(selected_only=False)
+    assert str(SAMPLE) not in log, log
+    assert "flyway" in log and Path(url.removeprefix("sqlite:///")).name in log, log
+    window.ask_before_abort = False
+    window.close()

@@ -83,3 +83,23 @@ def test_sample_project_has_mssql_variants_where_syntax_differs(sample_dir):
     assert up is not None and up.dialect == "mssql"
     assert "IDENTITY" in up.text.upper()
     assert initial.checksum("mssql") != initial.checksum("sqlite")
+
+
+def test_restore_on_sql_server_is_refused_before_it_connects(tmp_path):
+    """The never-less-than-it-found restore is not built for SQL Server: refused with a clear
+    error before any connection (the host below does not exist) and before any change."""
+    from datetime import datetime, timezone
+
+    from nexo_studio.core.backup.recovery import restore_safely
+    from nexo_studio.core.target import Target
+    from nexo_studio.errors import BackupError
+
+    dump = tmp_path / "shop.bak"
+    dump.write_bytes(b"TAPE")
+    target = Target("mssql+pyodbc://sa@nexo-no-such-host.invalid/shop?driver=ODBC+Driver+18+for+SQL+Server")
+    try:
+        with pytest.raises(BackupError, match="restoring a mssql database is not supported"):
+            restore_safely(target, dump, {}, started=datetime.now(timezone.utc), deployment_id="d")
+    finally:
+        target.dispose()
+    assert dump.read_bytes() == b"TAPE" and sorted(p.name for p in tmp_path.iterdir()) == ["shop.bak"]

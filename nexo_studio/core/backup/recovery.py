@@ -44,13 +44,16 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
     """Restore ``path`` over ``target`` (the caller holds the lock); the number of history rows
     written after the backup that were kept."""
     provider = provider_for(target.url)
+    local = rules_for(provider.dialect).is_local_file()
+    if not local:
+        _staged(provider, path)  # refused here, before a connection or a change
     provider.check_tools()
     saved = _history(target)
     target.engine.dispose()  # a client tool would wait on our own connections
     common = {"dialect": provider.dialect, "backup": str(path), "deployment_id": deployment_id,
               "details": details, "started_at": started.isoformat(), "step": "started",
               "history": [encode_row(r) for r in saved]}
-    if rules_for(provider.dialect).is_local_file():
+    if local:
         return _restore_sqlite(target, provider, path, common, saved, cancel)
     provider = _staged(provider, path)
     plan = provider.prepare(target.url, path)

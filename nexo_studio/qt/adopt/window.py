@@ -71,7 +71,6 @@ class WindowAdopt(WindowBase):
             f"<b>Read-only: this database as {html.escape(tool)} recorded it.</b> Nothing here changes it; "
             "import the project and adopt the database to manage it with nexo.")
         self.read_only_banner.setVisible(True)
-        self.log_message("info", f"read-only: showing {redact(url)} as {tool} recorded it")
         self._update_actions()
 
     def leave_read_only(self) -> None:

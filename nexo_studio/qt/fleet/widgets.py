@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout
 
 from ..aio import qt_loop
 from .delegate import FleetCellDelegate
+from .frozen import FrozenColumns
 from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMatrixModel
 
 ROW_HEIGHT = 20
@@ -68,6 +69,8 @@ class FleetTable(QTableView):
         h.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         h.setHighlightSections(False)
         model.modelReset.connect(self._after_reset)
+        # Target and Summary stay in view while the migrations scroll sideways (issue #16)
+        self.frozen = FrozenColumns(self)
 
     def paintEvent(self, event) -> None:
         self.cells.begin(self.palette())
@@ -83,6 +86,19 @@ class FleetTable(QTableView):
         h.resizeSection(COL_TARGET, max(150, min(260, self._name_width(model))))
         h.resizeSection(COL_SUMMARY, 230)
         h.resizeSection(COL_MIGRATIONS, max(CELL_WIDTH, CELL_WIDTH * len(model.matrix.migrations) + 4))
+        self.frozen.sync()
+
+    def scrollTo(self, index, hint=QAbstractItemView.ScrollHint.EnsureVisible) -> None:
+        """A click on the frozen Target / Summary moves the current index there: scroll to the
+        row only, never back to the left edge (those columns are always in view)."""
+        keep = self.horizontalScrollBar().value()
+        super().scrollTo(index, hint)
+        if index.column() != COL_MIGRATIONS:
+            self.horizontalScrollBar().setValue(keep)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self.frozen.place()
 
     def migration_at(self, pos) -> tuple[int, int] | None:
         """(row, migration index) under a viewport position, or None."""

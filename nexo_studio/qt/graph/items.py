@@ -307,9 +307,8 @@ class _Legend(QWidget):
         self.statuses: list[str] = ["pending", "applied"]
 
     def set_statuses(self, statuses: Iterable[str]) -> None:
-        present = set(statuses)
-        if "unknown" not in present:  # an unread database: every node is unknown, say only that
-            present |= {"applied", "pending"}
+        # only what the graph shows: no "Applied" on a database where nothing is applied
+        present = set(statuses) or {"applied", "pending"}
         self.statuses = [s for s in (*STATUSES, "unknown") if s in present]
         self.resize(self.sizeHint())
         self.update()

@@ -114,7 +114,11 @@ class WindowOperations(WindowBase):
         return True
 
     async def refresh_async(self) -> JobOutcome | None:
-        """``await window.refresh_async()``: the views are up to date when it returns."""
+        """``await window.refresh_async()``: the views are up to date when it returns. A new
+        window's first load waits for its first frame (``first_frame``, issue #13)."""
+        first_frame = getattr(self, "first_frame", None)
+        if first_frame is not None:
+            await first_frame.wait()
         self._graph_font = self.graph.font()
         outcome = await self._job(Job("refresh", lambda ctx: None, label="Refreshing"))
         return await self._finish("Refresh", outcome)
