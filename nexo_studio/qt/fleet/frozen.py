@@ -14,6 +14,21 @@ from PySide6.QtWidgets import QAbstractItemView, QFrame, QHeaderView, QTableView
 from .model import COL_MIGRATIONS, COL_SUMMARY, COL_TARGET
 
 
+def matrix_view_setup(view: QTableView, row_height: int) -> None:
+    """What the matrix and its frozen columns share: whole rows selected (several at once), no
+    editing, no grid or wrapping, pixel scrolling, fixed rows without a row header."""
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setShowGrid(False)
+    view.setWordWrap(False)
+    view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+    v = view.verticalHeader()
+    v.setVisible(False)
+    v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    v.setDefaultSectionSize(row_height)
+
+
 class FrozenColumns(QTableView):
     def __init__(self, table: QTableView) -> None:
         super().__init__(table)
@@ -24,18 +39,9 @@ class FrozenColumns(QTableView):
         self.setItemDelegate(table.itemDelegate())
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.setFrameShape(QFrame.Shape.NoFrame)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        matrix_view_setup(self, table.verticalHeader().defaultSectionSize())
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        v = self.verticalHeader()
-        v.setVisible(False)
-        v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        v.setDefaultSectionSize(table.verticalHeader().defaultSectionSize())
         h = self.horizontalHeader()
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         h.setDefaultAlignment(table.horizontalHeader().defaultAlignment())

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout
 
 from ..aio import qt_loop
 from .delegate import FleetCellDelegate
-from .frozen import FrozenColumns
+from .frozen import FrozenColumns, matrix_view_setup
 from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMatrixModel
 
 ROW_HEIGHT = 20
@@ -51,17 +51,8 @@ class FleetTable(QTableView):
         self.setModel(model)
         self.cells = FleetCellDelegate(model, self)
         self.setItemDelegate(self.cells)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setShowGrid(False)
-        self.setWordWrap(False)
+        matrix_view_setup(self, ROW_HEIGHT)
         self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        self.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
-        v = self.verticalHeader()
-        v.setVisible(False)
-        v.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        v.setDefaultSectionSize(ROW_HEIGHT)
         h = MatrixHeader(Qt.Orientation.Horizontal, self)
         self.setHorizontalHeader(h)
         h.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
