@@ -151,7 +151,6 @@ class CancelToken:
             raise Cancelled(where)
 
 
-
 def _quietly(callback: Callable[[], Any]) -> None:
     try:
         callback()
