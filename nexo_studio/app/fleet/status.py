@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ...core.config import Config
+from ...core.reports.model import iso
 from ...errors import NexoError
 from .targets import FleetTarget
 
@@ -56,14 +57,6 @@ class TargetStatus:
             doc["chain"] = {"ok": self.chain.ok, "rows": self.chain.rows, "bad_seq": self.chain.bad_seq,
                             "message": str(self.chain)}
         return doc
-
-
-def iso(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def state_of(snap: "Snapshot", locked: bool) -> str:
