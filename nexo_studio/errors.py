@@ -215,6 +215,17 @@ class ConfirmationDeclined(InvalidInput):
         super().__init__(f"{action} cancelled: not confirmed, nothing was changed")
 
 
+class ProductionNotConfirmed(InvalidInput):
+    """A fleet run would change targets tagged ``production`` that the user did not confirm by
+    typing (``targets``); nothing was started."""
+
+    def __init__(self, targets: Sequence[str], phrase: str) -> None:
+        self.targets = list(targets)
+        self.phrase = phrase
+        super().__init__(f"{len(self.targets)} production target(s) not confirmed: {', '.join(self.targets)}; "
+                         f"nothing was started (type {phrase!r} when asked on a terminal, or pass --allow-production)")
+
+
 # --- refused: the database needs repair first (exit 3) ----------------------------------------
 
 

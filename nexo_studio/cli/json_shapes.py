@@ -70,7 +70,7 @@ def error_doc(exc: NexoError) -> dict:
     changes = getattr(exc, "changes", None)  # SchemaDrift (SPEC §10)
     if changes:
         doc["changes"] = [c.to_dict() for c in changes]
-    for key in ("migration_id", "ids", "dependents", "problems", "holder", "host", "port", "path", "line"):
+    for key in ("migration_id", "ids", "dependents", "problems", "holder", "host", "port", "path", "line", "targets"):
         value = getattr(exc, key, None)
         if value is not None:
             doc[key] = str(value) if isinstance(value, Path) else value

@@ -44,6 +44,8 @@ class FleetOptions:
     #: the first K targets are the canaries (else those tagged `canary`)
     canary: int | None = None
     continue_on_error: bool = False
+    #: the production targets the user confirmed by typing (``production.check``)
+    production_confirmed: tuple[str, ...] = ()
 
 
 @dataclass
@@ -164,7 +166,10 @@ def split_canaries(targets: Sequence[FleetTarget], canary: int | None) -> tuple[
 def run_fleet(project: "Project", config: Config, targets: Sequence[FleetTarget], opts: FleetOptions,
               cancel: CancelToken | None = None, on_event: Callable[[str, Event], None] | None = None,
               on_done: Callable[[TargetOutcome], None] | None = None) -> FleetRun:
+    from .production import check
+
     cancel = cancel or CancelToken()
+    check(targets, opts.dry_run, opts.production_confirmed)
     refuse_invalid(project, targets)
     prepare(project, targets)
     fleet = FleetRun(new_fleet_id(), opts.action)
@@ -179,16 +184,17 @@ def run_fleet(project: "Project", config: Config, targets: Sequence[FleetTarget]
         if on_done is not None:
             on_done(o)
 
-    def one(t: FleetTarget) -> TargetOutcome:
-        return run_target(project, config, t, opts, fleet.fleet_id, cancel, on_event)
-
     canaries, rest = split_canaries(targets, opts.canary)
+
+    def one(t: FleetTarget) -> TargetOutcome:
+        o = run_target(project, config, t, opts, fleet.fleet_id, cancel, on_event)
+        o.canary = t in canaries  # this run's canaries (--canary K), not the tag
+        return o
+
     for t in canaries:  # one at a time
         if stop or cancel.cancelled:
             break
-        o = one(t)
-        o.canary = True
-        finish(o)
+        finish(one(t))
     queue = deque(rest)
     with ThreadPoolExecutor(max_workers=max(1, opts.parallel), thread_name_prefix="nexo-fleet") as pool:
         running: dict = {}

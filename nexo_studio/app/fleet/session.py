@@ -67,6 +67,21 @@ class FleetSession:
         wanted = set(names)
         return [t for t in self.targets if t.name in wanted]
 
+    def default_options(self, action: str, dry_run: bool = False) -> "FleetOptions":
+        """What `nexo fleet deploy|rollback` runs without options: ``[fleet] parallel``,
+        ``[deploy] backup, verify, lock_timeout``, canaries by tag, stop after the first failure."""
+        from .runner import FleetOptions
+
+        d = self.config.deploy
+        return FleetOptions(action=action, dry_run=dry_run, parallel=self.fleet.parallel, backup=d.backup,
+                            verify=d.verify, lock_timeout=d.lock_timeout)
+
+    def production(self, names: Sequence[str]) -> list[str]:
+        """The targets among ``names`` tagged ``production`` (a run that changes them asks twice)."""
+        from .production import production_names
+
+        return production_names(self.pick(names))
+
     def columns(self, rows: Sequence["TargetStatus"]) -> list[str]:
         from .export import columns
 

@@ -46,6 +46,8 @@ def add_parser(sub, global_options) -> None:
         c.add_argument("--lock-timeout", type=float, metavar="SECONDS",
                        help="wait this long for each target's lock (default 30, or nexo.toml)")
         c.add_argument("--verbose", "-v", action="store_true", help="print every migration as it finishes")
+        c.add_argument("--allow-production", action="store_true",
+                       help="include targets tagged production without typing the confirmation")
         if name == "deploy":
             c.add_argument("--no-backup", action="store_true", help="skip each target's backup before applying")
             c.add_argument("--no-verify", action="store_true", help="skip verify sections and post-deploy checks")
@@ -123,6 +125,30 @@ def _export(ctx: Context) -> int:
 # -- deploy / rollback -------------------------------------------------------------------------
 
 
+def _confirm_production(a: argparse.Namespace, targets) -> tuple[str, ...]:
+    """The second, typed confirmation for targets tagged production (the app layer refuses a run
+    without it); ``--allow-production`` gives it up front, as ``--yes`` does the first."""
+    from ...app.fleet.production import phrase, production_names
+    from ...errors import ConfirmationDeclined, ProductionNotConfirmed
+
+    names = production_names(targets)
+    if not names or a.dry_run or a.allow_production:
+        return tuple(names)
+    want = phrase(names)
+    if not sys.stdin.isatty():
+        raise ProductionNotConfirmed(names, want)
+    verb = "roll back" if a.fleet_command == "rollback" else "deploy to"
+    err(f"{len(names)} target(s) tagged production: {', '.join(names)}")
+    print(f"Type {want!r} to {verb} production: ", end="", file=sys.stderr, flush=True)
+    try:
+        answer = input().strip()
+    except EOFError:  # Ctrl-D at the prompt
+        answer = ""
+    if answer != want:
+        raise ConfirmationDeclined(f"fleet {a.fleet_command} on production")
+    return tuple(names)
+
+
 def _run(ctx: Context) -> int:
     from ...app.fleet.runner import FleetOptions, run_fleet
     from .fleet_render import Progress, print_run, run_dict
@@ -138,6 +164,7 @@ def _run(ctx: Context) -> int:
         opts.verify = False if a.no_verify else None
     if rollback and not a.dry_run:
         confirm(a, f"Roll back {len(targets)} target(s) to {a.to}?", "fleet rollback")
+    opts.production_confirmed = _confirm_production(a, targets)
     progress = Progress(verbose=a.verbose, lock=threading.Lock())
     project = ctx.project
     fleet = _interruptible(lambda cancel: run_fleet(project, ctx.config, targets, opts, cancel,
