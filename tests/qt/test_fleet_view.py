@@ -309,3 +309,24 @@ def test_target_and_summary_stay_in_view_when_scrolling_sideways(qtbot, make_win
     with qtbot.waitSignal(fw.open_requested, timeout=5000) as opened:
         qtbot.mouseDClick(shown, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, target_pos)
     assert opened.args[0] == "eu-b"
+
+
+def test_header_numbers_every_fifth_and_the_last_migration_none_clipped(qtbot, qapp):
+    """The last migration's number is shown and ends inside the matrix column (it was missing, and
+    a three-digit number on the last cell ran past the column's edge, clipped); no two overlap."""
+    from PySide6.QtGui import QFontMetrics
+    from PySide6.QtWidgets import QHeaderView
+
+    from nexo_studio.qt.fleet.model import CELL_WIDTH
+    from nexo_studio.qt.fleet.widgets import tick_labels
+
+    metrics = QFontMetrics(QHeaderView(Qt.Orientation.Horizontal).font())
+    width = metrics.horizontalAdvance
+    for n in (1, 4, 5, 6, 24, 25, 99, 100, 101, 300, 1000):
+        section = CELL_WIDTH * n + 4  # as FleetTable sizes the column
+        labels = tick_labels(n, width, section)
+        assert labels[-1][1] == str(n), n
+        assert labels[0] == (0, "1"), n
+        assert all(0 <= x and x + width(t) <= section for x, t in labels), (n, labels[-3:])
+        assert all(x1 + width(t1) < x2 for (x1, t1), (x2, _) in zip(labels, labels[1:])), (n, labels)
+        assert {t for _, t in labels[:-1]} <= {"1"} | {str(i) for i in range(5, n, 5)}

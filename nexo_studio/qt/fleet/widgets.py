@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPalette
@@ -17,8 +18,29 @@ from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMat
 ROW_HEIGHT = 20
 
 
+def tick_labels(n: int, width_of: Callable[[str], int], section_width: int) -> list[tuple[int, str]]:
+    """(x, text) of the migration numbers over the matrix column, x from the section's left edge:
+    1, every fifth, and the last migration, each left-aligned on its cell. A label that would
+    run past the section's right edge ends at that edge instead (it was clipped there), and a
+    fifth whose label would touch the last one's is left out."""
+    out: list[tuple[int, str]] = []
+    if n <= 0:
+        return out
+    last_text = str(n)
+    last_x = max(0, min((n - 1) * CELL_WIDTH, section_width - width_of(last_text) - 2))
+    gap = width_of("0")
+    for i in range(n - 1):
+        if i == 0 or (i + 1) % 5 == 0:
+            x = i * CELL_WIDTH
+            if x + width_of(str(i + 1)) + gap <= last_x:
+                out.append((x, str(i + 1)))
+    out.append((last_x, last_text))
+    return out
+
+
 class MatrixHeader(QHeaderView):
-    """The horizontal header; over the migrations column, a tick number every fifth migration."""
+    """The horizontal header; over the migrations column, the migration numbers (1, every fifth,
+    the last), none clipped at the right edge (``tick_labels``)."""
 
     def paintSection(self, painter: QPainter, rect: QRect, logical: int) -> None:
         if logical != COL_MIGRATIONS:
@@ -32,13 +54,13 @@ class MatrixHeader(QHeaderView):
         painter.save()
         painter.setPen(self.palette().color(QPalette.ColorRole.WindowText))
         visible = self.viewport().rect()
-        first = max(0, (visible.left() - rect.left()) // CELL_WIDTH)
-        last = min(n - 1, (visible.right() - rect.left()) // CELL_WIDTH)
-        for i in range(first, last + 1):
-            if i == 0 or (i + 1) % 5 == 0:
-                x = rect.left() + i * CELL_WIDTH
-                painter.drawText(QRect(x, rect.top(), 4 * CELL_WIDTH, rect.height()),
-                                 int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), f"{i + 1}")
+        metrics = self.fontMetrics()
+        for x, text in tick_labels(n, metrics.horizontalAdvance, rect.width()):
+            left = rect.left() + x
+            if left > visible.right() or left + 4 * CELL_WIDTH < visible.left():
+                continue
+            painter.drawText(QRect(left, rect.top(), metrics.horizontalAdvance(text) + 2, rect.height()),
+                             int(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft), text)
         painter.restore()
 
 
