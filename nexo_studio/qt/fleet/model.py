@@ -171,11 +171,12 @@ class FleetMatrixModel(QAbstractTableModel):
             return self.run.get(r.name)
         if role == Qt.ItemDataRole.DisplayRole:
             run = self.run.get(r.name)
-            if run is not None and run.phase != NOT_STARTED:
-                return run.text or run.phase
             total = len(r.cells) or r.applied + r.pending
-            return f"{STATE_LABELS.get(r.state, r.state)}  {r.applied}/{total}" if r.state != "unreachable" \
+            state = f"{STATE_LABELS.get(r.state, r.state)}  {r.applied}/{total}" if r.state != "unreachable" \
                 else "unreachable"
+            if run is not None and run.phase == NOT_STARTED:  # the run stopped before it: say so, and its state
+                return f"{run.text or 'not started'} · {state}"
+            return run.text or run.phase if run is not None else state
         if role == Qt.ItemDataRole.ToolTipRole:
             run = self.run.get(r.name)
             lines = [f"{r.name}: {STATE_LABELS.get(r.state, r.state)}", f"applied {r.applied}, pending {r.pending}"]

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QRect, Qt
 from PySide6.QtGui import QHelpEvent, QPainter, QPalette
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFrame, QHBoxLayout, QHeaderView, QLabel, QPushButton,
-                               QTableView, QToolTip, QWidget)
+                               QTableView, QToolTip, QVBoxLayout, QWidget)
 
 from ..aio import qt_loop
 from .delegate import FleetCellDelegate
 from .frozen import FrozenColumns, matrix_view_setup
 from .model import CELL_WIDTH, COL_MIGRATIONS, COL_SUMMARY, COL_TARGET, FleetMatrixModel
+from .options import RunOptionsRow
+
+if TYPE_CHECKING:
+    from ...app.fleet.runner import FleetOptions
 
 ROW_HEIGHT = 20
 
@@ -144,14 +149,20 @@ class FleetTable(QTableView):
 
 
 class ConfirmBar(QFrame):
-    """Asks inline (no modal dialog): ``await bar.ask(text, rollback_choices)`` -> True on Confirm."""
+    """Asks inline (no modal dialog): ``await bar.ask(text, verb, rollback_choices, options)`` ->
+    True on Confirm; below the question, the run's options (``options``: :class:`RunOptionsRow`)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("fleet_confirm")
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        lay = QHBoxLayout(self)
-        lay.setContentsMargins(8, 4, 8, 4)
+        rows = QVBoxLayout(self)
+        rows.setContentsMargins(8, 4, 8, 4)
+        rows.setSpacing(4)
+        lay = QHBoxLayout()
+        rows.addLayout(lay)
+        self.options = RunOptionsRow(self)
+        rows.addWidget(self.options)
         self.label = QLabel()
         self.label.setWordWrap(True)
         self.to_label = QLabel("to")
@@ -172,9 +183,13 @@ class ConfirmBar(QFrame):
         self.cancel_button.clicked.connect(lambda: self._answer(False))
         self.hide()
 
-    def ask(self, text: str, verb: str, choices: list[tuple[str, str]] | None = None) -> "asyncio.Future[bool]":
+    def ask(self, text: str, verb: str, choices: list[tuple[str, str]] | None = None,
+            options: "FleetOptions | None" = None) -> "asyncio.Future[bool]":
         self._answer(False)  # a question still open is answered No
         self.label.setText(text)
+        self.options.setVisible(options is not None)
+        if options is not None:
+            self.options.show_options(options)
         self.confirm_button.setText(verb)
         self.to_box.clear()
         for label, value in choices or []:

@@ -2,9 +2,10 @@
 
 Targets are grouped by tag, migrations in plan order, cells coloured by status, a summary
 column per row; filters by tag, state and name. Select rows (a group header selects its
-targets) → Dry run / Deploy / Roll back…, confirmed in an inline bar, with a progress bar per
-target and a live count of done / failed / running / waiting; Cancel stops starting targets and
-cancels the running ones. Double-click a target → ``open_requested(name, url)`` (the main
+targets) → Dry run / Deploy / Roll back…, confirmed in an inline bar that holds the run's options
+(those of `nexo fleet deploy`, defaults from the app layer), then by typing for targets tagged
+production; a progress bar per target and a live count of done / failed / running / waiting /
+not started; Cancel stops starting targets and cancels the running ones. Double-click a target → ``open_requested(name, url)`` (the main
 window opens that database). Export writes CSV / JSON / HTML through ``app.fleet.export``.
 
 Every database call is a job on this window's own :class:`~..worker.Worker` (a fleet run may
@@ -14,10 +15,11 @@ take a while; the main window's worker stays free), awaited by one coroutine per
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QLabel, QLineEdit, QMainWindow, QProgressBar, QToolBar,
+from PySide6.QtWidgets import (QComboBox, QDialog, QFileDialog, QLabel, QLineEdit, QMainWindow, QProgressBar, QToolBar,
                                QVBoxLayout, QWidget)
 
 from ...app.fleet.session import FleetSession
@@ -28,6 +30,9 @@ from .jobs import FleetLoaded, TargetDone, TargetProgress, export_job, load_job,
 from .model import (CANCELLED, DONE, FAILED, NOT_STARTED, RUNNING, STATE_LABELS, WAITING, FleetMatrixModel,
                     RunState)
 from .widgets import ConfirmBar, FleetTable
+
+if TYPE_CHECKING:
+    from ...app.fleet.runner import FleetOptions
 
 EXPORT_FILTERS = {"csv": "CSV (*.csv)", "json": "JSON (*.json)", "html": "HTML (*.html)"}
 _FINAL = {True: DONE, False: FAILED}
@@ -61,6 +66,10 @@ class FleetWindow(QMainWindow):
         self.session: FleetSession | None = None
         self.last: FleetLoaded | None = None
         self.last_run = None
+        #: the options of the last run (tests, the status bar's tooltip)
+        self.last_options: FleetOptions | None = None
+        #: the typed confirmation for production targets while it is open
+        self.production_dialog: QDialog | None = None
         self.worker = Worker(self)
         self.worker.set_connection(None, migrations_dir)
         self.worker.event_emitted.connect(self._on_event)
@@ -79,6 +88,7 @@ class FleetWindow(QMainWindow):
         self.setCentralWidget(central)
         self.count_label = QLabel("")
         self.count_label.setObjectName("fleet_counts")
+        self.count_label.setContentsMargins(16, 0, 4, 0)  # apart from the legend
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -231,23 +241,22 @@ class FleetWindow(QMainWindow):
         self.tag_box.blockSignals(False)
 
     async def run_selected(self, action: str, dry_run: bool = False):
-        """Confirm inline, run on the selected targets, show progress, then read them again."""
-        from ...app.fleet.runner import FleetOptions
-
+        """Confirm inline (with the run's options), confirm production targets by typing, run on
+        the selected targets, show progress, then read them again."""
         names = self.selected_names()
         if not names or self.session is None:
             self.statusBar().showMessage("Select one or more targets first.", 4000)
             return None
-        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        choices = None
-        if action == "rollback":
-            migs = self.last.matrix.migrations if self.last else ()
-            choices = [("0 (everything)", "0")] + [(f"{i}. {m}", m) for i, m in enumerate(migs, 1)]
         verb = "Dry run" if dry_run else {"deploy": "Deploy", "rollback": "Roll back"}[action]
-        if not dry_run and not await self.confirm.ask(f"{verb} {len(names)} target(s): {shown}?", verb, choices):
-            return None
-        opts = FleetOptions(action=action, dry_run=dry_run, parallel=self.session.fleet.parallel,
-                            to=self.confirm.choice() if action == "rollback" else None, continue_on_error=True)
+        opts = self.session.default_options(action, dry_run)
+        if dry_run:  # changes nothing: every selected target's plan is worth seeing
+            opts.continue_on_error = True
+        else:
+            confirmed = await self._confirm(action, verb, names, opts)
+            if confirmed is None:
+                return None
+            opts = confirmed
+        self.last_options = opts
         self.model.start_run(names)
         self.progress.setRange(0, len(names))
         self.progress.setValue(0)
@@ -270,6 +279,35 @@ class FleetWindow(QMainWindow):
             await self.load()
         self.run_finished.emit(run)
         return run
+
+    async def _confirm(self, action: str, verb: str, names: list[str], opts: FleetOptions) -> FleetOptions | None:
+        """The inline question with the options, then the typed one for production targets:
+        the options to run with, or None (nothing runs)."""
+        from ..window.production import ProductionConfirm
+
+        assert self.session is not None
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        choices = None
+        if action == "rollback":
+            migs = self.last.matrix.migrations if self.last else ()
+            choices = [("0 (everything)", "0")] + [(f"{i}. {m}", m) for i, m in enumerate(migs, 1)]
+        if not await self.confirm.ask(f"{verb} {len(names)} target(s): {shown}?", verb, choices, opts):
+            return None
+        opts = self.confirm.options.options(opts)
+        if action == "rollback":
+            opts.to = self.confirm.choice()
+        production = self.session.production(names)
+        if production:
+            dialog = ProductionConfirm("", verb.lower(), self, production)
+            self.production_dialog = dialog
+            accepted = await ask(dialog)
+            dialog.deleteLater()
+            self.production_dialog = None
+            if not accepted:
+                self.statusBar().showMessage(f"{verb} not started: production target(s) not confirmed", 8000)
+                return None
+        opts.production_confirmed = tuple(production)
+        return opts
 
     def _on_event(self, ev) -> None:
         if isinstance(ev, TargetProgress):
