@@ -67,7 +67,7 @@ def _outcome_text(o: Any) -> str:
         if o.status == "dry_run":
             return f"dry run: {plan} would run"
         if o.status == "up_to_date":
-            return "up to date: nothing to do"
+            return "up to date"
         return f"{o.status}: {len(o.result.applied) or len(o.result.rolled_back)} of {plan}"
     if o.status == "not_started":
         return "not started"
