@@ -9,6 +9,7 @@ Real `nexo` (``main()``), real SQLite files, PostgreSQL and MariaDB.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -163,3 +164,94 @@ def test_url_parameter_the_driver_refuses_fails_that_target_only(make_db, tmp_pa
     assert got["good"]["status"] == "deployed"
     assert got["odd"]["status"] in ("failed", "unreachable") and "no_such_option" in got["odd"]["error"]["message"]
     assert tables(bad) == set()
+
+
+class _Keyring:
+    """An in-memory OS keyring for a forked `nexo` (the real lookup code runs against it)."""
+
+    def __init__(self, secrets: dict[str, str]) -> None:
+        self.secrets = secrets
+
+    def install(self) -> None:
+        import keyring
+        from keyring.backend import KeyringBackend
+
+        secrets = self.secrets
+
+        class Backend(KeyringBackend):
+            priority = 1  # type: ignore[assignment]
+
+            def get_password(self, service, username):
+                return secrets.get(username) if service == "nexo-studio" else None
+
+            def set_password(self, service, username, password):
+                secrets[username] = password
+
+            def delete_password(self, service, username):
+                secrets.pop(username, None)
+
+        keyring.set_keyring(Backend())
+
+
+def test_keyring_passwords_of_a_fleet_appear_nowhere(make_db, tmp_path):
+    """Targets whose password comes from the keyring (PostgreSQL trusts any; MariaDB: a user
+    created with it), one unreachable, one whose migration fails: the password is in no output,
+    JSON document, export file or table of any target."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from nexo_studio.core.config import keyring_key
+    from tests.conftest import MYSQL_URL
+    from tests.reliability.harness import engine_for, execute
+    from tests.reliability.test_secrets import leaks
+
+    marker = f"Nx{uuid.uuid4().hex}!pw"
+    mdir = tmp_path / "m"
+    ids = table_project(mdir, 3)
+    pg, pg_bad, maria = make_db("postgresql"), make_db("postgresql"), make_db("mysql")
+    execute(pg_bad, "CREATE TABLE t3 (x INTEGER)")  # its third migration fails
+    user = f"nexo_fk_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(MYSQL_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE USER '{user}'@'%%' IDENTIFIED BY '{marker}'")
+        conn.exec_driver_sql(f"GRANT ALL PRIVILEGES ON `{make_url(maria).database}`.* TO '{user}'@'%%'")
+    urls = {"pg": pg, "pg-bad": pg_bad, "maria": make_url(maria).set(username=user).render_as_string(False),
+            "down": make_url(pg).set(port=1).render_as_string(False)}
+    ring = _Keyring({keyring_key(make_url(u)): marker for u in urls.values()})
+    targets = tmp_path / "targets.toml"
+    targets.write_text("".join(f'[[targets]]\nname = "{n}"\nurl = "{u}"\n\n' for n, u in urls.items()), encoding="utf-8")
+    base = ["--migrations", str(mdir), "fleet"]
+    outputs = []
+    try:
+        for args in (["status", "--json"], ["status", "--matrix"], ["deploy", "--no-backup", "--continue-on-error"],
+                     ["deploy", "--no-backup", "--continue-on-error", "--json"], ["status"],
+                     ["rollback", "--to", ids[0], "--yes", "--continue-on-error", "--json"],
+                     *(["export", "--format", f, "--out", str(tmp_path / f"fleet.{f}")] for f in ("csv", "json", "html"))):
+            proc = ForkedCli([*base, *args, "--targets", str(targets)], env={"NEXO_NO_KEYRING": ""},
+                             in_child=ring.install)
+            proc.go()
+            proc.wait(120)
+            outputs.append((args, proc.stdout, proc.stderr))
+        deployed = [out for a, out, _e in outputs if a[0] == "deploy" and "--json" not in a][0]
+        assert re.search(r"maria +mysql +deployed", deployed) and re.search(r"pg +postgresql +deployed", deployed), \
+            deployed  # the keyring's password was used
+        assert re.search(r"pg-bad +postgresql +failed", deployed) and re.search(r"down +postgresql +unreachable",
+                                                                             deployed), deployed
+        for args, out, err in outputs:
+            assert not leaks(out + err, marker), f"{args} printed the password:\n{out}{err}"
+        for f in ("csv", "json", "html"):
+            assert not leaks((tmp_path / f"fleet.{f}").read_bytes(), marker), f
+        for name in ("pg", "pg-bad", "maria"):
+            engine = engine_for(maria if name == "maria" else urls[name])
+            with engine.connect() as conn:
+                for table in sa.inspect(conn).get_table_names():
+                    rows = conn.execute(sa.text(f"SELECT * FROM {'`' if name == 'maria' else chr(34)}{table}"
+                                                f"{'`' if name == 'maria' else chr(34)}")).all()
+                    assert not leaks(repr(rows), marker), (name, table)
+            engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP USER IF EXISTS '{user}'@'%%'")
+        admin.dispose()
