@@ -49,6 +49,29 @@ CASES = {
 }
 
 
+@pytest.fixture(scope="module")
+def shared_pg():
+    """One PostgreSQL database for the refusal cases (each must leave it without a table)."""
+    import uuid
+
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+
+    from tests.conftest import POSTGRES_URL, _server_unavailable
+
+    name = f"nexo_t_fleethostile_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    except sa.exc.OperationalError as exc:
+        _server_unavailable("postgresql", POSTGRES_URL, exc)
+    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    admin.dispose()
+
+
 def _check_refused(code: int, out: str, err: str, targets: Path, *must: str) -> dict:
     assert code == 2, out + err
     doc = json.loads(out)
@@ -68,10 +91,10 @@ def _nothing_changed(tmp: Path, pg_url: str) -> None:
 
 
 @pytest.mark.parametrize("case", list(CASES))
-def test_hostile_target_is_refused_naming_file_line_and_target(make_db, tmp_path, case):
+def test_hostile_target_is_refused_naming_file_line_and_target(shared_pg, tmp_path, case):
     mdir = tmp_path / "m"
     table_project(mdir, 2)
-    pg_url = make_db("postgresql")
+    pg_url = shared_pg
     entry, says, name, line = CASES[case]
     targets = tmp_path / "targets.toml"
     targets.write_text(_good(tmp_path, pg_url) + entry, encoding="utf-8")
