@@ -416,6 +416,8 @@ class UnknownTarget(InvalidInput):
         self.tags = list(tags)
         self.path = path
         where = f"{path}: " if path else ""
-        what = (f"no target named {', '.join(self.names)}" if self.names
-                else f"no target tagged {', '.join(self.tags)}")
+        def listed(items: list[str]) -> str:  # a 1 MB name on the command line is not echoed whole
+            return ", ".join(n if len(n) <= 60 else f"{n[:60]}... ({len(n):,} characters)" for n in items)
+
+        what = (f"no target named {listed(self.names)}" if self.names else f"no target tagged {listed(self.tags)}")
         super().__init__(where + what)

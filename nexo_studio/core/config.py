@@ -53,6 +53,28 @@ _DEPLOY_KEYS = {"backup", "verify", "auto_rollback", "lock_timeout", "backup_dir
 _TOP_KEYS = {"migrations_dir", "database", "deploy", "fleet", "targets"}
 
 
+def read_toml(path: Path, missing: str) -> tuple[dict[str, Any], str]:
+    """A TOML file's tables and its text; every problem is a ``ConfigError`` naming ``path``
+    (``missing`` when it does not exist) and, where there is one, the line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(path, missing) from None
+    except OSError as exc:
+        raise ConfigError(path, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(path, f"line {line}, column {column}: not UTF-8 (byte 0x{raw[exc.start]:02x}); "
+                                "save the file as UTF-8") from None
+    try:
+        return tomllib.loads(text), text
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, f"not valid TOML: {exc}") from None
+
+
 def load_config(path: Path | None = None, *, migrations: Path | None = None) -> Config:
     """Read ``nexo.toml`` (explicit ``path``, else ``./nexo.toml`` if present).
 
@@ -63,12 +85,7 @@ def load_config(path: Path | None = None, *, migrations: Path | None = None) -> 
     if path is None and Path(CONFIG_NAME).is_file():
         path = Path(CONFIG_NAME)
     if path is not None:
-        try:
-            data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(path, "config file not found") from None
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(path, f"not valid TOML: {exc}") from None
+        data = read_toml(Path(path), "config file not found")[0]
         path = Path(path).resolve()
     project = path.parent if path else Path.cwd()
     unknown = set(data) - _TOP_KEYS

@@ -107,3 +107,5 @@ def connect(engine: sa.Engine) -> sa.Connection:
         raise connection_failed(engine.url, exc) from None
     except OSError as exc:
         raise connection_failed(engine.url, exc) from None
+    except TypeError as exc:  # PyMySQL: a URL query parameter it does not know (`?no_such_option=1`)
+        raise connection_failed(engine.url, exc) from None

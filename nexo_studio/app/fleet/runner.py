@@ -138,6 +138,8 @@ def run_target(project: "Project", config: Config, t: FleetTarget, opts: FleetOp
         # pipeline's own bookkeeping statement instead, which then raises "interrupted": that is
         # the cancel, not a failure of the migration (its transaction rolled back whole)
         return _failed(t, dialect, "cancelled" if mine.cancelled else "failed", exc, EXIT_FAILED)
+    except Exception as exc:  # one target's unexpected error is its outcome, never the whole run's end
+        return _failed(t, dialect, "failed", exc, EXIT_FAILED)
     finally:
         unhook()
         session.close()
