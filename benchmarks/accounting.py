@@ -1,0 +1,181 @@
+"""Where a whole-process run's wall time went: CPU of the client, of PostgreSQL, of the rest.
+
+Linux only (reads /proc). :func:`measure` runs a command and returns an :class:`Account`:
+
+* ``client``: the command's own CPU, user + system, from ``getrusage(RUSAGE_CHILDREN)``;
+* ``server``: CPU of every ``postgres`` process, backends that ended included (their time is
+  added to the postmaster's ``cutime``/``cstime`` when it reaps them), before vs after. That is
+  every session's work on the server, other programs' too (kernel ticks: exact in sum, not per
+  process); ``server_ours`` is the part sampled (every 10 ms, the scheduler's nanosecond run
+  time) from the backends connected to the run's databases: a lower bound, since a backend's
+  last ms before it exits and a backend that lives less than 10 ms are not seen;
+* ``helpers``: CPU of extra processes the run depends on (the latency proxy);
+* ``busy`` / ``idle`` / ``iowait``: the whole machine, from /proc/stat, in core-seconds;
+  ``others`` = busy − client − server − helpers: other programs on the same cores.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def machine() -> tuple[float, float, float]:
+    """(busy, idle, iowait) core-seconds since boot."""
+    with open("/proc/stat", encoding="ascii") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
+    return busy / HZ, v[3] / HZ, v[4] / HZ
+
+
+def _stat(pid: int | str) -> tuple[str, list[str]] | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+            s = f.read()
+    except OSError:
+        return None
+    return s[s.index("(") + 1:s.rindex(")")], s[s.rindex(")") + 2:].split()
+
+
+def cpu_of(pid: int | str, children: bool = False) -> float:
+    """utime + stime of a process (+ its reaped children's); 0 when it is gone."""
+    st = _stat(pid)
+    if st is None:
+        return 0.0
+    f = st[1]
+    return sum(int(x) for x in f[11:15 if children else 13]) / HZ
+
+
+def runtime_of(pid: int | str) -> float | None:
+    """Seconds the process has run on a core (scheduler's nanosecond count, not ticks)."""
+    try:
+        with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def postgres_pids() -> list[str]:
+    return [p for p in os.listdir("/proc") if p.isdigit() and (_stat(p) or ("",))[0] == "postgres"]
+
+
+def postgres_cpu() -> float:
+    """All postgres processes, ended backends included (in their postmaster's cutime)."""
+    return sum(cpu_of(p, children=True) for p in postgres_pids())
+
+
+class BackendSampler(threading.Thread):
+    """Samples the CPU of the backends whose command line names one of ``databases``."""
+
+    def __init__(self, databases: Sequence[str], every: float = 0.01) -> None:
+        super().__init__(daemon=True, name="backend-sampler")
+        self.databases = tuple(f" {d} " for d in databases)
+        self.every = every
+        self.stop = threading.Event()
+        self.last: dict[str, float] = {}
+        self.base: dict[str, float] = {}
+        self._ignored: set[str] = set()
+        self._parents = [p for p in postgres_pids() if (_stat(p) or ("", ["", "0"]))[1][1] == "1"]
+        self._poll(first=True)
+
+    def _children(self) -> list[str]:
+        out: list[str] = []
+        for parent in self._parents:
+            try:
+                with open(f"/proc/{parent}/task/{parent}/children", encoding="ascii") as f:
+                    out += f.read().split()
+            except OSError:
+                pass
+        return out
+
+    def _poll(self, first: bool = False) -> None:
+        for pid in self._children():
+            if pid in self._ignored:
+                continue
+            if pid not in self.last:
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as f:
+                        cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace") + " "
+                except OSError:
+                    continue
+                if not any(d in cmd for d in self.databases):
+                    if cmd.startswith("postgres: "):  # a just-forked backend has no title yet
+                        self._ignored.add(pid)
+                    continue
+            cpu = runtime_of(pid)
+            if cpu is None:
+                continue
+            if first:  # running before the run: only what it uses from now on counts
+                self.base[pid] = cpu
+            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            self._poll()
+
+    def total(self) -> float:
+        self.stop.set()
+        self.join()
+        return sum(v - self.base.get(p, 0.0) for p, v in self.last.items())
+
+
+@dataclass
+class Account:
+    wall: float
+    client: float
+    server: float
+    server_ours: float
+    helpers: float
+    busy: float
+    idle: float
+    iowait: float
+    load: float
+    cores: int
+
+    @property
+    def others(self) -> float:
+        return max(0.0, self.busy - self.client - self.server - self.helpers)
+
+    @property
+    def work(self) -> float:
+        """CPU the run itself needed: client + its server work (sampled) + helpers."""
+        return self.client + self.server_ours + self.helpers
+
+    def lines(self) -> list[str]:
+        cap = self.wall * self.cores
+        helper = f", proxy {self.helpers:.2f}" if self.helpers else ""
+        return [
+            f"  CPU s: nexo {self.client:.2f}, PostgreSQL {self.server:.2f} (of which this run's backends "
+            f">= {self.server_ours:.2f}){helper}, other programs {self.others:.2f}",
+            f"  machine: {cap:.2f} core-s = busy {self.busy:.2f} + idle {self.idle:.2f} "
+            f"(+ iowait {self.iowait:.2f}); nexo used {self.client / self.wall:.2f} cores on average, "
+            f"load average {self.load:.2f}",
+        ]
+
+
+def measure(cmd: Sequence[str], env: dict[str, str], databases: Sequence[str],
+            helper_pids: Sequence[int] = (), check: Callable[[subprocess.CompletedProcess], None] | None = None,
+            ) -> Account:
+    """Run ``cmd`` to the end and account for its wall time."""
+    sampler = BackendSampler(databases)
+    sampler.start()
+    r0, m0, p0 = resource.getrusage(resource.RUSAGE_CHILDREN), machine(), postgres_cpu()
+    h0 = sum(cpu_of(p) for p in helper_pids)
+    t0 = time.perf_counter()
+    proc = subprocess.run(list(cmd), env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    r1, m1, p1 = resource.getrusage(resource.RUSAGE_CHILDREN), machine(), postgres_cpu()
+    h1 = sum(cpu_of(p) for p in helper_pids)
+    ours = sampler.total()
+    if check is not None:
+        check(proc)
+    client = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
+    return Account(wall, client, p1 - p0, ours, h1 - h0, m1[0] - m0[0], m1[1] - m0[1], m1[2] - m0[2],
+                   os.getloadavg()[0], os.cpu_count() or 1)
