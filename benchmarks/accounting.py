@@ -10,7 +10,7 @@ Linux only (reads /proc). :func:`measure` runs a command and returns an :class:`
   time) from the backends connected to the run's databases: a lower bound, since a backend's
   last ms before it exits and a backend that lives less than 10 ms are not seen;
 * ``helpers``: CPU of extra processes the run depends on (the latency proxy);
-* ``busy`` / ``idle`` / ``iowait``: the whole machine, from /proc/stat, in core-seconds;
+* ``busy`` / ``idle`` / ``iowait`` / ``steal``: the whole machine, from /proc/stat, in core-seconds;
   ``others`` = busy − client − server − helpers: other programs on the same cores.
 """
 
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 HZ = os.sysconf("SC_CLK_TCK")
 
 
-def machine() -> tuple[float, float, float]:
-    """(busy, idle, iowait) core-seconds since boot."""
+def machine() -> tuple[float, float, float, float]:
+    """(busy, idle, iowait, steal) core-seconds since boot; steal: the hypervisor ran another
+    machine on our core."""
     with open("/proc/stat", encoding="ascii") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    busy = v[0] + v[1] + v[2] + v[5] + v[6] + (v[7] if len(v) > 7 else 0)
-    return busy / HZ, v[3] / HZ, v[4] / HZ
+        v = [int(x) for x in f.readline().split()[1:]] + [0] * 8
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / HZ, v[3] / HZ, v[4] / HZ, v[7] / HZ
 
 
 def _stat(pid: int | str) -> tuple[str, list[str]] | None:
@@ -136,6 +136,7 @@ class Account:
     busy: float
     idle: float
     iowait: float
+    steal: float
     load: float
     cores: int
 
@@ -152,10 +153,10 @@ class Account:
         cap = self.wall * self.cores
         helper = f", proxy {self.helpers:.2f}" if self.helpers else ""
         return [
-            f"  CPU s: nexo {self.client:.2f}, PostgreSQL {self.server:.2f} (of which this run's backends "
+            f"  CPU s: client {self.client:.2f}, PostgreSQL {self.server:.2f} (of which this run's backends "
             f">= {self.server_ours:.2f}){helper}, other programs {self.others:.2f}",
-            f"  machine: {cap:.2f} core-s = busy {self.busy:.2f} + idle {self.idle:.2f} "
-            f"(+ iowait {self.iowait:.2f}); nexo used {self.client / self.wall:.2f} cores on average, "
+            f"  machine: {cap:.2f} core-s = busy {self.busy:.2f} + idle {self.idle:.2f} + iowait {self.iowait:.2f}"
+            f" + stolen by the hypervisor {self.steal:.2f}; the client used {self.client / self.wall:.2f} cores on average, "
             f"load average {self.load:.2f}",
         ]
 
@@ -177,5 +178,6 @@ def measure(cmd: Sequence[str], env: dict[str, str], databases: Sequence[str],
     if check is not None:
         check(proc)
     client = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
-    return Account(wall, client, p1 - p0, ours, h1 - h0, m1[0] - m0[0], m1[1] - m0[1], m1[2] - m0[2],
-                   os.getloadavg()[0], os.cpu_count() or 1)
+    busy, idle, iowait, steal = (b - a for a, b in zip(m0, m1))
+    return Account(wall, client, p1 - p0, ours, h1 - h0, busy, idle, iowait, steal, os.getloadavg()[0],
+                   os.cpu_count() or 1)

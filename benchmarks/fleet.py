@@ -8,6 +8,8 @@
   each run; best of ``--deploy-rounds``. Each run is accounted for (``accounting.py``): wall
   time, nexo's CPU, PostgreSQL's CPU, other programs' CPU and idle time, and from the serial
   run's CPU work the ceiling of any speed-up on this machine's cores;
+* the raw driver's floor (``fleet_raw.py``: psycopg alone, the same SQL, no bookkeeping) at
+  1 and 8 threads, accounted the same way, with nexo's ratio to it;
 * `fleet status --json` over N PostgreSQL databases (aim: ≤ 2 s for 100), median of rounds;
 * with ``--latency-ms MS`` (repeatable), the same deploy pair again through
   ``latency_proxy.py``, which adds MS one way to every chunk between nexo and PostgreSQL (a
@@ -87,37 +89,53 @@ def nexo(mdir: Path, targets: Path, *args: str) -> float:
     return time.perf_counter() - t0
 
 
-def deploy_pair(admin: sa.Engine, mdir: Path, targets: Path, names: list[str], rounds: int,
-                helpers: tuple[int, ...] = ()) -> dict[int, Account]:
-    """`fleet deploy` at --parallel 1 and 8, each on freshly created databases: best of rounds."""
-    best: dict[int, Account] = {}
+def raw_cmd(names: list[str], migrations: int, parallel: int) -> list[str]:
+    """``fleet_raw.py``; the server's URL goes in FLEET_RAW_URL (a password stays off the command line)."""
+    return [sys.executable, str(Path(__file__).resolve().parent / "fleet_raw.py"), "--parallel", str(parallel),
+            "--migrations", str(migrations), *names]
+
+
+def deploy_pair(admin: sa.Engine, mdir: Path, targets: Path, names: list[str], rounds: int, raw_url: str,
+                migrations: int, helpers: tuple[int, ...] = ()) -> dict[tuple[str, int], Account]:
+    """`fleet deploy` and the raw driver at parallel 1 and 8, each on freshly created databases:
+    best of rounds."""
+    best: dict[tuple[str, int], Account] = {}
     for _ in range(rounds):
-        for parallel in (1, 8):
+        for key in (("nexo", 1), ("nexo", 8), ("raw", 1), ("raw", 8)):
             recreate(admin, names)
-            acc = measure(nexo_cmd(mdir, targets, "deploy", "--no-backup", "--parallel", str(parallel)), ENV,
-                          names, helpers, _check)
-            if parallel not in best or acc.wall < best[parallel].wall:
-                best[parallel] = acc
+            cmd = nexo_cmd(mdir, targets, "deploy", "--no-backup", "--parallel", str(key[1])) if key[0] == "nexo" \
+                else raw_cmd(names, migrations, key[1])
+            acc = measure(cmd, {**ENV, "FLEET_RAW_URL": raw_url}, names, helpers, _check)
+            if key not in best or acc.wall < best[key].wall:
+                best[key] = acc
     return best
 
 
-def report_pair(accs: dict[int, Account], n_targets: int, n_migrations: int, rounds: int) -> None:
-    for parallel, acc in accs.items():
-        print(f"fleet deploy --parallel {parallel}: {acc.wall:.2f} s "
+def _ceiling(label: str, one: Account, acc: Account) -> str:
+    work = acc.work
+    proxy = f" + proxy {acc.helpers:.2f}" if acc.helpers else ""
+    return (f"  ceiling from {label}'s CPU work: client {acc.client:.2f} + its backends {acc.server_ours:.2f}{proxy}"
+            f" = {work:.2f} core-s; on {acc.cores} cores no schedule beats {work / acc.cores:.2f} s, "
+            f"so parallel 8 <= {one.wall / (work / acc.cores):.2f}x")
+
+
+def report_pair(accs: dict[tuple[str, int], Account], n_targets: int, n_migrations: int, rounds: int) -> None:
+    for (kind, parallel), acc in accs.items():
+        what = "fleet deploy" if kind == "nexo" else "raw psycopg "
+        print(f"{what} --parallel {parallel}: {acc.wall:.2f} s "
               f"({acc.wall / (n_targets * n_migrations) * 1000:.2f} ms per migration"
               f"{f', best of {rounds}' if rounds > 1 else ''})")
         for line in acc.lines():
             print(line)
-    one, eight = accs[1], accs[8]
-    cores = one.cores
-    print(f"  speed-up parallel 8 vs 1: {one.wall / eight.wall:.2f}x (aim >= 4x)")
-    for label, acc in (("the serial run", one), ("the parallel-8 run", eight)):
-        work = acc.work
-        print(f"  ceiling from {label}'s CPU work: nexo {acc.client:.2f} + its backends {acc.server_ours:.2f}"
-              f"{f' + proxy {acc.helpers:.2f}' if acc.helpers else ''} = {work:.2f} core-s; on {cores} cores "
-              f"no schedule beats {work / cores:.2f} s, so parallel 8 <= {one.wall / (work / cores):.2f}x")
-    print(f"  serial run: {max(0.0, one.wall - one.work):.2f} s of its {one.wall:.2f} s had none of its own "
-          f"processes on a core (waiting on the disk, the network, or a core other programs held)")
+    one, eight = accs[("nexo", 1)], accs[("nexo", 8)]
+    raw1, raw8 = accs[("raw", 1)], accs[("raw", 8)]
+    print(f"  speed-up parallel 8 vs 1: nexo {one.wall / eight.wall:.2f}x (aim >= 4x), "
+          f"raw driver {raw1.wall / raw8.wall:.2f}x; nexo / raw: {one.wall / raw1.wall:.2f}x serial, "
+          f"{eight.wall / raw8.wall:.2f}x at parallel 8")
+    print(_ceiling("nexo's serial run", one, one))
+    print(_ceiling("nexo's parallel-8 run", one, eight))
+    print(f"  nexo's serial run: {max(0.0, one.wall - one.work):.2f} s of its {one.wall:.2f} s had none of its "
+          f"own processes on a core (waiting on the disk, the network, or a core other programs held)")
 
 
 @contextmanager
@@ -162,8 +180,9 @@ def run_latency(a: argparse.Namespace, admin: sa.Engine, mdir: Path, tmp: Path, 
             direct, proxied = round_trip_ms(a.postgres), round_trip_ms(via.render_as_string(hide_password=False))
             print(f"\n--latency-ms {ms:g}: {len(names)} databases through the proxy; SELECT 1 round trip "
                   f"{proxied:.2f} ms (direct {direct:.2f} ms)")
-            report_pair(deploy_pair(admin, mdir, targets, names, a.deploy_rounds, (pid,)), len(names),
-                        a.migrations, a.deploy_rounds)
+            report_pair(deploy_pair(admin, mdir, targets, names, a.deploy_rounds,
+                                    via.render_as_string(hide_password=False), a.migrations, (pid,)),
+                        len(names), a.migrations, a.deploy_rounds)
 
 
 def main() -> None:
@@ -190,8 +209,8 @@ def main() -> None:
             print(f"{a.targets} PostgreSQL databases, {a.migrations} migrations, {os.cpu_count()} cores, "
                   f"load average {os.getloadavg()[0]:.2f} at start")
             if not a.skip_direct:
-                report_pair(deploy_pair(admin, mdir, targets, names[:a.targets], a.deploy_rounds), a.targets,
-                            a.migrations, a.deploy_rounds)
+                report_pair(deploy_pair(admin, mdir, targets, names[:a.targets], a.deploy_rounds, a.postgres,
+                                        a.migrations), a.targets, a.migrations, a.deploy_rounds)
                 status = [nexo(mdir, targets, "status") for _ in range(a.rounds)]
                 print(f"fleet status (whole process, up to date): median {statistics.median(status):.2f} s, "
                       f"best {min(status):.2f} s (aim <= 2 s), load average {os.getloadavg()[0]:.2f}")
