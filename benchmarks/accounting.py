@@ -53,12 +53,14 @@ def cpu_of(pid: int | str, children: bool = False) -> float:
     return sum(int(x) for x in f[11:15 if children else 13]) / HZ
 
 
-def runtime_of(pid: int | str) -> float | None:
-    """Seconds the process has run on a core (scheduler's nanosecond count, not ticks)."""
+def schedstat(path: str) -> tuple[float, float] | None:
+    """(seconds run on a core, seconds runnable but waiting for one) of a task: the scheduler's
+    nanosecond counts, not ticks. ``path``: ``/proc/PID`` or ``/proc/PID/task/TID``."""
     try:
-        with open(f"/proc/{pid}/schedstat", encoding="ascii") as f:
-            return int(f.read().split()[0]) / 1e9
-    except (OSError, ValueError, IndexError):
+        with open(f"{path}/schedstat", encoding="ascii") as f:
+            run, wait = f.read().split()[:2]
+        return int(run) / 1e9, int(wait) / 1e9
+    except (OSError, ValueError):
         return None
 
 
@@ -71,16 +73,19 @@ def postgres_cpu() -> float:
     return sum(cpu_of(p, children=True) for p in postgres_pids())
 
 
-class BackendSampler(threading.Thread):
-    """Samples the CPU of the backends whose command line names one of ``databases``."""
+class Sampler(threading.Thread):
+    """Samples, every ``every`` s, the run time and run-queue wait of the backends whose command
+    line names one of ``databases`` and of the client's threads (``client``: its pid, once known)."""
 
     def __init__(self, databases: Sequence[str], every: float = 0.01) -> None:
         super().__init__(daemon=True, name="backend-sampler")
         self.databases = tuple(f" {d} " for d in databases)
         self.every = every
+        self.client: int | None = None
         self.stop = threading.Event()
-        self.last: dict[str, float] = {}
-        self.base: dict[str, float] = {}
+        #: task path -> (run, wait) last seen; base: what a task had used before the run
+        self.last: dict[str, tuple[float, float]] = {}
+        self.base: dict[str, tuple[float, float]] = {}
         self._ignored: set[str] = set()
         self._parents = [p for p in postgres_pids() if (_stat(p) or ("", ["", "0"]))[1][1] == "1"]
         self._poll(first=True)
@@ -95,35 +100,60 @@ class BackendSampler(threading.Thread):
                 pass
         return out
 
+    def _ours(self, pid: str) -> bool | None:
+        """Whether a backend serves one of the databases (None: it has no title yet)."""
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace") + " "
+        except OSError:
+            return None
+        if any(d in cmd for d in self.databases):
+            return True
+        return False if cmd.startswith("postgres: ") else None
+
     def _poll(self, first: bool = False) -> None:
+        paths = []
         for pid in self._children():
             if pid in self._ignored:
                 continue
-            if pid not in self.last:
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as f:
-                        cmd = f.read().replace(b"\0", b" ").decode("utf-8", "replace") + " "
-                except OSError:
+            if f"/proc/{pid}" not in self.last:
+                ours = self._ours(pid)
+                if ours is False:
+                    self._ignored.add(pid)
+                if not ours:
                     continue
-                if not any(d in cmd for d in self.databases):
-                    if cmd.startswith("postgres: "):  # a just-forked backend has no title yet
-                        self._ignored.add(pid)
-                    continue
-            cpu = runtime_of(pid)
-            if cpu is None:
+            paths.append(f"/proc/{pid}")
+        if self.client is not None:
+            try:
+                paths += [f"/proc/{self.client}/task/{t}" for t in os.listdir(f"/proc/{self.client}/task")]
+            except OSError:
+                pass
+        for path in paths:
+            st = schedstat(path)
+            if st is None:
                 continue
             if first:  # running before the run: only what it uses from now on counts
-                self.base[pid] = cpu
-            self.last[pid] = max(cpu, self.last.get(pid, 0.0))
+                self.base[path] = st
+            old = self.last.get(path, (0.0, 0.0))
+            self.last[path] = (max(st[0], old[0]), max(st[1], old[1]))
 
     def run(self) -> None:
         while not self.stop.wait(self.every):
             self._poll()
 
-    def total(self) -> float:
+    def totals(self) -> tuple[float, float, float]:
+        """(backends' run time, backends' run-queue wait, client threads' run-queue wait)."""
         self.stop.set()
         self.join()
-        return sum(v - self.base.get(p, 0.0) for p, v in self.last.items())
+        out = [0.0, 0.0, 0.0]
+        for path, (run, wait) in self.last.items():
+            b_run, b_wait = self.base.get(path, (0.0, 0.0))
+            if "/task/" in path:
+                out[2] += wait - b_wait
+            else:
+                out[0] += run - b_run
+                out[1] += wait - b_wait
+        return out[0], out[1], out[2]
 
 
 @dataclass
@@ -137,6 +167,8 @@ class Account:
     idle: float
     iowait: float
     steal: float
+    #: run-queue wait of the client's threads and of the run's backends: runnable, no core free
+    starved: float
     load: float
     cores: int
 
@@ -156,7 +188,8 @@ class Account:
             f"  CPU s: client {self.client:.2f}, PostgreSQL {self.server:.2f} (of which this run's backends "
             f">= {self.server_ours:.2f}){helper}, other programs {self.others:.2f}",
             f"  machine: {cap:.2f} core-s = busy {self.busy:.2f} + idle {self.idle:.2f} + iowait {self.iowait:.2f}"
-            f" + stolen by the hypervisor {self.steal:.2f}; the client used {self.client / self.wall:.2f} cores on average, "
+            f" + stolen by the hypervisor {self.steal:.2f}; the run's processes waited {self.starved:.2f} s "
+            f"runnable for a core; the client used {self.client / self.wall:.2f} cores on average, "
             f"load average {self.load:.2f}",
         ]
 
@@ -165,19 +198,21 @@ def measure(cmd: Sequence[str], env: dict[str, str], databases: Sequence[str],
             helper_pids: Sequence[int] = (), check: Callable[[subprocess.CompletedProcess], None] | None = None,
             ) -> Account:
     """Run ``cmd`` to the end and account for its wall time."""
-    sampler = BackendSampler(databases)
+    sampler = Sampler(databases)
     sampler.start()
     r0, m0, p0 = resource.getrusage(resource.RUSAGE_CHILDREN), machine(), postgres_cpu()
     h0 = sum(cpu_of(p) for p in helper_pids)
     t0 = time.perf_counter()
-    proc = subprocess.run(list(cmd), env=env, capture_output=True, text=True)
+    with subprocess.Popen(list(cmd), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as popen:
+        sampler.client = popen.pid
+        out, err = popen.communicate()
     wall = time.perf_counter() - t0
     r1, m1, p1 = resource.getrusage(resource.RUSAGE_CHILDREN), machine(), postgres_cpu()
     h1 = sum(cpu_of(p) for p in helper_pids)
-    ours = sampler.total()
+    ours, b_wait, c_wait = sampler.totals()
     if check is not None:
-        check(proc)
+        check(subprocess.CompletedProcess(popen.args, popen.returncode, out, err))
     client = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
     busy, idle, iowait, steal = (b - a for a, b in zip(m0, m1))
-    return Account(wall, client, p1 - p0, ours, h1 - h0, busy, idle, iowait, steal, os.getloadavg()[0],
-                   os.cpu_count() or 1)
+    return Account(wall, client, p1 - p0, ours, h1 - h0, busy, idle, iowait, steal, b_wait + c_wait,
+                   os.getloadavg()[0], os.cpu_count() or 1)
