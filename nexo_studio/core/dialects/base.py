@@ -24,6 +24,9 @@ class DialectRules:
     default_port: int | None = None
     #: the query answering the connection's default schema (None: the dialect has none)
     current_schema_sql: str | None = None
+    #: the names of the ordinary tables in schema ``:s``: what SQLAlchemy's
+    #: ``Inspector.get_table_names(s)`` answers, in one plain query (None: ask the Inspector)
+    table_names_sql: str | None = None
     #: sent after every migration so its session settings do not leak into the next
     reset_session_sql: str | None = None
     #: sent first in a read transaction that must see one state of the database

@@ -11,6 +11,11 @@ class PostgresRules(DialectRules):
     transactional_ddl = True
     default_port = 5432
     current_schema_sql = "SELECT current_schema()"
+    # as SQLAlchemy's get_table_names(schema): plain and partitioned tables, not temporary ones
+    # (building its query costs ~1 ms of Python per call, several calls per deploy)
+    table_names_sql = ("SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
+                       "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND c.relpersistence != 't' "
+                       "AND n.nspname = :s")
     reset_session_sql = "RESET ALL"
     # its default, READ COMMITTED, takes a new snapshot per statement
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"

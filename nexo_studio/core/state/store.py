@@ -175,7 +175,10 @@ class StateStore(TailFollower):
     def present(self, conn: sa.Connection) -> set[str]:
         """Which of the tool's tables exist (one look at the catalogue)."""
         self._resolve_schema(conn)
-        have = {n.lower() for n in sa.inspect(conn).get_table_names(schema=self.schema)}
+        sql = rules_for(conn.dialect.name).table_names_sql
+        names = conn.execute(sa.text(sql), {"s": self.schema}).scalars() if sql and self.schema is not None \
+            else sa.inspect(conn).get_table_names(schema=self.schema)
+        have = {n.lower() for n in names}
         # compared without case: MySQL with lower_case_table_names lists them in lower case
         return {t.name for t in (self.t.migrations, self.t.history, self.t.meta) if t.name.lower() in have}
 
