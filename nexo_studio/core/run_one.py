@@ -226,6 +226,28 @@ def _run_autocommit(target: Target, m: Migration, kind: SectionKind, cancel: Can
             yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
         finally:
             unwire()
+        _refuse_open_transaction(target, ac, m, kind)
+
+
+LEFT_OPEN = ("it left a transaction open (BEGIN or START TRANSACTION without COMMIT, or MySQL's "
+             "SET autocommit = 0): the statements run in it were rolled back, not committed; "
+             "end it with COMMIT")
+
+
+def _refuse_open_transaction(target: Target, ac: sa.Connection, m: Migration, kind: SectionKind) -> None:
+    """A ``transaction: none`` section runs in autocommit: a transaction still open at its end
+    is the migration's own, and closing the connection would roll it back silently -- recorded
+    ``applied`` with its last statements gone. It is rolled back here and is a failure (dirty:
+    what ran before it was committed)."""
+    if not target.rules.transaction_open(ac):
+        return
+    cursor = ac.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # in use: it has one
+    try:
+        cursor.execute("ROLLBACK")
+    finally:
+        cursor.close()
+    action = HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK
+    raise StepFailed(m.id, action, f"(the end of its {kind} section)", LEFT_OPEN, m.path, dirty=True)
 
 
 def _reset_quietly(target: Target, conn: sa.Connection) -> None:

@@ -79,6 +79,11 @@ class DialectRules:
         """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
         return False
 
+    def transaction_open(self, conn: sa.Connection) -> bool:
+        """The session has a transaction open that the driver did not start (on a connection in
+        autocommit mode: the migration's own ``BEGIN``, MySQL ``SET autocommit = 0``)."""
+        return False
+
     def streaming_cursor(self, raw: Any) -> Any:
         """A driver cursor that streams rows instead of holding them all."""
         return raw.cursor()

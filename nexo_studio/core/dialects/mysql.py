@@ -53,6 +53,9 @@ class MysqlRules(DialectRules):
 
         return MysqlBackup()
 
+    def transaction_open(self, conn):
+        return bool(conn.exec_driver_sql("SELECT @@in_transaction").scalar())
+
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("pymysql"):
             import pymysql.cursors

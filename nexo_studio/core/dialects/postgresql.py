@@ -61,6 +61,10 @@ class PostgresRules(DialectRules):
         status = conn.connection.driver_connection.info.transaction_status.name
         return status == "IDLE" or (status == "INTRANS" and self.transaction_id(conn) != xid)
 
+    def transaction_open(self, conn):
+        info = getattr(conn.connection.driver_connection, "info", None)
+        return info is not None and info.transaction_status.name in ("INTRANS", "INERROR")
+
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("psycopg"):
             return raw.cursor(name="nexo_chain_scan")

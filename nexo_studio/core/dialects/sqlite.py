@@ -65,5 +65,8 @@ class SqliteRules(DialectRules):
     def transaction_ended(self, conn, xid):
         return not getattr(conn.connection.driver_connection, "in_transaction", True)
 
+    def transaction_open(self, conn):
+        return bool(getattr(conn.connection.driver_connection, "in_transaction", False))
+
     def is_local_file(self) -> bool:
         return True
