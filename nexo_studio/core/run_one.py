@@ -20,20 +20,22 @@ from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def _reset_session(target: Target, conn: sa.Connection) -> None:
-    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
+    """PostgreSQL: settings a migration changed (search_path, its role …) do not leak into the next.
 
     Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
     functions can change a setting no text check sees): inside the migration's transaction in
     the same round trip as its state writes (RESET is transactional), or on its own outside one.
     """
     reset = target.rules.reset_session_sql
-    if reset is None or conn.invalidated:
+    if not reset or conn.invalidated:
         return
     if conn.in_transaction():
-        target.store.execute_plain(conn, reset)
+        for sql in reset:
+            target.store.execute_plain(conn, sql)
     else:
         with conn.begin():
-            conn.exec_driver_sql(reset)
+            for sql in reset:
+                conn.exec_driver_sql(sql)
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:

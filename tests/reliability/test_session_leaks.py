@@ -4,11 +4,14 @@ the next migration (adversarial run, 2026-12-03), through the real entry point:
 - a ``transaction: none`` migration that opens a transaction and never commits it (``BEGIN``
   without ``COMMIT``, MySQL ``SET autocommit = 0``): the server rolls its last statements back
   when the connection closes, so it must not be recorded ``applied``;
+- PostgreSQL ``SET ROLE`` / ``SET SESSION AUTHORIZATION``, which ``RESET ALL`` leaves alone: the
+  tool's own writes and the next migration must run as the user that connected.
 """
 
 from __future__ import annotations
 
 import json
+import uuid
 from pathlib import Path
 
 import pytest
@@ -48,3 +51,24 @@ def test_a_transaction_left_open_by_a_transaction_none_migration_is_not_recorded
     assert code == 1 and doc["ok"] is False, doc
     assert state == "dirty", state  # its CREATE TABLE was committed
     assert "left a transaction open" in doc["error"]["message"], doc["error"]
+
+
+@pytest.mark.parametrize("how", ["SET ROLE {role}", "SET SESSION AUTHORIZATION {role}"])
+def test_a_role_set_by_a_migration_does_not_reach_the_next_one_or_the_state_writes(make_db, tmp_path, how):
+    url = make_db("postgresql")
+    role = f"nexo_attack_{uuid.uuid4().hex[:10]}"
+    # the role may create tables but has no right on the tool's tables
+    execute(url, f"CREATE ROLE {role} NOLOGIN", f"GRANT CREATE ON SCHEMA public TO {role}")
+    try:
+        write_sql(tmp_path, FIRST, f"{how.format(role=role)};\nCREATE TABLE owned_by_role (id INTEGER);",
+                  "DROP TABLE owned_by_role;")
+        write_sql(tmp_path, SECOND, "CREATE TABLE owned_by_deployer (id INTEGER);",
+                  "DROP TABLE owned_by_deployer;", depends=[FIRST])
+        code, doc = deploy_json(url, tmp_path)
+        owners = dict(execute(url, "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = 'public' "
+                                   "AND tablename LIKE 'owned_by_%'"))
+        me = execute(url, "SELECT current_user")[0][0]
+        assert code == 0, doc
+        assert owners == {"owned_by_role": role, "owned_by_deployer": me}, owners
+    finally:
+        execute(url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")

@@ -25,7 +25,7 @@ class DialectRules:
     #: the query answering the connection's default schema (None: the dialect has none)
     current_schema_sql: str | None = None
     #: sent after every migration so its session settings do not leak into the next
-    reset_session_sql: str | None = None
+    reset_session_sql: tuple[str, ...] = ()
     #: sent first in a read transaction that must see one state of the database
     snapshot_isolation_sql: str | None = None
     #: the state store writes its rows through the driver (verified against a live server)

@@ -1,4 +1,4 @@
-"""PostgreSQL: transactional DDL, RESET ALL between migrations, psycopg's cancel(), advisory lock."""
+"""PostgreSQL: transactional DDL, the session reset between migrations, psycopg's cancel(), advisory lock."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ class PostgresRules(DialectRules):
     transactional_ddl = True
     default_port = 5432
     current_schema_sql = "SELECT current_schema()"
-    reset_session_sql = "RESET ALL"
+    # RESET ALL leaves the role and the session user alone: a migration's SET ROLE or SET SESSION
+    # AUTHORIZATION would own the next migration's objects and make the tool's own writes
+    reset_session_sql = ("RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL")
     # its default, READ COMMITTED, takes a new snapshot per statement
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True
