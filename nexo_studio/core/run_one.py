@@ -192,12 +192,7 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
             store.put_migration(conn, exists=has_row, **_row_for(m, target, MigrationStatus.RUNNING, started, None, deployment_id))
         else:
             store.set_status(conn, m.id, MigrationStatus.RUNNING)
-    if m.transaction == "none":
-        yield from _run_autocommit(target, m, kind, cancel, tally)
-    else:
-        conn.begin()
-        yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
-        conn.commit()
+    yield from _run_on_own_connection(target, m, kind, cancel, tally, autocommit=m.transaction == "none")
     ms = tally.ms()
     _reset_session(target, conn)
     with conn.begin(), store.batch(conn):
@@ -216,19 +211,29 @@ def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> b
     return own or tally.statements > 0 or (m.kind == "py" and loaded)
 
 
-def _run_autocommit(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
-                    tally: _Tally) -> Generator[Event, None, None]:
-    """``transaction: none``: statements on a connection of their own in autocommit mode (closed
-    after it: server engines do not pool, so its settings end with it)."""
-    with target.engine.connect() as ac:
-        ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+def _run_on_own_connection(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
+                           tally: _Tally, autocommit: bool) -> Generator[Event, None, None]:
+    """The statements on a connection of their own, closed after them (server engines do not
+    pool), so whatever session state the migration sets -- MySQL ``sql_mode``,
+    ``foreign_key_checks``, ``USE other_db``, user variables; a setting on any dialect under
+    ``transaction: none`` -- ends with it, as it would in the server's own client. In one
+    transaction, or in autocommit for ``transaction: none``."""
+    with target.engine.connect() as own:
+        if autocommit:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
         # Cancel must interrupt the statement on this connection, not the main one
-        unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
+        unwire = _interrupter(target, own, cancel) if cancel else (lambda: None)
         try:
-            yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+            if autocommit:
+                yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
+            else:
+                own.begin()
+                yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
+                own.commit()  # whatever is open then: a Python migration may have committed itself
         finally:
             unwire()
-        _refuse_open_transaction(target, ac, m, kind)
+        if autocommit:
+            _refuse_open_transaction(target, own, m, kind)
 
 
 LEFT_OPEN = ("it left a transaction open (BEGIN or START TRANSACTION without COMMIT, or MySQL's "

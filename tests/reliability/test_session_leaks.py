@@ -5,7 +5,11 @@ the next migration (adversarial run, 2026-12-03), through the real entry point:
   without ``COMMIT``, MySQL ``SET autocommit = 0``): the server rolls its last statements back
   when the connection closes, so it must not be recorded ``applied``;
 - PostgreSQL ``SET ROLE`` / ``SET SESSION AUTHORIZATION``, which ``RESET ALL`` leaves alone: the
-  tool's own writes and the next migration must run as the user that connected.
+  tool's own writes and the next migration must run as the user that connected;
+- MySQL/MariaDB session state (``sql_mode``, ``foreign_key_checks``, ``USE other_db``, user
+  variables): the next migration must start in a fresh session, as it would in the mariadb
+  client. Leaked, a migration's ``SET sql_mode = ''`` let the next one's INSERT truncate values
+  the server's strict mode refuses, and ``USE`` put the next one's tables in another database.
 """
 
 from __future__ import annotations
@@ -72,3 +76,25 @@ def test_a_role_set_by_a_migration_does_not_reach_the_next_one_or_the_state_writ
         assert owners == {"owned_by_role": role, "owned_by_deployer": me}, owners
     finally:
         execute(url, f"DROP OWNED BY {role}", f"DROP ROLE {role}")
+
+
+def test_mysql_session_state_does_not_reach_the_next_migration(make_db, tmp_path):
+    url = make_db("mysql")
+    other = f"nexo_attack_{uuid.uuid4().hex[:10]}"
+    write_sql(tmp_path, FIRST,
+              f"CREATE DATABASE {other};\nUSE {other};\n"
+              "SET SESSION sql_mode = '';\nSET SESSION foreign_key_checks = 0;\nSET @leak = 'yes';",
+              f"DROP DATABASE {other};")
+    write_sql(tmp_path, SECOND,
+              "CREATE TABLE seen AS SELECT DATABASE() AS db, @@SESSION.sql_mode AS sql_mode, "
+              "@@SESSION.foreign_key_checks AS fk, @leak AS leak;",
+              "DROP TABLE seen;", depends=[FIRST])
+    try:
+        code, doc = deploy_json(url, tmp_path)
+        fresh = execute(url, "SELECT DATABASE(), @@SESSION.sql_mode, @@SESSION.foreign_key_checks, @leak")
+        assert code == 0, doc
+        where = execute(url, "SELECT table_schema FROM information_schema.tables WHERE table_name = 'seen'")
+        seen = execute(url, f"SELECT db, sql_mode, fk, leak FROM `{where[0][0]}`.seen")
+        assert seen == fresh, (where, seen, fresh)
+    finally:
+        execute(url, f"DROP DATABASE IF EXISTS {other}")
