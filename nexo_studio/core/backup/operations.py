@@ -26,7 +26,7 @@ from ..results import StepResult
 from ..state.store import new_deployment_id, utcnow
 from ..target import Target
 from .journal import backup_finished, backup_started
-from .tools import describe_os_error, partial_path
+from .tools import PRIVATE_FOLDER, describe_os_error, partial_path
 from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 __all__ = ["backup", "backup_step", "check_backup", "list_backups", "restore", "backup_name"]
@@ -118,7 +118,7 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
 def _make_folder(folder: Path) -> None:
     """Create the backup folder; a path that cannot be one is a BackupError naming it."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot use it as the backup folder: {describe_os_error(exc)}", folder) from exc
 
