@@ -6,7 +6,7 @@ the next migration (adversarial run, 2026-12-03), through the real entry point:
   when the connection closes, so it must not be recorded ``applied``;
 - PostgreSQL ``SET ROLE`` / ``SET SESSION AUTHORIZATION``, which ``RESET ALL`` leaves alone: the
   tool's own writes and the next migration must run as the user that connected;
-- MySQL/MariaDB session state (``sql_mode``, ``foreign_key_checks``, ``USE other_db``, user
+- MySQL/MariaDB session state (``sql_mode``, ``foreign_key_checks``, ``USE other_db``, ``LOCK TABLES``, user
   variables): the next migration must start in a fresh session, as it would in the mariadb
   client. Leaked, a migration's ``SET sql_mode = ''`` let the next one's INSERT truncate values
   the server's strict mode refuses, and ``USE`` put the next one's tables in another database.
@@ -98,3 +98,17 @@ def test_mysql_session_state_does_not_reach_the_next_migration(make_db, tmp_path
         assert seen == fresh, (where, seen, fresh)
     finally:
         execute(url, f"DROP DATABASE IF EXISTS {other}")
+
+
+def test_mysql_lock_tables_left_held_by_a_migration_does_not_break_the_bookkeeping(make_db, tmp_path):
+    """``LOCK TABLES`` held to the end of a migration made every write to the tool's own tables
+    fail ("Table '__Migrations' was not locked with LOCK TABLES"): the deploy died with a bare
+    database error, no ``deploy_end``, the applied migration left ``running``."""
+    url = make_db("mysql")
+    write_sql(tmp_path, FIRST, "CREATE TABLE locked (id INTEGER PRIMARY KEY);\nLOCK TABLES locked WRITE;\n"
+                               "INSERT INTO locked VALUES (1);", "DROP TABLE locked;")
+    write_sql(tmp_path, SECOND, "CREATE TABLE after_lock (id INTEGER);", "DROP TABLE after_lock;", depends=[FIRST])
+    code, doc = deploy_json(url, tmp_path)
+    assert code == 0, doc
+    assert statuses(url, tmp_path) == {FIRST: "applied", SECOND: "applied"}
+    assert execute(url, "SELECT id FROM locked") == [(1,)]
