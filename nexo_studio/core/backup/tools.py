@@ -181,10 +181,16 @@ def atomic_output(out: Path | str, companions: Sequence[str] = ()) -> Iterator[P
     leftovers = [partial, *(partial.with_name(partial.name + c) for c in companions)]
     try:
         out.parent.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
-        partial.unlink(missing_ok=True)
-        # a backup holds every row: created for its owner only (0600, whatever the umask); the
-        # tools write into the file that exists and keep its mode
-        os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        for leftover in leftovers[1:]:  # a killed run's (SQLite's -journal would replay into it)
+            leftover.unlink(missing_ok=True)
+        # emptied, not removed: an automatic backup reserved this name (operations._reserve);
+        # a backup holds every row: for its owner only (0600, whatever the umask), and the tools
+        # write into the file that exists and keep its mode
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            os.fchmod(fd, PRIVATE_FILE)
+        finally:
+            os.close(fd)
         yield partial
         if not partial.is_file():
             raise BackupError("the backup tool wrote no output", out)
