@@ -20,14 +20,18 @@ from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 def _reset_session(target: Target, conn: sa.Connection) -> None:
-    """PostgreSQL: settings a migration changed (search_path, its role …) do not leak into the next.
+    """What a migration set in the session -- PostgreSQL settings (search_path, its role …) and
+    temporary tables, SQLite temporary tables -- does not reach the next migration.
 
     Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
     functions can change a setting no text check sees): inside the migration's transaction in
     the same round trip as its state writes (RESET is transactional), or on its own outside one.
+    MySQL/MariaDB need none: their migrations run on connections of their own.
     """
-    reset = target.rules.reset_session_sql
-    if not reset or conn.invalidated:
+    if conn.invalidated:
+        return
+    reset = target.rules.session_reset(conn)
+    if not reset:
         return
     if conn.in_transaction():
         for sql in reset:
@@ -213,7 +217,7 @@ def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> b
 
 def _run_on_own_connection(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
                            tally: _Tally, autocommit: bool) -> Generator[Event, None, None]:
-    """The statements on a connection of their own, closed after them (server engines do not
+    """The statements on a connection of their own, closed after them (never returned to a
     pool), so whatever session state the migration sets -- MySQL ``sql_mode``,
     ``foreign_key_checks``, ``USE other_db``, user variables; a setting on any dialect under
     ``transaction: none`` -- ends with it, as it would in the server's own client. In one
@@ -226,14 +230,14 @@ def _run_on_own_connection(target: Target, m: Migration, kind: SectionKind, canc
         try:
             if autocommit:
                 yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
+                _refuse_open_transaction(target, own, m, kind)
             else:
                 own.begin()
                 yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
                 own.commit()  # whatever is open then: a Python migration may have committed itself
         finally:
             unwire()
-        if autocommit:
-            _refuse_open_transaction(target, own, m, kind)
+            own.invalidate()  # never back to a pool (SQLite's): its session ends here
 
 
 LEFT_OPEN = ("it left a transaction open (BEGIN or START TRANSACTION without COMMIT, or MySQL's "

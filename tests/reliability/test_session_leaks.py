@@ -112,3 +112,19 @@ def test_mysql_lock_tables_left_held_by_a_migration_does_not_break_the_bookkeepi
     assert code == 0, doc
     assert statuses(url, tmp_path) == {FIRST: "applied", SECOND: "applied"}
     assert execute(url, "SELECT id FROM locked") == [(1,)]
+
+
+def test_a_temporary_table_of_a_migration_does_not_swallow_the_next_ones_rows(db_url, tmp_path):
+    """A temporary table shadows a table of the same name (PostgreSQL's pg_temp and SQLite's
+    temp schema are searched first; MySQL's temporary tables hide base tables): leaked into the
+    next migration, that migration's INSERT went into the temporary table, which vanished with
+    the session -- recorded ``applied``, the rows lost."""
+    write_sql(tmp_path, FIRST, "CREATE TEMPORARY TABLE staging (id INTEGER);\nINSERT INTO staging VALUES (1);\n"
+                               "CREATE TABLE loaded (id INTEGER);\nINSERT INTO loaded SELECT id FROM staging;",
+              "DROP TABLE loaded;")
+    write_sql(tmp_path, SECOND, "CREATE TABLE staging (id INTEGER);\nINSERT INTO staging VALUES (42);",
+              "DROP TABLE staging;", depends=[FIRST])
+    code, doc = deploy_json(db_url, tmp_path)
+    assert code == 0, doc
+    assert execute(db_url, "SELECT id FROM loaded") == [(1,)]
+    assert execute(db_url, "SELECT id FROM staging") == [(42,)]

@@ -79,6 +79,11 @@ class DialectRules:
         """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
         return False
 
+    def session_reset(self, conn: sa.Connection) -> tuple[str, ...]:
+        """What to send after a migration (in its transaction when it has one) so that what it
+        set in the session does not reach the next migration or the tool's writes."""
+        return self.reset_session_sql
+
     def transaction_open(self, conn: sa.Connection) -> bool:
         """The session has a transaction open that the driver did not start (on a connection in
         autocommit mode: the migration's own ``BEGIN``, MySQL ``SET autocommit = 0``)."""

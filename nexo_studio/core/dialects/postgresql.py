@@ -12,8 +12,10 @@ class PostgresRules(DialectRules):
     default_port = 5432
     current_schema_sql = "SELECT current_schema()"
     # RESET ALL leaves the role and the session user alone: a migration's SET ROLE or SET SESSION
-    # AUTHORIZATION would own the next migration's objects and make the tool's own writes
-    reset_session_sql = ("RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL")
+    # AUTHORIZATION would own the next migration's objects and make the tool's own writes; a
+    # temporary table left behind (pg_temp is searched first) would take the next migration's
+    # INSERTs into a table of the same name, and vanish with them
+    reset_session_sql = ("RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL", "DISCARD TEMP")
     # its default, READ COMMITTED, takes a new snapshot per statement
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True

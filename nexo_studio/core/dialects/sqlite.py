@@ -65,6 +65,20 @@ class SqliteRules(DialectRules):
     def transaction_ended(self, conn, xid):
         return not getattr(conn.connection.driver_connection, "in_transaction", True)
 
+    def session_reset(self, conn):
+        """The temporary tables, views and triggers a migration left: the temp schema is searched
+        first, so the next migration's INSERT into a table of the same name would go there and
+        vanish with the connection."""
+        cur = conn.connection.dbapi_connection.cursor()
+        try:
+            cur.execute("SELECT type, name FROM sqlite_temp_master WHERE type IN ('table', 'view', 'trigger')")
+            found = cur.fetchall()
+        finally:
+            cur.close()
+        order = {"trigger": 0, "view": 1, "table": 2}
+        return tuple(f'DROP {kind.upper()} IF EXISTS temp."{name.replace(chr(34), chr(34) * 2)}"'
+                     for kind, name in sorted(found, key=lambda row: order[row[0]]))
+
     def transaction_open(self, conn):
         return bool(getattr(conn.connection.driver_connection, "in_transaction", False))
 
