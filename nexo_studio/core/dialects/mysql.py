@@ -7,6 +7,10 @@ import sqlalchemy as sa
 from .base import DialectRules
 
 
+#: the protocol's status flag "a transaction is open" (SERVER_STATUS_IN_TRANS)
+_SERVER_STATUS_IN_TRANS = 0x0001
+
+
 class MysqlRules(DialectRules):
     name = "mysql"
     display = "MySQL"
@@ -54,7 +58,17 @@ class MysqlRules(DialectRules):
         return MysqlBackup()
 
     def transaction_open(self, conn):
-        return bool(conn.exec_driver_sql("SELECT @@in_transaction").scalar())
+        """PyMySQL keeps the server's status flags of the last reply (MySQL and MariaDB set
+        SERVER_STATUS_IN_TRANS); other drivers ask MariaDB's ``@@in_transaction`` (MySQL has
+        no such variable: then nothing is known)."""
+        raw = conn.connection.driver_connection
+        status = getattr(raw, "server_status", None)
+        if isinstance(status, int):
+            return bool(status & _SERVER_STATUS_IN_TRANS)
+        try:
+            return bool(conn.exec_driver_sql("SELECT @@in_transaction").scalar())
+        except sa.exc.DBAPIError:
+            return False
 
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("pymysql"):
