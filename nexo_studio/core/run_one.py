@@ -19,9 +19,9 @@ from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 
-def _reset_session(target: Target, conn: sa.Connection) -> None:
+def _reset_session(target: Target, conn: sa.Connection, m: Migration) -> None:
     """What a migration set in the session -- PostgreSQL settings (search_path, its role …) and
-    temporary tables, SQLite temporary tables -- does not reach the next migration.
+    temporary tables, SQLite temporary tables and PRAGMAs -- does not reach the next migration.
 
     Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
     functions can change a setting no text check sees): inside the migration's transaction in
@@ -30,7 +30,7 @@ def _reset_session(target: Target, conn: sa.Connection) -> None:
     """
     if conn.invalidated:
         return
-    reset = target.rules.session_reset(conn)
+    reset = target.rules.session_reset(conn, m)
     if not reset:
         return
     if conn.in_transaction():
@@ -145,7 +145,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: SectionKin
         if isinstance(failure, StepFailed):
             failure.dirty = dirty
         if dirty or not _transactional(target, m):
-            _reset_quietly(target, conn)  # what it committed may include a setting
+            _reset_quietly(target, conn, m)  # what it committed may include a setting
         yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty,
                                    labels=labels)
         if failure is exc:
@@ -179,7 +179,7 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
     ms = tally.ms()
     # PostgreSQL: the RESET, the three writes and the COMMIT in one round trip
     with target.store.batch(conn, commit=True):
-        _reset_session(target, conn)
+        _reset_session(target, conn, m)
         record_done(ms, has_row)
     tx.commit()  # Core's side of it (and SQLite's, SQL Server's COMMIT)
     return ms
@@ -198,7 +198,7 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
             store.set_status(conn, m.id, MigrationStatus.RUNNING)
     yield from _run_on_own_connection(target, m, kind, cancel, tally, autocommit=m.transaction == "none")
     ms = tally.ms()
-    _reset_session(target, conn)
+    _reset_session(target, conn, m)
     with conn.begin(), store.batch(conn):
         record_done(ms, True)  # the `running` row written above
     return ms
@@ -261,9 +261,9 @@ def _refuse_open_transaction(target: Target, ac: sa.Connection, m: Migration, ki
     raise StepFailed(m.id, action, f"(the end of its {kind} section)", LEFT_OPEN, m.path, dirty=True)
 
 
-def _reset_quietly(target: Target, conn: sa.Connection) -> None:
+def _reset_quietly(target: Target, conn: sa.Connection, m: Migration) -> None:
     try:
-        _reset_session(target, conn)
+        _reset_session(target, conn, m)
     except sa.exc.SQLAlchemyError as exc:
         conn.invalidate(exc)  # a fresh session has no settings to leak
         abandon(conn)

@@ -128,3 +128,26 @@ def test_a_temporary_table_of_a_migration_does_not_swallow_the_next_ones_rows(db
     assert code == 0, doc
     assert execute(db_url, "SELECT id FROM loaded") == [(1,)]
     assert execute(db_url, "SELECT id FROM staging") == [(42,)]
+
+
+@pytest.mark.parametrize("kind", ["sql", "py"])
+def test_a_sqlite_pragma_set_by_a_migration_does_not_reach_the_next_one(make_db, tmp_path, kind):
+    """``PRAGMA ignore_check_constraints = ON`` (or ``legacy_alter_table``, ``recursive_triggers``
+    …) holds for the connection: leaked, the next migration's INSERT of a row its own CHECK
+    refuses went in -- as it never would through sqlite3, one file per session."""
+    url = make_db("sqlite")
+    if kind == "sql":
+        write_sql(tmp_path, FIRST, "PRAGMA ignore_check_constraints = ON;\n"
+                                   "CREATE TABLE first_t (id INTEGER);", "DROP TABLE first_t;")
+    else:
+        (tmp_path / f"{FIRST}.py").write_text(
+            'description = "pragma"\ndepends = []\n\n\ndef up(conn):\n'
+            '    conn.exec_driver_sql("PRAGMA ignore_check_constraints = ON")\n'
+            '\n\n'
+            'def down(conn):\n    pass\n', encoding="utf-8")
+    write_sql(tmp_path, SECOND, "CREATE TABLE price (amount INTEGER CHECK (amount > 0));\n"
+                                "INSERT INTO price VALUES (-5);", "DROP TABLE price;", depends=[FIRST])
+    code, doc = deploy_json(url, tmp_path)
+    assert code == 1, doc  # the CHECK refuses the row, as sqlite3 would
+    assert doc["failed"] == SECOND and "CHECK constraint failed" in doc["error"]["message"], doc["error"]
+    assert execute(url, "SELECT name FROM sqlite_master WHERE name = 'price'") == []

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from ..backup import BackupProvider
+    from ..model import Migration
     from ..events import CancelToken
     from ..state.locks import DatabaseLock
 
@@ -79,9 +80,9 @@ class DialectRules:
         """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
         return False
 
-    def session_reset(self, conn: sa.Connection) -> tuple[str, ...]:
-        """What to send after a migration (in its transaction when it has one) so that what it
-        set in the session does not reach the next migration or the tool's writes."""
+    def session_reset(self, conn: sa.Connection, m: Migration) -> tuple[str, ...]:
+        """What to send after migration ``m`` (in its transaction when it has one) so that what
+        it set in the session does not reach the next migration or the tool's writes."""
         return self.reset_session_sql
 
     def transaction_open(self, conn: sa.Connection) -> bool:
