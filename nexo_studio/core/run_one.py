@@ -196,7 +196,12 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
             store.put_migration(conn, exists=has_row, **_row_for(m, target, MigrationStatus.RUNNING, started, None, deployment_id))
         else:
             store.set_status(conn, m.id, MigrationStatus.RUNNING)
-    yield from _run_on_own_connection(target, m, kind, cancel, tally, autocommit=m.transaction == "none")
+    if m.transaction == "none" or target.rules.may_change_session(m, kind):
+        yield from _run_on_own_connection(target, m, kind, cancel, tally, autocommit=m.transaction == "none")
+    else:
+        conn.begin()
+        yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
+        conn.commit()
     ms = tally.ms()
     _reset_session(target, conn, m)
     with conn.begin(), store.batch(conn):

@@ -85,6 +85,12 @@ class DialectRules:
         it set in the session does not reach the next migration or the tool's writes."""
         return self.reset_session_sql
 
+    def may_change_session(self, m: Migration, kind: str) -> bool:
+        """Whether section ``kind`` of ``m`` can change its session (a setting, the current
+        database, a lock, a temporary table) -- then, where the dialect has no session reset, it
+        runs on a connection of its own."""
+        return True
+
     def transaction_open(self, conn: sa.Connection) -> bool:
         """The session has a transaction open that the driver did not start (on a connection in
         autocommit mode: the migration's own ``BEGIN``, MySQL ``SET autocommit = 0``)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from .base import DialectRules
@@ -9,6 +11,13 @@ from .base import DialectRules
 
 #: the protocol's status flag "a transaction is open" (SERVER_STATUS_IN_TRANS)
 _SERVER_STATUS_IN_TRANS = 0x0001
+
+
+#: statements that change the session: SET (sql_mode, foreign_key_checks, @variables,
+#: autocommit …), USE, LOCK TABLES, HANDLER, a procedure or prepared statement that may do any
+#: of it (also inside an executable comment, ``/*!40101 SET … */``), and temporary tables
+_SESSION_START = re.compile(r"(?:/\*M?!\d*\s*)?(?:SET|USE|LOCK|HANDLER|CALL|EXECUTE|PREPARE)\b", re.I)
+_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.I)
 
 
 class MysqlRules(DialectRules):
@@ -56,6 +65,14 @@ class MysqlRules(DialectRules):
         from ..backup.mysql import MysqlBackup
 
         return MysqlBackup()
+
+    def may_change_session(self, m, kind):
+        """A connection per migration costs a connect (10-90 ms): only for a migration that can
+        change its session -- a Python one, or SQL with a statement above."""
+        if m.kind != "sql":
+            return True
+        # the splitter has taken leading comments off every statement
+        return any(_SESSION_START.match(st.sql) or _TEMPORARY.search(st.sql) for st in m.statements(kind, self.name))
 
     def transaction_open(self, conn):
         """PyMySQL keeps the server's status flags of the last reply (MySQL and MariaDB set
