@@ -19,21 +19,27 @@ from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 
 
-def _reset_session(target: Target, conn: sa.Connection) -> None:
-    """PostgreSQL: settings a migration changed (search_path …) do not leak into the next.
+def _reset_session(target: Target, conn: sa.Connection, m: Migration) -> None:
+    """What a migration set in the session -- PostgreSQL settings (search_path, its role …) and
+    temporary tables, SQLite temporary tables and PRAGMAs -- does not reach the next migration.
 
     Sent after every migration, whatever its text (SQL built at run time, ``DO`` blocks and
     functions can change a setting no text check sees): inside the migration's transaction in
     the same round trip as its state writes (RESET is transactional), or on its own outside one.
+    MySQL/MariaDB need none: their migrations run on connections of their own.
     """
-    reset = target.rules.reset_session_sql
-    if reset is None or conn.invalidated:
+    if conn.invalidated:
+        return
+    reset = target.rules.session_reset(conn, m)
+    if not reset:
         return
     if conn.in_transaction():
-        target.store.execute_plain(conn, reset)
+        for sql in reset:
+            target.store.execute_plain(conn, sql)
     else:
         with conn.begin():
-            conn.exec_driver_sql(reset)
+            for sql in reset:
+                conn.exec_driver_sql(sql)
 
 
 def _row_for(m: Migration, target: Target, status: str, started, ms: int | None, deployment_id: str) -> dict:
@@ -139,7 +145,7 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: SectionKin
         if isinstance(failure, StepFailed):
             failure.dirty = dirty
         if dirty or not _transactional(target, m):
-            _reset_quietly(target, conn)  # what it committed may include a setting
+            _reset_quietly(target, conn, m)  # what it committed may include a setting
         yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty,
                                    labels=labels)
         if failure is exc:
@@ -173,7 +179,7 @@ def _run_transactional(target: Target, conn: sa.Connection, m: Migration, kind: 
     ms = tally.ms()
     # PostgreSQL: the RESET, the three writes and the COMMIT in one round trip
     with target.store.batch(conn, commit=True):
-        _reset_session(target, conn)
+        _reset_session(target, conn, m)
         record_done(ms, has_row)
     tx.commit()  # Core's side of it (and SQLite's, SQL Server's COMMIT)
     return ms
@@ -190,14 +196,14 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
             store.put_migration(conn, exists=has_row, **_row_for(m, target, MigrationStatus.RUNNING, started, None, deployment_id))
         else:
             store.set_status(conn, m.id, MigrationStatus.RUNNING)
-    if m.transaction == "none":
-        yield from _run_autocommit(target, m, kind, cancel, tally)
+    if m.transaction == "none" or target.rules.may_change_session(m, kind):
+        yield from _run_on_own_connection(target, m, kind, cancel, tally, autocommit=m.transaction == "none")
     else:
         conn.begin()
         yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
         conn.commit()
     ms = tally.ms()
-    _reset_session(target, conn)
+    _reset_session(target, conn, m)
     with conn.begin(), store.batch(conn):
         record_done(ms, True)  # the `running` row written above
     return ms
@@ -214,23 +220,55 @@ def _dirty(target: Target, m: Migration, failure: NexoError, tally: _Tally) -> b
     return own or tally.statements > 0 or (m.kind == "py" and loaded)
 
 
-def _run_autocommit(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
-                    tally: _Tally) -> Generator[Event, None, None]:
-    """``transaction: none``: statements on a connection of their own in autocommit mode (closed
-    after it: server engines do not pool, so its settings end with it)."""
-    with target.engine.connect() as ac:
-        ac = ac.execution_options(isolation_level="AUTOCOMMIT")
+def _run_on_own_connection(target: Target, m: Migration, kind: SectionKind, cancel: CancelToken | None,
+                           tally: _Tally, autocommit: bool) -> Generator[Event, None, None]:
+    """The statements on a connection of their own, closed after them (never returned to a
+    pool), so whatever session state the migration sets -- MySQL ``sql_mode``,
+    ``foreign_key_checks``, ``USE other_db``, user variables; a setting on any dialect under
+    ``transaction: none`` -- ends with it, as it would in the server's own client. In one
+    transaction, or in autocommit for ``transaction: none``."""
+    with target.engine.connect() as own:
+        if autocommit:
+            own = own.execution_options(isolation_level="AUTOCOMMIT")
         # Cancel must interrupt the statement on this connection, not the main one
-        unwire = _interrupter(target, ac, cancel) if cancel else (lambda: None)
+        unwire = _interrupter(target, own, cancel) if cancel else (lambda: None)
         try:
-            yield from tally.count(run_section(ac, m, kind, target.dialect, cancel))
+            if autocommit:
+                yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
+                _refuse_open_transaction(target, own, m, kind)
+            else:
+                own.begin()
+                yield from tally.count(run_section(own, m, kind, target.dialect, cancel))
+                own.commit()  # whatever is open then: a Python migration may have committed itself
         finally:
             unwire()
+            own.invalidate()  # never back to a pool (SQLite's): its session ends here
 
 
-def _reset_quietly(target: Target, conn: sa.Connection) -> None:
+LEFT_OPEN = ("it left a transaction open (BEGIN or START TRANSACTION without COMMIT, or MySQL's "
+             "SET autocommit = 0): the statements run in it were rolled back, not committed; "
+             "end it with COMMIT")
+
+
+def _refuse_open_transaction(target: Target, ac: sa.Connection, m: Migration, kind: SectionKind) -> None:
+    """A ``transaction: none`` section runs in autocommit: a transaction still open at its end
+    is the migration's own, and closing the connection would roll it back silently -- recorded
+    ``applied`` with its last statements gone. It is rolled back here and is a failure (dirty:
+    what ran before it was committed)."""
+    if not target.rules.transaction_open(ac):
+        return
+    cursor = ac.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # in use: it has one
     try:
-        _reset_session(target, conn)
+        cursor.execute("ROLLBACK")
+    finally:
+        cursor.close()
+    action = HistoryAction.APPLY if kind == "up" else HistoryAction.ROLLBACK
+    raise StepFailed(m.id, action, f"(the end of its {kind} section)", LEFT_OPEN, m.path, dirty=True)
+
+
+def _reset_quietly(target: Target, conn: sa.Connection, m: Migration) -> None:
+    try:
+        _reset_session(target, conn, m)
     except sa.exc.SQLAlchemyError as exc:
         conn.invalidate(exc)  # a fresh session has no settings to leak
         abandon(conn)

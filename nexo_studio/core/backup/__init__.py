@@ -29,7 +29,7 @@ from sqlalchemy.engine import URL, make_url
 
 from nexo_studio.errors import BackupError, BackupUnreadable
 
-from .tools import CancelCheck, fsync_dir
+from .tools import CancelCheck, fsync_dir, private_text
 
 __all__ = [
     "BackupProvider",
@@ -129,7 +129,7 @@ def write_sidecar(path: Path | str, info: dict[str, Any]) -> Path:
     target = sidecar_path(path)
     tmp = target.with_name(target.name + ".tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as fh:
+        with private_text(tmp) as fh:
             json.dump(data, fh, indent=2, sort_keys=True, default=str)
             fh.write("\n")
             fh.flush()

@@ -28,7 +28,7 @@ from typing import Any
 
 from nexo_studio.errors import BackupError
 
-from .tools import fsync_dir
+from .tools import PRIVATE_FOLDER, fsync_dir, private_text
 
 _TIMES = ("started_at", "finished_at")
 
@@ -77,9 +77,9 @@ def fault(point: str) -> None:
 
 def write_durably(path: Path, data: Any) -> None:
     """JSON to ``path`` atomically: temp file, fsync, rename, fsync of the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as fh:
+    with private_text(tmp) as fh:  # it holds every history row
         json.dump(data, fh, default=str)
         fh.flush()
         os.fsync(fh.fileno())

@@ -10,6 +10,7 @@ The deploy pipeline runs ``backup_step`` as its stage (3); nothing here imports 
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import time
@@ -26,7 +27,7 @@ from ..results import StepResult
 from ..state.store import new_deployment_id, utcnow
 from ..target import Target
 from .journal import backup_finished, backup_started
-from .tools import describe_os_error, partial_path
+from .tools import PRIVATE_FILE, PRIVATE_FOLDER, describe_os_error, partial_path
 from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 __all__ = ["backup", "backup_step", "check_backup", "list_backups", "restore", "backup_name"]
@@ -76,6 +77,8 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
         # every refusal and failure below is recorded as a failed backup before it is raised
         provider = provider_for(target.url)
         provider.check_tools()
+        # an automatic name is reserved below; a local file only (SQL Server writes on the server)
+        auto = out is None and not provider.server_side
         if out is None:
             if backup_dir is None:
                 from ..config import default_backup_dir
@@ -93,7 +96,13 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
                 raise BackupError(f"not enough free disk: {free:,} bytes free, the database is about {need:,} bytes",
                                   out.parent)
         check = (lambda: cancel.cancelled) if cancel else None
-        backup_started(target.url, partial_path(out))
+        if auto:
+            out = where = _reserve(out, provider.suffix)
+        try:
+            backup_started(target.url, partial_path(out))
+        except BaseException:
+            partial_path(out).unlink(missing_ok=True)
+            raise
         try:
             info = create_backup(target.url, out, provider=provider, cancel=check)
         finally:
@@ -115,10 +124,30 @@ def _take(target: Target, conn: sa.Connection, out: Path | None, backup_dir: Pat
     return out
 
 
+def _reserve(out: Path, suffix: str) -> Path:
+    """The first of OUT, OUT-2, OUT-3 … (before ``suffix``) that neither a backup nor a backup
+    being written has, reserved by creating its ``.partial`` (exclusively): names are to the
+    second, so two backups in one second of one database, or of two databases with one name
+    sharing a folder (a fleet's ``app.db`` tenants, one ``backup_dir`` for many servers), never
+    write, or replace, one file."""
+    stem = out.name[: -len(suffix)] if suffix and out.name.endswith(suffix) else out.name
+    n = 1
+    while True:
+        candidate = out if n == 1 else out.with_name(f"{stem}-{n}{suffix}")
+        n += 1
+        if candidate.exists():
+            continue
+        try:
+            os.close(os.open(partial_path(candidate), os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            continue
+        return candidate
+
+
 def _make_folder(folder: Path) -> None:
     """Create the backup folder; a path that cannot be one is a BackupError naming it."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
     except OSError as exc:
         raise BackupError(f"cannot use it as the backup folder: {describe_os_error(exc)}", folder) from exc
 

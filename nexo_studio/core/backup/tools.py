@@ -153,6 +153,17 @@ def describe_os_error(exc: OSError) -> str:
     return f"{exc.strerror or exc}{where}"
 
 
+#: the modes of what the tool creates for backups (files: data; folders: their names and list)
+PRIVATE_FILE = 0o600
+PRIVATE_FOLDER = 0o700
+
+
+def private_text(path: Path) -> IO[str]:
+    """``open(path, "w")`` for a new file only its owner can read (one left over is replaced)."""
+    path.unlink(missing_ok=True)
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE), "w", encoding="utf-8")
+
+
 def partial_path(out: Path) -> Path:
     return out.with_name(out.name + ".partial")
 
@@ -169,8 +180,17 @@ def atomic_output(out: Path | str, companions: Sequence[str] = ()) -> Iterator[P
     partial = partial_path(out)
     leftovers = [partial, *(partial.with_name(partial.name + c) for c in companions)]
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        partial.unlink(missing_ok=True)
+        out.parent.mkdir(PRIVATE_FOLDER, parents=True, exist_ok=True)
+        for leftover in leftovers[1:]:  # a killed run's (SQLite's -journal would replay into it)
+            leftover.unlink(missing_ok=True)
+        # emptied, not removed: an automatic backup reserved this name (operations._reserve);
+        # a backup holds every row: for its owner only (0600, whatever the umask), and the tools
+        # write into the file that exists and keep its mode
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        try:
+            os.fchmod(fd, PRIVATE_FILE)
+        finally:
+            os.close(fd)
         yield partial
         if not partial.is_file():
             raise BackupError("the backup tool wrote no output", out)

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 if TYPE_CHECKING:
     from ..backup import BackupProvider
+    from ..model import Migration
     from ..events import CancelToken
     from ..state.locks import DatabaseLock
 
@@ -28,7 +29,7 @@ class DialectRules:
     #: ``Inspector.get_table_names(s)`` answers, in one plain query (None: ask the Inspector)
     table_names_sql: str | None = None
     #: sent after every migration so its session settings do not leak into the next
-    reset_session_sql: str | None = None
+    reset_session_sql: tuple[str, ...] = ()
     #: sent first in a read transaction that must see one state of the database
     snapshot_isolation_sql: str | None = None
     #: the state store writes its rows through the driver (verified against a live server)
@@ -80,6 +81,22 @@ class DialectRules:
 
     def transaction_ended(self, conn: sa.Connection, xid: Any) -> bool:
         """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
+        return False
+
+    def session_reset(self, conn: sa.Connection, m: Migration) -> tuple[str, ...]:
+        """What to send after migration ``m`` (in its transaction when it has one) so that what
+        it set in the session does not reach the next migration or the tool's writes."""
+        return self.reset_session_sql
+
+    def may_change_session(self, m: Migration, kind: str) -> bool:
+        """Whether section ``kind`` of ``m`` can change its session (a setting, the current
+        database, a lock, a temporary table) -- then, where the dialect has no session reset, it
+        runs on a connection of its own."""
+        return True
+
+    def transaction_open(self, conn: sa.Connection) -> bool:
+        """The session has a transaction open that the driver did not start (on a connection in
+        autocommit mode: the migration's own ``BEGIN``, MySQL ``SET autocommit = 0``)."""
         return False
 
     def streaming_cursor(self, raw: Any) -> Any:

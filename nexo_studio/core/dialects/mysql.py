@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from .base import DialectRules
+
+
+#: the protocol's status flag "a transaction is open" (SERVER_STATUS_IN_TRANS)
+_SERVER_STATUS_IN_TRANS = 0x0001
+
+
+#: statements that change the session: SET (sql_mode, foreign_key_checks, @variables,
+#: autocommit …), USE, LOCK TABLES, HANDLER, a procedure or prepared statement that may do any
+#: of it (also inside an executable comment, ``/*!40101 SET … */``), and temporary tables
+_SESSION_START = re.compile(r"(?:/\*M?!\d*\s*)?(?:SET|USE|LOCK|HANDLER|CALL|EXECUTE|PREPARE)\b", re.I)
+_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.I)
 
 
 class MysqlRules(DialectRules):
@@ -52,6 +65,27 @@ class MysqlRules(DialectRules):
         from ..backup.mysql import MysqlBackup
 
         return MysqlBackup()
+
+    def may_change_session(self, m, kind):
+        """A connection per migration costs a connect (10-90 ms): only for a migration that can
+        change its session -- a Python one, or SQL with a statement above."""
+        if m.kind != "sql":
+            return True
+        # the splitter has taken leading comments off every statement
+        return any(_SESSION_START.match(st.sql) or _TEMPORARY.search(st.sql) for st in m.statements(kind, self.name))
+
+    def transaction_open(self, conn):
+        """PyMySQL keeps the server's status flags of the last reply (MySQL and MariaDB set
+        SERVER_STATUS_IN_TRANS); other drivers ask MariaDB's ``@@in_transaction`` (MySQL has
+        no such variable: then nothing is known)."""
+        raw = conn.connection.driver_connection
+        status = getattr(raw, "server_status", None)
+        if isinstance(status, int):
+            return bool(status & _SERVER_STATUS_IN_TRANS)
+        try:
+            return bool(conn.exec_driver_sql("SELECT @@in_transaction").scalar())
+        except sa.exc.DBAPIError:
+            return False
 
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("pymysql"):

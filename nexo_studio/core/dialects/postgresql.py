@@ -1,4 +1,4 @@
-"""PostgreSQL: transactional DDL, RESET ALL between migrations, psycopg's cancel(), advisory lock."""
+"""PostgreSQL: transactional DDL, the session reset between migrations, psycopg's cancel(), advisory lock."""
 
 from __future__ import annotations
 
@@ -16,7 +16,11 @@ class PostgresRules(DialectRules):
     table_names_sql = ("SELECT c.relname FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n "
                        "ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') AND c.relpersistence != 't' "
                        "AND n.nspname = :s")
-    reset_session_sql = "RESET ALL"
+    # RESET ALL leaves the role and the session user alone: a migration's SET ROLE or SET SESSION
+    # AUTHORIZATION would own the next migration's objects and make the tool's own writes; a
+    # temporary table left behind (pg_temp is searched first) would take the next migration's
+    # INSERTs into a table of the same name, and vanish with them
+    reset_session_sql = ("RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL", "DISCARD TEMP")
     # its default, READ COMMITTED, takes a new snapshot per statement
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True
@@ -65,6 +69,10 @@ class PostgresRules(DialectRules):
             return False
         status = conn.connection.driver_connection.info.transaction_status.name
         return status == "IDLE" or (status == "INTRANS" and self.transaction_id(conn) != xid)
+
+    def transaction_open(self, conn):
+        info = getattr(conn.connection.driver_connection, "info", None)
+        return info is not None and info.transaction_status.name in ("INTRANS", "INERROR")
 
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("psycopg"):

@@ -2,12 +2,36 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import sqlalchemy as sa
 from sqlalchemy import event
 
 from .base import DialectRules
+
+
+#: per-connection PRAGMAs a migration can change inside its transaction that change what the next
+#: migration does (integrity checks, ALTER TABLE's renaming, trigger recursion, read-only, …)
+_PRAGMA_NAMES = ("ignore_check_constraints", "recursive_triggers", "legacy_alter_table", "query_only",
+                 "writable_schema", "trusted_schema", "reverse_unordered_selects", "automatic_index",
+                 "cell_size_check", "secure_delete")
+_PRAGMAS_KEY = "nexo_pragmas"
+_PRAGMA_WORD = re.compile("pragma", re.I)
+
+
+def _pragmas(raw) -> dict[str, object]:
+    cur = raw.cursor()
+    try:
+        out = {}
+        for name in _PRAGMA_NAMES:
+            cur.execute(f"PRAGMA {name}")
+            row = cur.fetchone()
+            if row is not None:
+                out[name] = row[0]
+        return out
+    finally:
+        cur.close()
 
 
 class SqliteRules(DialectRules):
@@ -26,8 +50,9 @@ class SqliteRules(DialectRules):
         """SQLAlchemy's documented pysqlite recipe, so that DDL runs inside real transactions
         (a failed migration's CREATE TABLE rolls back)."""
         @event.listens_for(engine, "connect")
-        def _connect(dbapi_connection, _record):  # pragma: no cover - trivial
+        def _connect(dbapi_connection, record):  # pragma: no cover - trivial
             dbapi_connection.isolation_level = None  # let the begin event issue BEGIN
+            record.info[_PRAGMAS_KEY] = _pragmas(dbapi_connection)  # what session_reset puts back
 
         @event.listens_for(engine, "begin")
         def _begin(conn):
@@ -64,6 +89,32 @@ class SqliteRules(DialectRules):
 
     def transaction_ended(self, conn, xid):
         return not getattr(conn.connection.driver_connection, "in_transaction", True)
+
+    def session_reset(self, conn, m):
+        """The temporary tables, views and triggers a migration left (the temp schema is searched
+        first, so the next migration's INSERT into a table of the same name would go there and
+        vanish with the connection), and the PRAGMAs it changed (``ignore_check_constraints``
+        would let the next migration insert what its CHECKs refuse) put back as the connection
+        opened. PRAGMAs are read only after a migration that can have set one: SQLite runs them
+        only as statements of their own, so a SQL file without the word cannot."""
+        raw = conn.connection.dbapi_connection
+        cur = raw.cursor()
+        try:
+            cur.execute("SELECT type, name FROM sqlite_temp_master WHERE type IN ('table', 'view', 'trigger')")
+            found = cur.fetchall()
+        finally:
+            cur.close()
+        order = {"trigger": 0, "view": 1, "table": 2}
+        out = [f'DROP {kind.upper()} IF EXISTS temp."{name.replace(chr(34), chr(34) * 2)}"'
+               for kind, name in sorted(found, key=lambda row: order[row[0]])]
+        opened = conn.connection.info.get(_PRAGMAS_KEY)
+        if opened and (m.kind != "sql" or _PRAGMA_WORD.search(m.source)):
+            now = _pragmas(raw)
+            out += [f"PRAGMA {name} = {value}" for name, value in opened.items() if now.get(name) != value]
+        return tuple(out)
+
+    def transaction_open(self, conn):
+        return bool(getattr(conn.connection.driver_connection, "in_transaction", False))
 
     def is_local_file(self) -> bool:
         return True

@@ -116,13 +116,35 @@ class FileLock:
         return f"{info.get('holder')} since {info.get('since')}"
 
 
+#: URL query parameters that choose the database instead of the URL's path
+_DATABASE_PARAMS = frozenset({"dbname", "database", "db", "service"})
+
+
 class _ConnectionLock:
-    """A lock held by a dedicated connection (released by the server if the process dies)."""
+    """A lock held by a dedicated connection (released by the server if the process dies).
+
+    Its key is the database's name as the server knows it: a URL that names no database
+    (PostgreSQL then connects to ``PGDATABASE``'s, a service's or the user's database) or names
+    it in its query must take the same lock as one naming it in its path."""
+
+    #: the server's name of the connection's database
+    current_database_sql = ""
 
     def __init__(self, engine: sa.Engine, database: str) -> None:
         self.engine = engine
-        self.database = database
+        named = database and not _DATABASE_PARAMS.intersection(k.lower() for k in engine.url.query)
+        self._database: str | None = database if named else None
         self.conn: sa.Connection | None = None
+
+    @property
+    def database(self) -> str:
+        if self._database is None:
+            if self.conn is not None:
+                self._database = str(self.conn.exec_driver_sql(self.current_database_sql).scalar() or "")
+            else:
+                with self.engine.connect() as conn:
+                    self._database = str(conn.exec_driver_sql(self.current_database_sql).scalar() or "")
+        return self._database
 
     def _open(self) -> sa.Connection:
         conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
@@ -165,6 +187,8 @@ class _ConnectionLock:
 
 
 class PostgresLock(_ConnectionLock):
+    current_database_sql = "SELECT current_database()"
+
     def _open(self) -> sa.Connection:
         conn = super()._open()
         conn.execute(sa.text("SELECT set_config('application_name', :n, false)"),
@@ -199,6 +223,8 @@ class PostgresLock(_ConnectionLock):
 
 
 class MySQLLock(_ConnectionLock):
+    current_database_sql = "SELECT DATABASE()"
+
     def _try(self) -> bool:
         assert self.conn is not None
         got = self.conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name(self.database)}).scalar()
@@ -241,6 +267,8 @@ def mssql_unlock_sql(resource: str) -> str:
 
 
 class MssqlLock(_ConnectionLock):
+    current_database_sql = "SELECT DB_NAME()"
+
     def _try(self) -> bool:
         assert self.conn is not None
         got = self.conn.exec_driver_sql(mssql_lock_sql(lock_name(self.database), 0)).scalar()
