@@ -153,6 +153,23 @@ _COMMENTS = re.compile(r"--[^\n]*|/\*(?!M?!).*?(?:\*/|$)|[\s;]+", re.DOTALL)
 AGREED_AND_CLOSED = re.compile(
     r"""(?:[^'"\-\\#$\[`/]++|'[^'\\]*+'|"[^"\\]*+"|--(?=[ \t\r\n])[^\n]*+|-(?!-)|/(?!\*))*+"""
 )
+#: what makes ``AGREED_AND_CLOSED`` look at more than the single quotes: without any of these, a
+#: text is plain characters and ``'…'`` strings (a lone ``-`` or ``/`` is fine), closed iff its
+#: quotes pair up
+_NOT_PLAIN = ('"', "--", "\\", "#", "$", "[", "`", "/*")
+
+
+def agreed_and_closed(text: str, start: int = 0, end: int | None = None) -> bool:
+    """``AGREED_AND_CLOSED.fullmatch(text, start, end)``, answered by counting quotes where the
+    text holds none of ``_NOT_PLAIN`` (a generated or simple ``up``): a few C scans of the text
+    instead of one regex step per token (a 3 KB ``INSERT … VALUES`` of 100 rows: ~1 µs, not ~25)."""
+    if end is None:
+        end = len(text)
+    find = text.find
+    for s in _NOT_PLAIN:  # a pair only when its first character is there (memchr is faster)
+        if find(s[0], start, end) >= 0 and (len(s) == 1 or find(s, start, end) >= 0):
+            return AGREED_AND_CLOSED.fullmatch(text, start, end) is not None
+    return text.count("'", start, end) % 2 == 0
 
 
 def has_code(text: str) -> bool:
