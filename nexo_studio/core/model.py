@@ -37,10 +37,18 @@ def normalise(text: str) -> str:
     """LF line endings, trailing whitespace stripped per line, outer blank lines dropped."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if (" \n" in text or "\t\n" in text or text.rstrip("\n")[-1:].isspace() or not text.isascii()
-            or any(c in text for c in _RARE_ASCII_SPACE)):
+    # one-character tests first (memchr), a pair only when its first character is there
+    if (not text.isascii() or " \n" in text or ("\t" in text and "\t\n" in text)
+            or text.rstrip("\n")[-1:].isspace() or _has_rare_space(text)):
         text = _TRAILING_WS.sub("", text)  # the slow path, only when there may be something to strip
     return text.strip("\n")
+
+
+def _has_rare_space(text: str) -> bool:
+    for c in _RARE_ASCII_SPACE:
+        if c in text:
+            return True
+    return False
 
 
 def checksum_of(text: str) -> str:
