@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import subprocess
+import sys
 
 import pytest
+from sqlalchemy.dialects import mssql, mysql, postgresql, sqlite
+from sqlalchemy.schema import CreateTable
 
 from nexo_studio.core.state.store import MigrationRow
+from nexo_studio.core.state.tables import make_tables
 
 FIELDS = dict(mid="2026.01.01.000000_a", version="2026.01.01.000000", name="a", description="d", checksum="c" * 64,
               status="applied", depends=("x",), applied_at=None, applied_by="me", execution_ms=3)
@@ -39,3 +44,24 @@ def test_a_stored_row_with_bad_metadata_fails_when_the_metadata_is_read_only():
     assert row.status == "applied"
     with pytest.raises(json.JSONDecodeError):
         row.metadata  # noqa: B018
+
+
+@pytest.mark.parametrize(("dialect", "timestamp", "long_text"), [
+    (sqlite.dialect(), "DATETIME", "TEXT"),
+    (postgresql.dialect(), "TIMESTAMP WITHOUT TIME ZONE", "TEXT"),
+    (mysql.dialect(), "DATETIME(6)", "LONGTEXT"),
+    (mssql.dialect(), "DATETIME2(6)", "TEXT"),
+])
+def test_each_dialect_gets_its_microsecond_timestamp_and_unbounded_text(dialect, timestamp, long_text):
+    ddl = str(CreateTable(make_tables().history).compile(dialect=dialect))
+    assert f"started_at {timestamp} NOT NULL" in ddl and f"details {long_text}" in ddl
+    ddl = str(CreateTable(make_tables().migrations).compile(dialect=dialect))
+    assert f"applied_at {timestamp}" in ddl and f"metadata {long_text}" in ddl
+
+
+def test_the_state_tables_do_not_import_other_dialects():
+    code = ("import sys, sqlalchemy as sa; from nexo_studio.core.state.store import StateStore; "
+            "from nexo_studio.core.state.tables import make_tables; make_tables(); "
+            "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "mysql" not in out and "mssql" not in out, out
