@@ -46,16 +46,25 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str], colour_col: int
     # asked once, not per row: isatty() is a system call, and `status` prints 10,000 rows
     colour = use_colour(stream)
     widths = [len(h) for h in headers]
-    for r in rows:
-        for i, cell in enumerate(r):
-            widths[i] = max(widths[i], len(cell))
+    uniform = set(map(len, rows)) <= {len(headers)}
+    if uniform:
+        for i, column in enumerate(zip(*rows)):  # column by column, lengths measured in C
+            widths[i] = max(widths[i], max(map(len, column)))
+    else:
+        for r in rows:
+            for i, cell in enumerate(r):
+                widths[i] = max(widths[i], len(cell))
     lines = [_painted("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip(), "bold", colour)]
-    for r in rows:
-        cells = []
-        for i, (cell, w) in enumerate(zip(r, widths)):
-            padded = cell.ljust(w)
-            cells.append(_painted(padded, cell, colour) if i == colour_col else padded)
-        lines.append("  ".join(cells).rstrip())
+    if not uniform or colour and colour_col is not None:
+        for r in rows:
+            cells = []
+            for i, (cell, w) in enumerate(zip(r, widths)):
+                padded = cell.ljust(w)
+                cells.append(_painted(padded, cell, colour) if i == colour_col else padded)
+            lines.append("  ".join(cells).rstrip())
+    else:  # one format per row: `%-Ns` pads as ljust does
+        row_format = "  ".join(f"%-{w}s" for w in widths)
+        lines += [(row_format % tuple(r)).rstrip() for r in rows]
     lines.append("")
     stream.write("\n".join(lines))  # one write, not one print per row
 
