@@ -65,3 +65,17 @@ def test_the_state_tables_do_not_import_other_dialects():
             "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.dialects.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "mysql" not in out and "mssql" not in out, out
+
+
+def test_the_tamper_judge_decodes_details_only_where_they_decide_and_words_what_the_history_says():
+    from nexo_studio.core.state.tamper import DecidingEvent, _judge
+
+    applied = MigrationRow.stored(**FIELDS, metadata=None)
+    repair = DecidingEvent(7, FIELDS["mid"], "repair", "ok", '{"after": "applied", "checksum": "' + "c" * 64 + '"}')
+    assert _judge(applied, repair) is None
+    assert _judge(None, repair) == (7, "its __Migrations row was deleted (the history, seq 7, says repair ok -> applied)")
+    rolled_back = DecidingEvent(8, FIELDS["mid"], "rollback", "ok", "{not json: never read")
+    assert _judge(applied, rolled_back) == (8, "__Migrations says applied, the history (seq 8) says rollback ok")
+    baseline = DecidingEvent(9, FIELDS["mid"], "baseline", "ok", '{"checksum": "' + "d" * 64 + '"}')
+    assert _judge(applied, baseline) == (9, "its checksum in __Migrations was changed (the history, seq 9, "
+                                            "recorded dddddddddddd…)")
