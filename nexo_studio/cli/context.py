@@ -62,7 +62,7 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
 def run_op(gen, verbose: bool = False, quiet: bool = False):
     """Run an engine operation, its progress on stderr (``quiet``: none)."""
     from ..core.events import run
-    from .render import ProgressPrinter
+    from .progress import ProgressPrinter
 
     return run(gen, None if quiet else ProgressPrinter(verbose=verbose))
 
