@@ -96,3 +96,28 @@ def test_table_with_rows_shorter_than_the_headers_pads_what_they_have():
     out = io.StringIO()
     table([["a", "b"], ["ccc"]], ["X", "Y", "Z"], stream=out)
     assert out.getvalue() == "X    Y  Z\na    b\nccc\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=4), max_size=4, unique=True).map(tuple), st.data())
+def test_property_records_are_written_as_their_list_of_dicts(keys, data):
+    from nexo_studio.cli.jsontext import Records
+
+    rows = data.draw(st.lists(st.tuples(*(DOCS for _ in keys)), max_size=4))
+    records = Records(keys, rows)
+    assert dumps({"migrations": records}) == json.dumps({"migrations": records.as_list()}, indent=2, default=str)
+
+
+def test_status_json_is_the_document_of_state_dicts(tmp_path):
+    from nexo_studio.cli.json_shapes import state_dict, state_records
+    from nexo_studio.core.operations import status
+    from nexo_studio.core.project import Project
+    from nexo_studio.core.target import Target
+
+    project = Project.load(Path(__file__).resolve().parents[2] / "migrations")
+    target = Target(f"sqlite:///{tmp_path / 's.db'}")
+    try:
+        states = status(project, target).states
+    finally:
+        target.dispose()
+    assert dumps(state_records(states)) == json.dumps([state_dict(s) for s in states], indent=2, default=str)

@@ -6,7 +6,7 @@ import sys
 
 from ...errors import EXIT_OK, EXIT_INVALID, NexoError
 from ..context import Context, emit_json, seconds
-from ..json_shapes import history_dict, state_dict
+from ..json_shapes import history_dict, state_records
 
 
 #: findings about files that no listing can show as a migration: every listing names them
@@ -27,7 +27,7 @@ def cmd_status(ctx: Context) -> int:
     if ctx.args.json:
         emit_json({"ok": True, "database": ctx.target.display_url, "dialect": snap.dialect,
                    "schema_version": snap.schema_version, "counts": counts,
-                   "migrations": [state_dict(s) for s in snap.states],
+                   "migrations": state_records(snap.states),
                    "findings": [f.as_dict() for f in snap.findings]})
         return EXIT_OK
     from ..render import paint, table
