@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import datetime, timezone
 from typing import Any
@@ -63,18 +62,33 @@ def confirm(args: argparse.Namespace, question: str, action: str) -> None:
 def run_op(gen, verbose: bool = False, quiet: bool = False):
     """Run an engine operation, its progress on stderr (``quiet``: none)."""
     from ..core.events import run
-    from .render import ProgressPrinter
+    from .progress import ProgressPrinter
 
     return run(gen, None if quiet else ProgressPrinter(verbose=verbose))
 
 
 def iso(dt: datetime | None) -> str | None:
+    """UTC ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (a naive value is UTC). Formatted with ``%``, nearly
+    twice as fast as ``strftime`` (`status --json` writes one per applied migration); strftime
+    stays for years before 1000, which its ``%Y`` does not pad to four digits."""
     if dt is None:
         return None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if dt.tzinfo is not None:
+        dt = dt.astimezone(timezone.utc)
+    if dt.year < 1000:
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second,
+                                                  dt.microsecond)
+
+
+def seconds(dt: datetime) -> str:
+    """``dt.strftime("%Y-%m-%d %H:%M:%S")`` (its own fields, as they are), with ``%`` as ``iso``."""
+    if dt.year < 1000:
+        return dt.strftime("%Y-%m-%d %H:%M:%S")
+    return "%04d-%02d-%02d %02d:%02d:%02d" % (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second)
 
 
 def emit_json(doc: dict) -> None:
-    sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+    from .jsontext import dumps
+
+    sys.stdout.write(dumps(doc) + "\n")

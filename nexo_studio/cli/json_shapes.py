@@ -8,19 +8,31 @@ from typing import Any
 
 from ..errors import NexoError
 from .context import iso
+from .jsontext import Records
+
+
+#: the keys of each migration in `status --json` (README, JSON)
+STATE_KEYS = ("id", "version", "name", "status", "description", "applied_at", "applied_by", "execution_ms",
+              "depends", "reversible")
+
+
+def state_values(s) -> tuple:
+    """A migration's values in `status --json`, in ``STATE_KEYS`` order."""
+    r, m = s.row, s.migration
+    applied = r is not None and s.is_applied  # asked once: status --json asks for 10,000
+    return (s.id, s.version, s.name, s.status, s.description,
+            iso(r.applied_at) if applied else None, r.applied_by if applied else None,
+            r.execution_ms if applied else None, list(m.depends if m else (r.depends if r else ())),
+            bool(m and m.reversible(None)))
 
 
 def state_dict(s) -> dict:
-    r = s.row
-    return {
-        "id": s.id, "version": s.version, "name": s.name, "status": s.status,
-        "description": s.description,
-        "applied_at": iso(r.applied_at) if r and s.is_applied else None,
-        "applied_by": r.applied_by if r and s.is_applied else None,
-        "execution_ms": r.execution_ms if r and s.is_applied else None,
-        "depends": list(s.migration.depends if s.migration else (r.depends if r else ())),
-        "reversible": bool(s.migration and s.migration.reversible(None)),
-    }
+    return dict(zip(STATE_KEYS, state_values(s)))
+
+
+def state_records(states) -> Records:
+    """The migrations of `status --json`: the list of ``state_dict``s, written without building them."""
+    return Records(STATE_KEYS, [state_values(s) for s in states])
 
 
 def result_dict(result) -> dict:

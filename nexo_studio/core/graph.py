@@ -32,6 +32,9 @@ class MigrationGraph:
         for nid, deps in self._deps.items():
             for d in deps:
                 self._dependents[d].append(nid)
+        #: the full apply order, once found (the graph does not change): status, validate and the
+        #: planner each ask for it
+        self._order: tuple[str, ...] | None = None
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, tuple[str, Iterable[str]]]) -> "MigrationGraph":
@@ -91,6 +94,15 @@ class MigrationGraph:
         With ``subset``, the order of those ids only (edges through other nodes still count
         for their relative order because the full order is filtered). Raises CycleDetected.
         """
+        out = self._order
+        if out is None:
+            out = self._order = self._topological()
+        if subset is None:
+            return list(out)
+        wanted = set(subset)
+        return [i for i in out if i in wanted]
+
+    def _topological(self) -> tuple[str, ...]:
         indegree = {i: len(d) for i, d in self._deps.items()}
         heap = [self._key(i) for i, n in indegree.items() if n == 0]
         heapq.heapify(heap)
@@ -104,10 +116,15 @@ class MigrationGraph:
                     heapq.heappush(heap, self._key(child))
         if len(out) != len(self.nodes):
             raise CycleDetected(self.find_cycle() or [])
-        if subset is None:
-            return out
-        wanted = set(subset)
-        return [i for i in out if i in wanted]
+        return tuple(out)
+
+    def acyclic(self) -> bool:
+        """Whether the graph has no cycle (an order exists: no search for the cycle's path)."""
+        try:
+            self.order()
+        except CycleDetected:
+            return False
+        return True
 
     # -- closures ------------------------------------------------------------------------------
 

@@ -13,7 +13,6 @@ and line. Other comments are prose and may say anything that does not start ``wo
 
 from __future__ import annotations
 
-import difflib
 import re
 from pathlib import Path
 
@@ -130,6 +129,8 @@ def _check_prose(path: Path, line: int, comment: str) -> None:
 
 
 def _unknown_key(key: str) -> str:
+    import difflib  # only for the error: loading a project need not import it
+
     close = difflib.get_close_matches(key.lower(), HEADER_KEYS, n=1, cutoff=0.6)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return (

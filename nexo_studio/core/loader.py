@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nexo_studio.core.model import (
-    AGREED_AND_CLOSED,
     DIALECTS,
     ID_RE,
     NAME_PATTERN,
@@ -34,6 +33,7 @@ from nexo_studio.core.model import (
     Migration,
     Section,
     SectionKind,
+    agreed_and_closed,
     canonical_dialect,
     has_code,
     is_section_kind,
@@ -296,9 +296,9 @@ def _real_markers(path: Path, text: str, markers: list) -> list:
     that section is sent to (a generic one: every dialect without its own variant). Where
     those dialects disagree, the file is ambiguous: an error naming the line."""
     if len(markers) == 2:  # the common case: up and down, every dialect reading up alike
-        if AGREED_AND_CLOSED.fullmatch(text, markers[0][1] + 1, markers[1][0]):
+        if agreed_and_closed(text, markers[0][1] + 1, markers[1][0]):
             return markers
-    elif all(AGREED_AND_CLOSED.fullmatch(text, markers[i][1] + 1, markers[i + 1][0])
+    elif all(agreed_and_closed(text, markers[i][1] + 1, markers[i + 1][0])
              for i in range(len(markers) - 1)):
         return markers
 

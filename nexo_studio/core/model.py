@@ -37,10 +37,18 @@ def normalise(text: str) -> str:
     """LF line endings, trailing whitespace stripped per line, outer blank lines dropped."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if (" \n" in text or "\t\n" in text or text.rstrip("\n")[-1:].isspace() or not text.isascii()
-            or any(c in text for c in _RARE_ASCII_SPACE)):
+    # one-character tests first (memchr), a pair only when its first character is there
+    if (not text.isascii() or " \n" in text or ("\t" in text and "\t\n" in text)
+            or text.rstrip("\n")[-1:].isspace() or _has_rare_space(text)):
         text = _TRAILING_WS.sub("", text)  # the slow path, only when there may be something to strip
     return text.strip("\n")
+
+
+def _has_rare_space(text: str) -> bool:
+    for c in _RARE_ASCII_SPACE:
+        if c in text:
+            return True
+    return False
 
 
 def checksum_of(text: str) -> str:
@@ -153,6 +161,23 @@ _COMMENTS = re.compile(r"--[^\n]*|/\*(?!M?!).*?(?:\*/|$)|[\s;]+", re.DOTALL)
 AGREED_AND_CLOSED = re.compile(
     r"""(?:[^'"\-\\#$\[`/]++|'[^'\\]*+'|"[^"\\]*+"|--(?=[ \t\r\n])[^\n]*+|-(?!-)|/(?!\*))*+"""
 )
+#: what makes ``AGREED_AND_CLOSED`` look at more than the single quotes: without any of these, a
+#: text is plain characters and ``'…'`` strings (a lone ``-`` or ``/`` is fine), closed iff its
+#: quotes pair up
+_NOT_PLAIN = ('"', "--", "\\", "#", "$", "[", "`", "/*")
+
+
+def agreed_and_closed(text: str, start: int = 0, end: int | None = None) -> bool:
+    """``AGREED_AND_CLOSED.fullmatch(text, start, end)``, answered by counting quotes where the
+    text holds none of ``_NOT_PLAIN`` (a generated or simple ``up``): a few C scans of the text
+    instead of one regex step per token (a 3 KB ``INSERT … VALUES`` of 100 rows: ~1 µs, not ~25)."""
+    if end is None:
+        end = len(text)
+    find = text.find
+    for s in _NOT_PLAIN:  # a pair only when its first character is there (memchr is faster)
+        if find(s[0], start, end) >= 0 and (len(s) == 1 or find(s, start, end) >= 0):
+            return AGREED_AND_CLOSED.fullmatch(text, start, end) is not None
+    return text.count("'", start, end) % 2 == 0
 
 
 def has_code(text: str) -> bool:

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING
 
 from ..errors import (AuditFailed, HealthyRow, HistoryChanged, InvalidInput, NotApplied, UnknownMigration,
                       ValidationFailed)
-from .events import Event, Log
 from .model import VERSION_RE, Migration
 from .project import Project, Snapshot, read_snapshot  # not from .pipeline: status need not load it
-from .state.audit import audit_verdict
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
 from .kinds import HistoryAction, HistoryStatus, MigrationStatus
 
 if TYPE_CHECKING:
+    from .events import Event
     from .state.anchor import AnchorVerdict
 
 
@@ -79,6 +78,8 @@ def audit_verify(target: Target) -> ChainVerdict:
     with target.connect() as conn:
         verdict = target.store.verify_chain(conn)
         tampering = target.store.tampering(conn)
+    from .state.audit import audit_verdict
+
     return audit_verdict(verdict, tampering)
 
 
@@ -259,6 +260,7 @@ def repair(project: Project, target: Target, migration_id: str | None, *, mark: 
                 details["checksum"] = _file_of(m, migration_id).checksum(target.dialect)
             recorded = store.append(conn, action=HistoryAction.REPAIR, status=HistoryStatus.OK, started_at=started,
                                     migration_id=migration_id, deployment_id=new_deployment_id(), details=details)
+        from .events import Log  # loaded by the operations that yield events, not by status
         yield Log("info", f"{migration_id}: {state.status} -> {after}")
         return RepairResult(migration_id, action, state.status, after, recorded.seq)
 
@@ -276,6 +278,8 @@ def _accept_history(target: Target, lock_timeout: float,
     restore was not possible): re-create what is missing and record the acceptance, naming each
     row by its seq and its hash as found, so the audit trail says what was accepted and an
     accepted row edited again is caught again. The edited rows themselves stay as they are."""
+    from .events import Log
+
     with target.connect() as conn, target.locked(lock_timeout):
         problems = _history_problems(target, conn)
         if expect is not None and not problems.same_as(expect):
@@ -302,6 +306,8 @@ def _accept_history(target: Target, lock_timeout: float,
 
 def baseline(project: Project, target: Target, to: str, lock_timeout: float = 30.0) -> Generator[Event, None, list[str]]:
     """Mark ``to`` and everything before it in apply order as applied, without running them."""
+    from .events import Log
+
     refuse_invalid(project, target)
     order = project.order()
     if to in project.migrations:

@@ -12,7 +12,6 @@ from sqlalchemy.engine import URL
 from . import db
 from .dialects import DialectRules, rules_for
 from .model import canonical_dialect
-from .state.locks import lock_for
 from .state.store import StateStore
 
 #: dialects whose DDL runs inside transactions
@@ -51,6 +50,8 @@ class Target:
 
     @contextlib.contextmanager
     def locked(self, timeout: float) -> Iterator[None]:
+        from .state.locks import lock_for  # read-only commands take no lock: they need not load it
+
         lock = lock_for(self.engine)
         try:
             lock.acquire(timeout)

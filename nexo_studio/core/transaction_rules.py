@@ -30,12 +30,17 @@ _KEYWORD = r"(?:begin|start|commit|end|rollback|abort|copy)\b"
 #: (the `;` lets the regex engine skip ahead) that decides whether a section is split at all.
 _AT_START = re.compile(_COMMENTS + _KEYWORD, re.IGNORECASE | re.DOTALL)
 _AFTER_SEMICOLON = re.compile(";" + _COMMENTS + _KEYWORD, re.IGNORECASE | re.DOTALL)
+#: what must follow a `;` (after blanks) for ``_AFTER_SEMICOLON`` to match there: a comment or the
+#: first two letters of a keyword. Case-sensitive, so the regex engine jumps from `;` to `;`;
+#: ``_AFTER_SEMICOLON`` (case-insensitive: tried at every character) runs only when it matches.
+_MAYBE_AFTER_SEMICOLON = re.compile(r";\s*(?:[bB][eE]|[sS][tT]|[cC][oO]|[eE][nN]|[rR][oO]|[aA][bB]|--|/\*)")
 
 
 def _mentions(text: str, dialect: str | None) -> bool:
     """Whether a statement of ``text`` may start with one of the keywords (SQL Server batches
     are not ended by `;`: always split)."""
-    return dialect == "mssql" or bool(_AT_START.match(text) or _AFTER_SEMICOLON.search(text))
+    return dialect == "mssql" or bool(_AT_START.match(text) or (
+        _MAYBE_AFTER_SEMICOLON.search(text) and _AFTER_SEMICOLON.search(text)))
 
 
 #: words, quoted text and comments; only words and parentheses matter

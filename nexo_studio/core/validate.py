@@ -57,7 +57,7 @@ def static_findings(
     for mid, dep in graph.missing():
         out.append(Finding("error", "missing_dependency", (mid, dep),
                            f"{mid} depends on {dep}, which does not exist", migrations[mid].path))
-    cycle = graph.find_cycle()
+    cycle = None if graph.acyclic() else graph.find_cycle()
     if cycle:
         out.append(Finding("error", "cycle", tuple(dict.fromkeys(cycle)),
                            "dependency cycle: " + " -> ".join(cycle)))

@@ -38,8 +38,21 @@ def test_cycle_path_is_reported():
     cycle = g.find_cycle()
     assert cycle[0] == cycle[-1]
     assert set(cycle) == {"a", "b", "c"}
+    assert not g.acyclic()
     with pytest.raises(CycleDetected):
         g.order()
+
+
+def test_the_order_is_found_once_and_handed_out_as_a_new_list():
+    g = graph({"a": [], "b": ["a"], "c": ["a"]})
+    first = g.order()
+    first.reverse()  # a caller's list: the graph's own order is not changed by it
+    assert g.order() == ["a", "b", "c"] and g.order(["c", "a"]) == ["a", "c"]
+    assert g.acyclic() and g.find_cycle() is None
+    looped = graph({"a": ["b"], "b": ["a"]})
+    assert not looped.acyclic() and not looped.acyclic()  # a cycle is never remembered as an order
+    with pytest.raises(CycleDetected):
+        looped.order()
 
 
 def test_self_dependency_is_a_cycle():
@@ -76,7 +89,7 @@ def test_random_dags_get_an_order_respecting_every_edge(data):
     for mid, deps in edges.items():
         for d in deps:
             assert pos[d] < pos[mid]
-    assert g.find_cycle() is None
+    assert g.find_cycle() is None and g.acyclic()
 
 
 @settings(max_examples=100, deadline=None)
@@ -99,5 +112,6 @@ def test_random_graphs_with_a_cycle_are_rejected_with_a_real_cycle(data, draw):
     assert cycle is not None and cycle[0] == cycle[-1]
     for x, y in zip(cycle, cycle[1:]):
         assert y in edges[x], f"{x} does not depend on {y}: not a real cycle"
+    assert not g.acyclic()
     with pytest.raises(CycleDetected):
         g.order()

@@ -550,7 +550,7 @@ def test_mariadb_executable_comments_are_code_and_a_section_of_them_is_not_empty
 # --- what a text leaves open (section markers inside strings, issue item 13) -------------------
 
 from nexo_studio.core.lexer import _open_construct_scan, open_construct, open_constructs  # noqa: E402
-from nexo_studio.core.model import AGREED_AND_CLOSED  # noqa: E402
+from nexo_studio.core.model import AGREED_AND_CLOSED, agreed_and_closed  # noqa: E402
 
 _HAZARDS = st.lists(
     st.sampled_from([*"ab ;'\"`[]$-/*#\\\nEq", "$$", "$q$", "/*", "*/", "--", "-- ", "E'"]),
@@ -575,6 +575,27 @@ def test_property_agreed_and_closed_fast_path_is_closed_on_every_dialect(text):
     if AGREED_AND_CLOSED.fullmatch(text):
         assert set(found.values()) == {None}
     assert found == {d: _open_construct_scan(text, d) for d in ALL}
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.one_of(_HAZARDS, st.lists(st.sampled_from([*"ab ;'(),-/\n"]), max_size=40).map("".join)),
+       st.integers(0, 45), st.integers(0, 45))
+def test_property_agreed_and_closed_is_the_regex_on_any_slice(text, a, b):
+    """Counting quotes (texts without the characters that need the regex) decides as the regex."""
+    end = min(max(a, b), len(text))
+    start = min(a, b, end)
+    assert agreed_and_closed(text, start, end) == (AGREED_AND_CLOSED.fullmatch(text, start, end) is not None)
+    assert agreed_and_closed(text[start:end]) == (AGREED_AND_CLOSED.fullmatch(text[start:end]) is not None)
+
+
+@pytest.mark.parametrize(("text", "closed"), [
+    ("INSERT INTO t VALUES (1, 'a'), (2, 'b');", True), ("SELECT 'a", False), ("SELECT 1 - 2 / 3;", True),
+    ("SELECT 'it''s';", True), ("SELECT '--';", True), ("SELECT 1; -- 'x", True), ("SELECT 1; --'x", False),
+    ("SELECT '/*' ;", True), ("SELECT \"a'b\";", True), ("SELECT 'a\\';", False), ("SELECT 1 -", True),
+])
+def test_agreed_and_closed_examples(text, closed):
+    assert agreed_and_closed(text) is closed
+    assert agreed_and_closed("-- +up\n" + text + "\n", 7, 8 + len(text)) is closed
 
 
 def test_open_construct_names_what_is_open():

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nexo_studio.cli.main import main
 from nexo_studio.core.project import Project
-from nexo_studio.core.transaction_rules import copy_with_client, transaction_control
+from nexo_studio.core.transaction_rules import (_AFTER_SEMICOLON, _AT_START, _mentions, copy_with_client,
+                                                transaction_control)
 from tests.helpers.projects import user_tables, write_sql
 
 FIRST = "2025.06.01.000001_first"
@@ -82,3 +85,19 @@ def test_a_dialect_variant_is_judged_on_its_dialect_only(tmp_path):
     assert [f.code for f in project.findings("postgresql") if f.level == "error"] == ["transaction_control"]
     assert not [f for f in project.findings("sqlite") if f.level == "error"]
     assert [f.code for f in project.findings(None) if f.level == "error"] == ["transaction_control"]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.sampled_from(["; ", ";", "\n", " ", "-- c\n", "/* c */", "Begin", "START", "commit", "end",
+                                 "ROLLBACK", "abort", "copy", "COPY", "create", "CO", "e", "nd", "x", "ALTER",
+                                 "_", "(", "'"]), max_size=14).map("".join),
+       st.sampled_from([None, "sqlite", "postgresql", "mysql", "mssql"]))
+def test_property_the_semicolon_prefilter_never_hides_a_keyword(text, dialect):
+    """`_mentions` looks past the cheap test only where it could match: the answer is the full regexes'."""
+    full = dialect == "mssql" or bool(_AT_START.match(text) or _AFTER_SEMICOLON.search(text))
+    assert _mentions(text, dialect) == full
+
+
+def test_a_keyword_after_a_semicolon_and_a_comment_is_still_found(tmp_path):
+    write_sql(tmp_path, FIRST, "CREATE TABLE tr0 (id INTEGER);\n/* done */ COMMIT;", "DROP TABLE tr0;")
+    assert [f.code for f in Project.load(tmp_path).findings("sqlite") if f.level == "error"] == ["transaction_control"]

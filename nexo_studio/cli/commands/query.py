@@ -5,8 +5,8 @@ from __future__ import annotations
 import sys
 
 from ...errors import EXIT_OK, EXIT_INVALID, NexoError
-from ..context import Context, emit_json
-from ..json_shapes import history_dict, state_dict
+from ..context import Context, emit_json, seconds
+from ..json_shapes import history_dict, state_records
 
 
 #: findings about files that no listing can show as a migration: every listing names them
@@ -27,7 +27,7 @@ def cmd_status(ctx: Context) -> int:
     if ctx.args.json:
         emit_json({"ok": True, "database": ctx.target.display_url, "dialect": snap.dialect,
                    "schema_version": snap.schema_version, "counts": counts,
-                   "migrations": [state_dict(s) for s in snap.states],
+                   "migrations": state_records(snap.states),
                    "findings": [f.as_dict() for f in snap.findings]})
         return EXIT_OK
     from ..render import paint, table
@@ -37,7 +37,7 @@ def cmd_status(ctx: Context) -> int:
         r = s.row if s.is_applied else None
         rows.append([
             s.status, s.version, s.name,
-            r.applied_at.strftime("%Y-%m-%d %H:%M:%S") if r is not None and r.applied_at else "",
+            seconds(r.applied_at) if r is not None and r.applied_at else "",
             (r.applied_by or "") if r is not None else "",
             f"{r.execution_ms}" if r is not None and r.execution_ms is not None else "",
         ])
@@ -182,7 +182,7 @@ def cmd_history(ctx: Context) -> int:
         return EXIT_OK
     from ..render import table
 
-    table([[str(h.seq), h.started_at.strftime("%Y-%m-%d %H:%M:%S"), h.action, h.status,
+    table([[str(h.seq), seconds(h.started_at), h.action, h.status,
             h.migration_id or "", f"{h.duration_ms}" if h.duration_ms is not None else "",
             h.operator or "", (h.error or "").splitlines()[0][:60] if h.error else ""]
            for h in rows], ["SEQ", "STARTED (UTC)", "ACTION", "STATUS", "MIGRATION", "MS", "BY", "ERROR"],

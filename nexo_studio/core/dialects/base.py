@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.types import TypeEngine
 
 if TYPE_CHECKING:
     from ..backup import BackupProvider
@@ -40,6 +41,14 @@ class DialectRules:
     report_isolation_level: str | None = None
     #: the history chain's canonical JSON can be built in SQL (see state/chainscan.py)
     canonical_json_in_sql = False
+
+    def timestamp_type(self) -> TypeEngine:
+        """The state tables' timestamps: microseconds, so a value read back hashes as written."""
+        return sa.DateTime()
+
+    def long_text_type(self) -> TypeEngine:
+        """The state tables' unbounded text (an error message or a statement may be long)."""
+        return sa.Text()
 
     def engine_url(self, url: sa.URL, kwargs: dict[str, Any]) -> sa.URL:
         """The URL to create the engine with; per-dialect engine options go into ``kwargs``."""

@@ -16,6 +16,11 @@ class MssqlRules(DialectRules):
     current_schema_sql = "SELECT SCHEMA_NAME()"
     watch_transaction = True
 
+    def timestamp_type(self):
+        from sqlalchemy.dialects.mssql import DATETIME2  # imported only where SQL Server is used
+
+        return DATETIME2(precision=6)
+
     def lock(self, engine):
         from ..state.locks import MssqlLock
 

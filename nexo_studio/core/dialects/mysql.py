@@ -29,6 +29,16 @@ class MysqlRules(DialectRules):
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True
 
+    def timestamp_type(self):
+        from sqlalchemy.dialects.mysql import DATETIME  # imported only where MySQL is used
+
+        return DATETIME(fsp=6)
+
+    def long_text_type(self):
+        from sqlalchemy.dialects.mysql import LONGTEXT  # TEXT stops at 64 KiB
+
+        return LONGTEXT()
+
     def engine_url(self, url, kwargs):
         if "pymysql" in url.drivername:
             kwargs.setdefault("connect_args", {}).setdefault("connect_timeout", 10)

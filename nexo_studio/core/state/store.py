@@ -18,7 +18,7 @@ import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, overload
+from typing import TYPE_CHECKING, Any, overload
 
 import sqlalchemy as sa
 
@@ -79,6 +79,27 @@ class MigrationRow:
     applied_by: str | None
     execution_ms: int | None
     metadata: dict
+
+    @classmethod
+    def stored(cls, mid: str, version: str, name: str, description: str | None, checksum: str, status: str,
+               depends: tuple[str, ...], applied_at: datetime | None, applied_by: str | None,
+               execution_ms: int | None, metadata: str | None) -> "MigrationRow":
+        """A row as read from ``__Migrations``, its ``metadata`` JSON text decoded on first use
+        (``__getattr__``): status reads none of it, and a baselined row's holds its whole ``up``
+        (``up_text``), a few KB to decode per row. Equal to the row built with the decoded dict."""
+        row = cls.__new__(cls)
+        row.__dict__.update(id=mid, version=version, name=name, description=description, checksum=checksum,
+                            status=status, depends=depends, applied_at=applied_at, applied_by=applied_by,
+                            execution_ms=execution_ms, _metadata_text=metadata)
+        return row
+
+    if not TYPE_CHECKING:  # (for mypy, a class with __getattr__ has every attribute)
+        def __getattr__(self, name: str) -> Any:  # only for what the instance lacks: a stored row's metadata
+            if name != "metadata" or "_metadata_text" not in self.__dict__:
+                raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+            text = self.__dict__["_metadata_text"]
+            value = self.__dict__["metadata"] = json.loads(text) if text else {}
+            return value
 
 
 @dataclass(frozen=True)
@@ -220,7 +241,7 @@ class StateStore(TailFollower):
             return {}
         # Rows written by one deployment or baseline share their `depends` text (most often
         # "[]"): decode each distinct text once. The tuple is immutable, so rows may share it.
-        # `metadata` becomes a dict, mutable, so every row decodes its own.
+        # `metadata` becomes a dict, mutable, so every row decodes its own (when first read).
         depends: dict[str | None, tuple[str, ...]] = {}
         out = {}
         # plain rows unpacked by position (a mapping per row costs more than the decoding)
@@ -232,11 +253,8 @@ class StateStore(TailFollower):
             deps = depends.get(depends_text)
             if deps is None:
                 deps = depends[depends_text] = tuple(json.loads(depends_text or "[]"))
-            out[mid] = MigrationRow(
-                id=mid, version=version, name=name, description=description, checksum=checksum,
-                status=status, depends=deps, applied_at=as_utc(applied_at), applied_by=applied_by,
-                execution_ms=execution_ms, metadata=json.loads(metadata) if metadata else {},
-            )
+            out[mid] = MigrationRow.stored(mid, version, name, description, checksum, status, deps,
+                                           as_utc(applied_at), applied_by, execution_ms, metadata)
         return out
 
     def failed_attempts(self, conn: sa.Connection) -> set[str]:

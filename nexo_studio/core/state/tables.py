@@ -6,7 +6,10 @@ import functools
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import mssql, mysql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from ..dialects import rules_for
 
 #: version of the tool's own table format, kept in __NexoMeta (not in __Migrations)
 FORMAT_VERSION = "1"
@@ -16,14 +19,29 @@ HISTORY = "__MigrationHistory"
 META = "__NexoMeta"
 SNAPSHOTS = "__SchemaSnapshots"
 
-# Microsecond timestamps everywhere, so a value read back hashes as it was written.
-Timestamp = (
-    sa.DateTime()
-    .with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
-    .with_variant(mssql.DATETIME2(precision=6), "mssql")
-)
-# Unbounded text. MySQL's TEXT stops at 64 KiB; an error message or statement may be longer.
-LongText = sa.Text().with_variant(mysql.LONGTEXT(), "mysql", "mariadb")
+# The two column types that differ by dialect take their dialect's type (core/dialects) when the
+# column is used on one, as `with_variant` would, but without building every variant up front:
+# `status` on SQLite imports neither MySQL's nor SQL Server's module (~10% of importing SQLAlchemy).
+
+
+class Timestamp(TypeDecorator):
+    """Microsecond timestamps everywhere, so a value read back hashes as it was written."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:
+        return rules_for(dialect.name).timestamp_type()
+
+
+class LongText(TypeDecorator):
+    """Unbounded text. MySQL's TEXT stops at 64 KiB; an error message or statement may be longer."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine:
+        return rules_for(dialect.name).long_text_type()
 
 
 @dataclass(frozen=True)

@@ -87,26 +87,33 @@ def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int 
         if row_applied:
             return None, "recorded applied in __Migrations, but the history never applied it"
         return None
-    details = ev.details_dict()
+    # details decoded only where they decide; what the history says is worded only for a problem
     checksum = None
     if ev.action == HistoryAction.APPLY:
         applied = ev.status == HistoryStatus.OK
-        checksum = details.get("checksum") if applied else None
+        checksum = ev.details_dict().get("checksum") if applied else None
     elif ev.action in (HistoryAction.BASELINE, HistoryAction.ADOPT):
-        applied, checksum = True, details.get("checksum")
+        applied, checksum = True, ev.details_dict().get("checksum")
     elif ev.action == HistoryAction.ROLLBACK:
         applied = ev.status != HistoryStatus.OK  # a failed rollback left it applied
     else:  # repair
+        details = ev.details_dict()
         applied = details.get("after") == MigrationStatus.APPLIED
         checksum = details.get("checksum") if applied else None
-    said = f"{ev.action} {ev.status}" + (f" -> {details.get('after')}" if ev.action == HistoryAction.REPAIR else "")
     if applied and row is None:
-        return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {said})"
+        return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {_said(ev)})"
     if applied != row_applied:
-        return ev.seq, f"__Migrations says {row.status if row else 'nothing'}, the history (seq {ev.seq}) says {said}"
+        return ev.seq, (f"__Migrations says {row.status if row else 'nothing'}, the history (seq {ev.seq}) "
+                        f"says {_said(ev)}")
     if applied and checksum and row is not None and row.checksum != checksum:
         return ev.seq, f"its checksum in __Migrations was changed (the history, seq {ev.seq}, recorded {checksum[:12]}…)"
     return None
+
+
+def _said(ev: DecidingEvent) -> str:
+    """What a deciding event says, as a problem's message quotes it."""
+    return f"{ev.action} {ev.status}" + (
+        f" -> {ev.details_dict().get('after')}" if ev.action == HistoryAction.REPAIR else "")
 
 
 def tampering(store: "StateStore", conn: sa.Connection,
@@ -211,6 +218,8 @@ def _latest_events(store: "StateStore", conn: sa.Connection) -> dict[str, Decidi
     def voided(seq: int) -> bool:
         return any(lo < seq < hi for lo, hi in void)
 
+    if not void:  # no restore in the history: nothing to look past
+        return out
     for mid in [m for m, ev in out.items() if voided(ev.seq)]:
         del out[mid]
         q = deciding.where(h.c.migration_id == mid, h.c.action.in_(kinds)).order_by(h.c.seq.desc())
