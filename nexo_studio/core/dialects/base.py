@@ -79,6 +79,16 @@ class DialectRules:
         """The driver says the transaction ``xid`` (from ``transaction_id``) is no longer open."""
         return False
 
+    def text_batches(self, raw: Any) -> bool:
+        """The bookkeeping writes of one step may travel as one query of literal SQL on this
+        driver connection (see state/prepared.py)."""
+        return False
+
+    def sql_literal(self, value: Any) -> str | None:
+        """``value`` as an SQL literal of this dialect; None: it has none here (send it as a
+        parameter)."""
+        return None
+
     def streaming_cursor(self, raw: Any) -> Any:
         """A driver cursor that streams rows instead of holding them all."""
         return raw.cursor()
