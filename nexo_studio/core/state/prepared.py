@@ -54,6 +54,8 @@ class Prepared:
             if process is not None:
                 self._processors[name] = process
         self._parts = self._literal_parts(dialect)
+        #: positional style: (name, its processor or None) in placeholder order
+        self._order = [(name, self._processors.get(name)) for name in self._positional or ()]
 
     def _literal_parts(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, str]]] | None:
         """The SQL around its placeholders: the text before the first, then (bind name, text
@@ -75,9 +77,16 @@ class Prepared:
         return processed
 
     def params(self, values: Mapping[str, Any]) -> tuple | dict:
+        if self._positional is not None:  # SQLite's qmark: once per write, so no dict on the way
+            out = []
+            for name, process in self._order:
+                if name in values:
+                    value = values[name]
+                    out.append(process(value) if process is not None else value)
+                else:
+                    out.append(None)
+            return tuple(out)
         processed = self._processed(values)
-        if self._positional is not None:
-            return tuple(processed.get(name) for name in self._positional)
         return {escaped: processed.get(name) for name, escaped in self._names.items()}
 
     def literal_sql(self, values: Mapping[str, Any], literal: Callable[[Any], str | None]) -> str | None:
@@ -104,8 +113,7 @@ class DriverWriter:
         assert dbapi is not None  # a Connection in use has its DBAPI connection
         self.dbapi = dbapi
         self._error = conn.dialect.loaded_dbapi.Error
-        rules = rules_for(conn.dialect.name)
-        self._literal = rules.sql_literal if rules.text_batches(conn.connection.driver_connection) else None
+        self._literal: Callable[[Any], str | None] | None = None  # set in a batch that goes as text
         self._text: list[str] | None = None  # the open batch's statements, values written in
         self._sent: list[str] = []  # their SQL as compiled, for an error message
 
@@ -125,11 +133,13 @@ class DriverWriter:
                 return None
         self._flush()
         cursor = self.dbapi.cursor()
-        with self._wrapped(sql):
+        try:
             if values is None:
                 cursor.execute(sql)
             else:
                 cursor.execute(sql, prepared.params(values))  # type: ignore[union-attr]
+        except self._error as exc:
+            raise self._failure(sql, exc) from exc
         return cursor.rowcount if rowcount else None
 
     def _flush(self) -> None:
@@ -138,8 +148,10 @@ class DriverWriter:
             return
         text, sent = ";\n".join(self._text), ";\n".join(self._sent)
         self._text, self._sent = [], []
-        with self._wrapped(sent):  # a query of several statements: the error names them all
+        try:
             self.dbapi.cursor().execute(text)
+        except self._error as exc:
+            raise self._failure(sent, exc) from exc  # a query of several statements: it names them all
 
     @contextlib.contextmanager
     def batch(self, commit: bool = False) -> Iterator[DriverWriter]:
@@ -147,23 +159,20 @@ class DriverWriter:
         ends without an error (a block that raises sends nothing: its transaction is rolled back
         anyway); elsewhere this is a plain block. ``commit``: the COMMIT travels in that query too
         (the caller's ``Transaction.commit()`` then finds the driver idle and sends nothing)."""
-        if self._literal is None or self._text is not None:
+        rules = rules_for(self.conn.dialect.name)
+        if self._text is not None or not rules.text_batches(self.dbapi):
             yield self
             return
-        self._text = []
+        self._literal, self._text = rules.sql_literal, []
         try:
             yield self
             if commit:
                 self.execute("COMMIT")
             self._flush()
         finally:
-            self._text = None
-            self._sent = []
+            self._literal, self._text, self._sent = None, None, []
 
-    @contextlib.contextmanager
-    def _wrapped(self, sql: str) -> Iterator[None]:
-        try:
-            yield
-        except self._error as exc:
-            note_driver_error(self.conn, exc)
-            raise sa.exc.DBAPIError.instance(sql, None, exc, self._error) from exc
+    def _failure(self, sql: str, exc: Exception) -> sa.exc.StatementError:
+        """The driver's error as Core would raise it (invalidating a connection that is gone)."""
+        note_driver_error(self.conn, exc)
+        return sa.exc.DBAPIError.instance(sql, None, exc, self._error)
