@@ -53,17 +53,19 @@ class Prepared:
             process = bind.type.dialect_impl(dialect).bind_processor(dialect)
             if process is not None:
                 self._processors[name] = process
-        self._parts = self._literal_parts(dialect)
+        self._pyformat = dialect.paramstyle == "pyformat"
+        self._parts = self.literal_parts(self.sql)
         #: positional style: (name, its processor or None) in placeholder order
         self._order = [(name, self._processors.get(name)) for name in self._positional or ()]
 
-    def _literal_parts(self, dialect: sa.Dialect) -> tuple[str, list[tuple[str, str]]] | None:
-        """The SQL around its placeholders: the text before the first, then (bind name, text
-        after it) for each (``pyformat`` only: psycopg's)."""
-        if dialect.paramstyle != "pyformat":
+    def literal_parts(self, sql: str) -> tuple[str, list[tuple[str, str]]] | None:
+        """``sql`` (this statement's, or one with the same placeholders) around its placeholders:
+        the text before the first, then (bind name, text after it) for each (``pyformat`` only:
+        psycopg's)."""
+        if not self._pyformat:
             return None
         parts = [p.replace("%%", "%") if i % 2 == 0 else p  # run without parameters: no escapes
-                 for i, p in enumerate(_PYFORMAT.split(self.sql))]
+                 for i, p in enumerate(_PYFORMAT.split(sql))]
         by_escaped = {escaped: name for name, escaped in self._names.items()}
         if any(parts[i] not in by_escaped for i in range(1, len(parts), 2)):
             return None
