@@ -102,17 +102,18 @@ def install(mode: str, at: "int | tuple[str, int]", log: Path,
     sa.event.listen(sa.engine.Engine, "commit", lambda conn: steps.step("commit", None, conn.engine.url))
     original: Callable = prepared.DriverWriter.execute
 
-    def execute(self, stmt, values=None):
+    def execute(self, stmt, values=None, rowcount=False):
         sql = stmt if isinstance(stmt, str) else stmt.sql
         if WRITE.match(sql):
             replaced = steps.step("write", sql, self.conn.engine.url)
             if replaced is not None:
                 if isinstance(stmt, str):
-                    return original(self, replaced)
+                    return original(self, replaced, None, rowcount)
                 swapped = object.__new__(type(stmt))
-                swapped.__dict__.update(stmt.__dict__, sql=replaced)
-                return original(self, swapped, values)
-        return original(self, stmt, values)
+                # the SQL as sent with parameters, and as written into a PostgreSQL batch
+                swapped.__dict__.update(stmt.__dict__, sql=replaced, _parts=stmt.literal_parts(replaced))
+                return original(self, swapped, values, rowcount)
+        return original(self, stmt, values, rowcount)
 
     prepared.DriverWriter.execute = execute  # type: ignore[method-assign]
     if key_of is not None:

@@ -98,3 +98,41 @@ def test_an_error_in_a_batch_is_a_dbapi_error_and_the_connection_recovers(db_url
             assert conn.execute(sa.select(sa.func.count()).select_from(target.store.t.history)).scalar() == 1
     finally:
         target.dispose()
+
+
+HOSTILE = [
+    "it's", "\\", "\\'", "'; DROP TABLE x; --", "E'\\x41'", "$$ $q$ ;", "back\\slash\\\\two", "%s %(x)s %%",
+    "line\nbreak\ttab", "ünïcødé ✓ 日本", "''", "\\0 not a NUL", "/* not a comment */ -- nor this",
+]
+
+
+def test_hostile_values_written_in_one_batch_read_back_exactly(db_url):
+    """On PostgreSQL a batch's writes travel as one query with their values written in as SQL
+    literals: quotes, backslashes, semicolons, placeholders and non-ASCII text must come back
+    byte for byte, the chain must verify, and a time with no microseconds must stay that time."""
+    target = Target(db_url)
+    started = datetime(2026, 3, 4, 5, 6, 7)  # microsecond 0: isoformat() leaves the fraction out
+    try:
+        with target.connect() as conn:
+            target.store.ensure(conn)
+            with conn.begin(), target.store.batch(conn):
+                for i, text in enumerate(HOSTILE):
+                    mid = f"2026.03.04.0506{i:02d}_x"
+                    target.store.put_migration(
+                        conn, exists=False, id=mid, version=mid[:17], name=text, description=text,
+                        checksum="c" * 64, status="applied", depends=[text], applied_at=started,
+                        applied_by=text, execution_ms=i, metadata={"text": text})
+                    target.store.append(conn, action="apply", status="ok", started_at=started,
+                                        finished_at=started, migration_id=mid, details={"text": text},
+                                        error=text)
+            rows = target.store.applied(conn)
+            history = list(target.store.history(conn))
+        for i, text in enumerate(HOSTILE):
+            row = rows[f"2026.03.04.0506{i:02d}_x"]
+            assert (row.name, row.description, row.applied_by, row.depends, row.metadata) == \
+                (text, text, text, (text,), {"text": text})
+            assert row.applied_at.replace(tzinfo=None) == started
+        assert [(h.error, h.details_dict()["text"]) for h in history] == [(t, t) for t in HOSTILE]
+        assert audit_verify(target).ok
+    finally:
+        target.dispose()

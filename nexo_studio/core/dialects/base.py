@@ -108,6 +108,16 @@ class DialectRules:
         autocommit mode: the migration's own ``BEGIN``, MySQL ``SET autocommit = 0``)."""
         return False
 
+    def text_batches(self, raw: Any) -> bool:
+        """The bookkeeping writes of one step may travel as one query of literal SQL on this
+        driver connection (see state/prepared.py)."""
+        return False
+
+    def sql_literal(self, value: Any) -> str | None:
+        """``value`` as an SQL literal of this dialect; None: it has none here (send it as a
+        parameter)."""
+        return None
+
     def streaming_cursor(self, raw: Any) -> Any:
         """A driver cursor that streams rows instead of holding them all."""
         return raw.cursor()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from .base import DialectRules
 
 
@@ -73,6 +75,32 @@ class PostgresRules(DialectRules):
     def transaction_open(self, conn):
         info = getattr(conn.connection.driver_connection, "info", None)
         return info is not None and info.transaction_status.name in ("INTRANS", "INERROR")
+
+    def text_batches(self, raw):
+        """psycopg 3 (its ``execute()`` without parameters uses the simple query protocol, which
+        runs several statements) with a UTF-8 client encoding: then quoting a string is only about
+        its quotes and backslashes (no multi-byte encoding can hide one inside a character)."""
+        return type(raw).__module__.partition(".")[0] == "psycopg" and raw.info.encoding == "utf-8"
+
+    def sql_literal(self, value):
+        """NULL, an ``int``, a ``str`` as an escape string (``E'…'``: the same whatever
+        ``standard_conforming_strings`` says) or a naive ``datetime`` in ISO form (read the same
+        whatever ``DateStyle`` says). Anything else, and a string holding NUL (which PostgreSQL
+        text cannot hold, and which would cut the query short), goes as a parameter."""
+        if isinstance(value, str):
+            if "\0" in value:
+                return None
+            if "'" in value or "\\" in value:
+                value = value.replace("\\", "\\\\").replace("'", "''")
+            return "E'" + value + "'"
+        if value is None:
+            return "NULL"
+        kind = type(value)
+        if kind is int:
+            return str(value)
+        if kind is datetime and value.tzinfo is None:
+            return "'" + value.isoformat(" ") + "'"
+        return None
 
     def streaming_cursor(self, raw):
         if type(raw).__module__.startswith("psycopg"):

@@ -60,10 +60,14 @@ def new_deployment_id() -> str:
     return str(uuid.uuid4())
 
 
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)``, built once
+_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str)
+
+
 def to_json(value: Any) -> str | None:
     if value is None:
         return None
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return _JSON.encode(value)
 
 
 @dataclass(frozen=True)
@@ -379,9 +383,7 @@ class StateStore(TailFollower):
         if prepared is None:
             columns = [k for k in values if not k.startswith("_")]
             prepared = self._prepared[key] = Prepared(self._statement(name), conn.dialect, columns)
-        writer = self._writer or DriverWriter(conn)
-        cursor = writer.execute(prepared, values)
-        return writer.rowcount(cursor) if rowcount else None
+        return (self._writer or DriverWriter(conn)).execute(prepared, values, rowcount)
 
     def execute_plain(self, conn: sa.Connection, sql: str) -> None:
         """Run SQL without parameters with the writes above (PostgreSQL: in the same batch)."""
@@ -389,15 +391,15 @@ class StateStore(TailFollower):
 
     @contextlib.contextmanager
     def batch(self, conn: sa.Connection, commit: bool = False) -> Iterator[None]:
-        """Group one step's bookkeeping writes: one round trip on PostgreSQL; errors are raised
-        (as SQLAlchemy's DBAPIError) by the end of the block at the latest. ``commit``: on
-        PostgreSQL the COMMIT travels in that round trip too; the caller still calls
+        """Group one step's bookkeeping writes: one query on PostgreSQL, sent when the block ends;
+        errors are raised (as SQLAlchemy's DBAPIError) by the end of the block at the latest.
+        ``commit``: on PostgreSQL the COMMIT travels in that query too; the caller still calls
         ``Transaction.commit()`` after the block (it is what commits elsewhere, and what Core
         and the cached tail follow)."""
         if self._writer is not None or not self._driver_writes:
             yield
             return
-        # what the writes depend on is read first: inside a pipeline a read would see nothing
+        # what the writes depend on is read first: a read inside the block would not see them
         self._follow(conn)
         self._settle(conn)
         if self._tail is None and self._pending_tail is None:

@@ -20,8 +20,11 @@ if TYPE_CHECKING:
 TAIL_KEY = "history_tail"
 
 
+_TAIL_JSON = json.JSONEncoder(sort_keys=True, separators=(",", ":"))  # built once: one tail per migration
+
+
 def _tail_text(seq: int, hash_: str) -> str:
-    return json.dumps({"seq": seq, "hash": hash_}, sort_keys=True, separators=(",", ":"))
+    return _TAIL_JSON.encode({"seq": seq, "hash": hash_})
 
 
 def _parse_tail(text: str | None) -> tuple[int, str] | None:
