@@ -7,19 +7,14 @@ terminal a wrong answer changes nothing and the typed phrase runs it; a dry run 
 from __future__ import annotations
 
 import json
-import os
-import pty
-import select
-import signal
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
 from nexo_studio.app.fleet.production import phrase
+from tests.cli.test_prompt_cli import run_on_terminal
 from tests.helpers.projects import table_project
-from tests.reliability.harness import REPO, run_entry_point, status_json
+from tests.reliability.harness import run_entry_point, status_json
 
 
 @pytest.fixture
@@ -33,36 +28,6 @@ def fleet(tmp_path: Path):
                    '[[targets]]\nname = "prod-b"\nurl = "sqlite:///b.db"\ntags = ["eu", "production"]\n',
                    encoding="utf-8")
     return cfg, mdir, urls
-
-
-def on_terminal(args: list[str], answer: str, prompt: bytes, timeout: float = 60) -> tuple[int, str]:
-    """`nexo ARGS` on a pseudo-terminal; ``answer`` typed when ``prompt`` appears."""
-    env = {**os.environ, "NEXO_NO_KEYRING": "1", "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
-    pid, fd = pty.fork()
-    if pid == 0:
-        os.execvpe(sys.executable, [sys.executable, "-m", "nexo_studio.cli.main", *args], env)
-    out, answered, deadline = b"", False, time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not select.select([fd], [], [], 0.5)[0]:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not chunk:
-            break
-        out += chunk
-        if not answered and prompt in out:
-            os.write(fd, answer.encode() + b"\n")
-            answered = True
-    done, status = os.waitpid(pid, os.WNOHANG)
-    if not done:
-        if time.monotonic() >= deadline:
-            os.kill(pid, signal.SIGKILL)
-        _, status = os.waitpid(pid, 0)
-    os.close(fd)
-    assert answered, out.decode(errors="replace")
-    return os.waitstatus_to_exitcode(status), out.decode(errors="replace")
 
 
 def counts(urls: dict[str, str], mdir: Path) -> dict[str, dict]:
@@ -91,10 +56,10 @@ def test_without_a_terminal_production_is_refused_unless_allowed(fleet):
 def test_on_a_terminal_the_phrase_is_typed(fleet):
     cfg, mdir, urls = fleet
     base = ["--config", str(cfg), "fleet", "deploy", "--no-backup"]
-    code, out = on_terminal(base, "prod", b"to deploy to production: ")
+    code, out = run_on_terminal(base, "prod", 60, prompt=b"to deploy to production: ")
     assert code == 2 and "1 target(s) tagged production: prod-b" in out and "not confirmed" in out, out
     assert counts(urls, mdir) == {"a": {"pending": 2}, "prod-b": {"pending": 2}}
-    code, out = on_terminal(base, phrase(["prod-b"]), b"to deploy to production: ")
+    code, out = run_on_terminal(base, phrase(["prod-b"]), 60, prompt=b"to deploy to production: ")
     assert code == 0, out
     assert counts(urls, mdir) == {"a": {"applied": 2}, "prod-b": {"applied": 2}}
     # only the production targets selected are asked for; none selected: no question

@@ -17,9 +17,9 @@ from tests.helpers.projects import table_project
 
 
 def run_on_terminal(args: list[str], answer: str, timeout: float = 30,
-                    stdout_file: Path | None = None) -> tuple[int, str]:
-    """Run ``nexo ARGS`` on a pty, answer the first ``[y/N]`` prompt; (exit code, all output).
-    With ``stdout_file``, stdout goes there (stdin and stderr stay on the terminal)."""
+                    stdout_file: Path | None = None, prompt: bytes = b"[y/N]") -> tuple[int, str]:
+    """Run ``nexo ARGS`` on a pty, type ``answer`` when ``prompt`` first appears; (exit code, all
+    output). With ``stdout_file``, stdout goes there (stdin and stderr stay on the terminal)."""
     env = {**os.environ, "NEXO_NO_KEYRING": "1", "NO_COLOR": "1"}
     pid, fd = pty.fork()
     if pid == 0:  # the child: the real entry point, stdin/stdout/stderr on the terminal
@@ -38,7 +38,7 @@ def run_on_terminal(args: list[str], answer: str, timeout: float = 30,
         if not chunk:
             break
         out += chunk
-        if not answered and b"[y/N]" in out:
+        if not answered and prompt in out:
             os.write(fd, answer.encode() + b"\n")
             answered = True
     done, status = os.waitpid(pid, os.WNOHANG)
