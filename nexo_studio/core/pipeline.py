@@ -262,7 +262,7 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
                 result.message += (f"; {interrupted} was interrupted and may be partly applied (dirty): "
                                    f"check it, then `nexo repair {interrupted} --mark applied|rolled-back`")
         elif isinstance(failure, StepFailed) and failure.dirty:
-            result.message = _dirty_message(failure, result)
+            result.message = _dirty_message(failure, result, target.rules.transactional_ddl)
         elif opts.auto_rollback and result.applied:
             yield from _auto_rollback(project, target, conn, result, deployment_id)
         else:
@@ -281,17 +281,20 @@ def _run_deploy(project: Project, target: Target, conn: sa.Connection, plan: Pla
     fleet_rows.record_end(target, conn, opts.labels, fleet_started, result, len(plan))
 
 
-def _dirty_why(exc: StepFailed) -> str:
+def _dirty_why(exc: StepFailed, transactional_ddl: bool) -> str:
     if exc.path is not None and exc.path.suffix == ".py":
         return "what it did before it failed, or committed itself, may stay applied"
+    if transactional_ddl:  # only a `transaction: none` migration is dirty on such a database
+        return ("it runs with `transaction: none`, so the statements before the failing one were "
+                "committed one by one and stay applied")
     return "this database does not roll back DDL, so the statements before the failing one stay applied"
 
 
-def _dirty_message(exc: StepFailed, result: OperationResult) -> str:
+def _dirty_message(exc: StepFailed, result: OperationResult, transactional_ddl: bool) -> str:
     where = f" ({exc.path.name}, line {exc.line})" if exc.path and exc.line else ""
     restore = f" A backup was taken: {result.backup}." if result.backup else ""
     return (
-        f"{exc.migration_id} failed part-way and is now DIRTY: {_dirty_why(exc)}"
+        f"{exc.migration_id} failed part-way and is now DIRTY: {_dirty_why(exc, transactional_ddl)}"
         f".\nFailing statement{where}:\n  {exc.statement}\n"
         f"Error: {exc.error}\n"
         f"Check which of its objects exist, then either finish it by hand and run "
