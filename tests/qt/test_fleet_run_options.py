@@ -49,12 +49,18 @@ def _fleet_rows(url: str, mdir: Path, fleet_id: str) -> dict[str, dict]:
             if e["action"] in ("fleet_start", "fleet_end") and e["details"]["fleet_id"] == fleet_id}
 
 
+def _four_sqlite_targets(root: Path, migrations: int) -> tuple[Path, list[str], dict[str, str]]:
+    """(migrations folder, names, {name: url}): a project of ``migrations`` tables and four SQLite
+    targets t0..t3 under ``root``."""
+    mdir = root / "migrations"
+    table_project(mdir, migrations)
+    names = ["t0", "t1", "t2", "t3"]
+    return mdir, names, {n: f"sqlite:///{root / n}.db" for n in names}
+
+
 def test_options_from_nexo_toml_reach_the_runner_canaries_first(qtbot, make_window, tmp_path):
     root = tmp_path / "opts"
-    mdir = root / "migrations"
-    table_project(mdir, 3)
-    names = ["t0", "t1", "t2", "t3"]
-    urls = {n: f"sqlite:///{root / n}.db" for n in names}
+    mdir, names, urls = _four_sqlite_targets(root, 3)
     write_fleet(root, urls, {"t3": ["canary"]}, "[deploy]\nlock_timeout = 7")
     w, fw = _open_fleet(qtbot, make_window, mdir, urls["t0"])
     _ask(qtbot, fw, "fleet_deploy", names)
@@ -90,10 +96,7 @@ def test_options_from_nexo_toml_reach_the_runner_canaries_first(qtbot, make_wind
 
 def test_first_failure_stops_new_targets_unless_continue_on_error(qtbot, make_window, tmp_path):
     root = tmp_path / "stop"
-    mdir = root / "migrations"
-    table_project(mdir, 2)
-    names = ["t0", "t1", "t2", "t3"]
-    urls = {n: f"sqlite:///{root / n}.db" for n in names}
+    mdir, names, urls = _four_sqlite_targets(root, 2)
     with sa.create_engine(urls["t1"]).begin() as c:  # t1 already has t1's table: its deploy fails
         c.exec_driver_sql("CREATE TABLE t1 (x INTEGER)")
     write_fleet(root, urls, {})
