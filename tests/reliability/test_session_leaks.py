@@ -102,6 +102,26 @@ def test_mysql_session_state_does_not_reach_the_next_migration(make_db, tmp_path
         execute(url, f"DROP DATABASE IF EXISTS {other}")
 
 
+@pytest.mark.parametrize("sets", [
+    "SELECT COUNT(*) INTO @leak FROM src;",  # no SET anywhere: assigned by SELECT … INTO
+    "UPDATE src SET n = (@leak := n + 1);",  # assigned inline, inside another statement
+    "SELECT GET_LOCK('nexo_attack_lock', 0) INTO @got;",  # a user-level lock held by the session
+])
+def test_mysql_user_variables_and_locks_set_without_set_do_not_reach_the_next_migration(make_db, tmp_path, sets):
+    """User variables are session state however they are assigned; the next migration must read
+    NULL, as it would in a fresh mariadb client. A ``GET_LOCK`` left held by the shared
+    connection would be held by the tool for the rest of the deploy."""
+    url = make_db("mysql")
+    write_sql(tmp_path, FIRST, f"CREATE TABLE src (n INTEGER);\nINSERT INTO src VALUES (1);\n{sets}",
+              "DROP TABLE src;")
+    write_sql(tmp_path, SECOND,
+              "CREATE TABLE seen AS SELECT @leak AS leak, @got AS got, IS_USED_LOCK('nexo_attack_lock') AS held;",
+              "DROP TABLE seen;", depends=[FIRST])
+    code, doc = deploy_json(url, tmp_path)
+    assert code == 0, doc
+    assert execute(url, "SELECT leak, got, held FROM seen") == [(None, None, None)]
+
+
 def test_mysql_lock_tables_left_held_by_a_migration_does_not_break_the_bookkeeping(make_db, tmp_path):
     """``LOCK TABLES`` held to the end of a migration made every write to the tool's own tables
     fail ("Table '__Migrations' was not locked with LOCK TABLES"): the deploy died with a bare

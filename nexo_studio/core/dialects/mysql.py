@@ -17,7 +17,10 @@ _SERVER_STATUS_IN_TRANS = 0x0001
 #: autocommit …), USE, LOCK TABLES, HANDLER, a procedure or prepared statement that may do any
 #: of it (also inside an executable comment, ``/*!40101 SET … */``), and temporary tables
 _SESSION_START = re.compile(r"(?:/\*M?!\d*\s*)?(?:SET|USE|LOCK|HANDLER|CALL|EXECUTE|PREPARE)\b", re.I)
-_TEMPORARY = re.compile(r"\bTEMPORARY\b", re.I)
+#: anywhere in a statement: temporary tables; a user variable (``SELECT … INTO @v``, ``@v := …``
+#: assign one without SET; ``@@`` system variables are only read there); a user-level lock, held
+#: by the session until it ends. A false match (``'a @b'`` in a string) costs only a connect.
+_ANYWHERE = re.compile(r"\bTEMPORARY\b|(?<![@\w])@(?!@)|\bGET_LOCK\s*\(", re.I)
 
 
 class MysqlRules(DialectRules):
@@ -82,7 +85,7 @@ class MysqlRules(DialectRules):
         if m.kind != "sql":
             return True
         # the splitter has taken leading comments off every statement
-        return any(_SESSION_START.match(st.sql) or _TEMPORARY.search(st.sql) for st in m.statements(kind, self.name))
+        return any(_SESSION_START.match(st.sql) or _ANYWHERE.search(st.sql) for st in m.statements(kind, self.name))
 
     def transaction_open(self, conn):
         """PyMySQL keeps the server's status flags of the last reply (MySQL and MariaDB set
