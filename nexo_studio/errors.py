@@ -353,6 +353,19 @@ class ForeignBackup(BackupError):
                          "(pass --from-other-database to restore it anyway: the target's history is kept)", path)
 
 
+class RestoreInterrupted(BackupError):
+    """A restore of this database was killed half way and its journal was written through
+    another URL of it: nothing may change it until that URL finishes or undoes the restore."""
+
+    exit_code = EXIT_REFUSED
+
+    def __init__(self, journal: Path, url: str, backup: str) -> None:
+        self.url = url
+        super().__init__(f"an interrupted restore of this database (from {backup}) was started through "
+                         f"{url}; run any command that changes the database with that URL first: it finishes "
+                         "or undoes the restore. Nothing was changed", journal)
+
+
 class ToolMissing(BackupError):
     def __init__(self, tool: str, package: str) -> None:
         self.tool = tool

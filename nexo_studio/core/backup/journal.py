@@ -54,6 +54,14 @@ def journal_file(url) -> Path:
     return state_dir(url) / f"restore-journal-{database_key(url)}.nexo"
 
 
+def other_journals(url) -> list[Path]:
+    """Restore journals written through other URLs (every database's folder is under the same
+    ``backups`` folder): the same database reached through another spelling is among them."""
+    root = state_dir(url).parent
+    own = journal_file(url)
+    return [p for p in root.glob("*/restore-journal-*.nexo") if p != own] if root.is_dir() else []
+
+
 def safety_file(url) -> Path:
     return state_dir(url) / f"restore-safety-{database_key(url)}.sql"
 

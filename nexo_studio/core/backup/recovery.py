@@ -29,11 +29,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from nexo_studio.errors import BackupError, Cancelled
+from nexo_studio.errors import BackupError, Cancelled, NexoError, RestoreInterrupted
 
 from ..dialects import rules_for
 from . import BackupProvider, StagedRestore, provider_for
-from .journal import Journal, clean_partials, encode_row, fault, journal_file, safety_file, state_dir
+from .journal import (Journal, clean_partials, encode_row, fault, journal_file, other_journals, safety_file,
+                      state_dir)
 from ..kinds import HistoryAction, HistoryStatus
 
 _CLIENT_WAIT = 3600.0
@@ -49,8 +50,10 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
         _staged(provider, path)  # refused here, before a connection or a change
     provider.check_tools()
     saved = _history(target)
+    identity = server_identity(target)
     target.engine.dispose()  # a client tool would wait on our own connections
     common = {"dialect": provider.dialect, "backup": str(path), "deployment_id": deployment_id,
+              "server": identity, "url": target.display_url,
               "details": details, "started_at": started.isoformat(), "step": "started",
               "history": [encode_row(r) for r in saved]}
     if local:
@@ -82,6 +85,36 @@ def restore_safely(target, path: Path, details: dict, *, started, deployment_id:
         raise
     _clean_up(lambda: provider.drop_aside(target.url, path, plan), journal)
     return kept
+
+
+def server_identity(target) -> str | None:
+    """The database as its server names it (``DialectRules.server_identity_sql``); None where
+    the dialect has no such query or it cannot be asked."""
+    sql = target.rules.server_identity_sql
+    if sql is None:
+        return None
+    try:
+        with target.connect() as conn:
+            return conn.exec_driver_sql(sql).scalar()
+    except (sa.exc.SQLAlchemyError, NexoError):
+        return None
+
+
+def _refuse_through_another_url(target) -> None:
+    """Another URL's journal of this same database: its restore is half done, and only that URL
+    finds its journal (and its safety dump). Refused, not recovered from here: a journal is
+    applied only to the database named by its own URL."""
+    others = other_journals(target.url)
+    identity = server_identity(target) if others else None
+    if identity is None:
+        return
+    for path in others:
+        try:
+            journal = Journal.load(path)
+        except BackupError:
+            continue  # unreadable: its own URL's next command reports it
+        if journal is not None and journal.data.get("server") == identity:
+            raise RestoreInterrupted(path, journal.data.get("url") or "another URL", journal.data.get("backup") or "?")
 
 
 def _clean_up(drop, journal: Journal) -> None:
@@ -313,11 +346,12 @@ def recover(target) -> None:
     url = target.url
     if not url.database or url.database == ":memory:":
         return
-    if not state_dir(url).is_dir():
-        return
-    clean_partials(url)
-    journal = Journal.load(journal_file(url))
+    journal = None
+    if state_dir(url).is_dir():
+        clean_partials(url)
+        journal = Journal.load(journal_file(url))
     if journal is None:
+        _refuse_through_another_url(target)
         return
     data = journal.data
     _wait_for_client(data.get("client"))

@@ -41,6 +41,9 @@ class DialectRules:
     report_isolation_level: str | None = None
     #: the history chain's canonical JSON can be built in SQL (see state/chainscan.py)
     canonical_json_in_sql = False
+    #: one text naming the database as the server knows it, whatever URL reached it (the restore
+    #: journal records it: another spelling of the URL must still find an interrupted restore)
+    server_identity_sql: str | None = None
 
     def timestamp_type(self) -> TypeEngine:
         """The state tables' timestamps: microseconds, so a value read back hashes as written."""

@@ -30,6 +30,8 @@ class MysqlRules(DialectRules):
     current_schema_sql = "SELECT DATABASE()"
     # already its default; said so that it holds whatever the server's setting
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
+    # MariaDB has no server UUID: the server's host name, port and data directory
+    server_identity_sql = "SELECT CONCAT(DATABASE(), '@', @@hostname, ':', @@port, ':', @@datadir)"
     driver_writes = True
 
     def timestamp_type(self):

@@ -23,6 +23,9 @@ class PostgresRules(DialectRules):
     # temporary table left behind (pg_temp is searched first) would take the next migration's
     # INSERTs into a table of the same name, and vanish with them
     reset_session_sql = ("RESET SESSION AUTHORIZATION", "RESET ROLE", "RESET ALL", "DISCARD TEMP")
+    # the cluster's system identifier (set by initdb, readable by any role) and the database
+    server_identity_sql = ("SELECT current_database() || '@' || "
+                           "(SELECT system_identifier FROM pg_control_system())::text")
     # its default, READ COMMITTED, takes a new snapshot per statement
     snapshot_isolation_sql = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
     driver_writes = True
