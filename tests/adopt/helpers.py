@@ -1,5 +1,12 @@
 """Shared steps of the adoption tests: run `nexo` in a subprocess, take a migrated database over,
-and check what SPEC §8 promises afterwards."""
+and check what SPEC §8 promises afterwards.
+
+The commands under test (the first ``import``, the first ``adopt``, the ``deploy`` on top and the
+``rollback`` through the imported downs) run through the real entry point in a subprocess; the
+commands that only read back what they did (``status``, ``audit verify``, ``history``, the second
+``import`` and ``adopt`` that must change nothing) run ``main()`` in this process
+(``nexo_here``): the same code on the same database, without 0.3 s of interpreter start-up each.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import sqlalchemy as sa
@@ -20,6 +28,17 @@ def nexo(*args: str, cwd: Path | None = None):
     env = {**os.environ, "NEXO_NO_KEYRING": "1"}
     env.pop("NEXO_DATABASE_URL", None)
     return subprocess.run([*NEXO, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
+
+
+def nexo_here(*args: str) -> subprocess.CompletedProcess:
+    """``main(args)`` in this process, with the subprocess's environment (no keyring, no
+    ``NEXO_DATABASE_URL``); the result as ``nexo()`` returns it."""
+    from tests.reliability.harness import run_cli
+
+    with mock.patch.dict(os.environ, {"NEXO_NO_KEYRING": "1"}):
+        os.environ.pop("NEXO_DATABASE_URL", None)
+        code, out, err = run_cli(*args)
+    return subprocess.CompletedProcess([*NEXO, *args], code, out, err)
 
 
 def need_tool(path: str | None, what: str) -> str:
@@ -76,7 +95,7 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     assert r.returncode == 0, r.stdout + r.stderr
     imported = json.loads(r.stdout)
     again = tmp_path / "again"
-    r = nexo(*base, "import", "--from", tool, str(source), "--into", str(again), *extra_import)
+    r = nexo_here(*base, "import", "--from", tool, str(source), "--into", str(again), *extra_import)
     assert r.returncode == 0, r.stdout + r.stderr
     assert {p.name: p.read_bytes() for p in mig.iterdir()} == {p.name: p.read_bytes() for p in again.iterdir()}
     before = read_foreign()
@@ -84,23 +103,23 @@ def take_over(tmp_path: Path, url: str, tool: str, source: Path, foreign_table: 
     assert r.returncode == 0, r.stdout + r.stderr
     doc = json.loads(r.stdout)
     assert doc["ok"] and doc["adopted"] and set(doc["counts"]) == {"matched-applied"}, doc
-    r = nexo(*base, "status", "--json")
+    r = nexo_here(*base, "status", "--json")
     assert r.returncode == 0, r.stderr
     status = json.loads(r.stdout)
     assert {m["status"] for m in status["migrations"]} == {"applied"}, status["migrations"]
     assert len(status["migrations"]) == len(imported["mapping"])
-    r = nexo(*base, "audit", "verify")
+    r = nexo_here(*base, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
-    r = nexo(*base, "history", "--json", "--action", "adopt", "--limit", "0")
+    r = nexo_here(*base, "history", "--json", "--action", "adopt", "--limit", "0")
     events = json.loads(r.stdout)["events"]
     summary = [e for e in events if e["migration_id"] is None]
     assert len(events) == len(doc["adopted"]) + 1 and len(summary) == 1
     assert summary[0]["details"]["tool"] == tool and summary[0]["details"]["rows"] == len(before)
     assert len(summary[0]["details"]["rows_sha256"]) == 64
     assert read_foreign() == before  # the other tool's table untouched
-    r = nexo(*base, "adopt", "--from", tool, "--yes", "--json")  # again: nothing to do, nothing recorded
+    r = nexo_here(*base, "adopt", "--from", tool, "--yes", "--json")  # again: nothing to do, nothing recorded
     assert r.returncode == 0 and json.loads(r.stdout)["adopted"] == [], r.stdout + r.stderr
-    r = nexo(*base, "history", "--json", "--action", "adopt", "--limit", "0")
+    r = nexo_here(*base, "history", "--json", "--action", "adopt", "--limit", "0")
     assert len(json.loads(r.stdout)["events"]) == len(events)
     return {"adopt": doc, "import": imported, "base": base, "mig": mig, "foreign_rows": before}
 
@@ -126,11 +145,11 @@ def new_on_top_and_roll_back(base: list[str], mig: Path, url: str, to: str, drop
     r = nexo(*base, "rollback", "--to", to, "--yes", "--json")
     assert r.returncode == 0, r.stdout + r.stderr
     assert dropped not in tables(url, schema) and "nexo_new" not in tables(url)
-    r = nexo(*base, "adopt", "--from", tool_of(mig), "--yes", "--json")  # the foreign table is stale now
+    r = nexo_here(*base, "adopt", "--from", tool_of(mig), "--yes", "--json")  # the foreign table is stale now
     assert r.returncode == 0 and json.loads(r.stdout)["adopted"] == [], r.stdout + r.stderr
-    r = nexo(*base, "status", "--json")
+    r = nexo_here(*base, "status", "--json")
     assert "pending" in {m["status"] for m in json.loads(r.stdout)["migrations"]}
-    r = nexo(*base, "audit", "verify")
+    r = nexo_here(*base, "audit", "verify")
     assert r.returncode == 0, r.stdout + r.stderr
 
 

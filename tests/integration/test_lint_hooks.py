@@ -1,15 +1,20 @@
 """Risk lint wired into validate, plan, dry run and deploy, on all three live dialects (SPEC §11):
 validate warns naming file and line; deploy refuses an error-level finding (exit 2, naming
 migration, line and rule) and changes nothing; `--allow-risky` and `-- lint: allow` let it
-through with the reason recorded; rollback is never refused for what `down` drops."""
+through with the reason recorded; rollback is never refused for what `down` drops.
+
+The commands under test run the real `nexo` in a subprocess; the deploy that prepares a
+database and the history read back afterwards run ``main()`` in this process (``nexo_here``)."""
 
 from __future__ import annotations
 
 import json
 import os
+import contextlib
 import subprocess
 import sys
 from pathlib import Path
+from unittest import mock
 
 import sqlalchemy as sa
 
@@ -27,6 +32,16 @@ def nexo(tmp: Path, db: str, *args: str) -> subprocess.CompletedProcess:
     env["NEXO_DATA_DIR"] = str(tmp / "data")  # validate's lint cache stays in the test's folder
     cmd = [sys.executable, "-m", "nexo_studio.cli.main", "--migrations", str(tmp / "m"), "--db", db, *args]
     return subprocess.run(cmd, capture_output=True, text=True, cwd=tmp, env=env, timeout=180)
+
+
+def nexo_here(tmp: Path, db: str, *args: str) -> subprocess.CompletedProcess:
+    """What ``nexo()`` runs, as ``main()`` in this process (same folder, same environment)."""
+    from tests.reliability.harness import run_cli
+
+    with mock.patch.dict(os.environ, {"NEXO_DATA_DIR": str(tmp / "data")}), contextlib.chdir(tmp):
+        os.environ.pop("NEXO_DATABASE_URL", None)
+        code, out, err = run_cli("--migrations", str(tmp / "m"), "--db", db, *args)
+    return subprocess.CompletedProcess(args, code, out, err)
 
 
 def project(tmp: Path, extra: str = "") -> int:
@@ -47,13 +62,13 @@ def tables(db: str) -> set[str]:
 
 
 def history(tmp: Path, db: str) -> list[dict]:
-    out = nexo(tmp, db, "history", "--json")
+    out = nexo_here(tmp, db, "history", "--json")
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)["events"]
 
 
 def applied_first(tmp: Path, db: str) -> None:
-    out = nexo(tmp, db, "deploy", "--to", MAKE, "--no-backup")
+    out = nexo_here(tmp, db, "deploy", "--to", MAKE, "--no-backup")
     assert out.returncode == 0, out.stdout + out.stderr
 
 
@@ -146,7 +161,7 @@ def test_rollback_is_never_refused_for_what_down_drops(tmp_path, db_url):
     write_sql(tmp_path / "m", MAKE, "CREATE TABLE items (id INTEGER PRIMARY KEY);", "DROP TABLE items;")
     # its down drops a table that existed before it: rollback still runs it
     write_sql(tmp_path / "m", DROP, "INSERT INTO legacy (id) VALUES (1);", "DROP TABLE legacy;", depends=[MAKE])
-    assert nexo(tmp_path, db_url, "deploy", "--no-backup").returncode == 0
+    assert nexo_here(tmp_path, db_url, "deploy", "--no-backup").returncode == 0
     out = nexo(tmp_path, db_url, "rollback", "--to", "0", "--yes")
     assert out.returncode == 0, out.stdout + out.stderr
     assert not {"items", "legacy"} & tables(db_url)

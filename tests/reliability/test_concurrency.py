@@ -1,4 +1,8 @@
-"""2-4 processes deploy the same project at the same moment, 10 rounds per dialect.
+"""2-4 processes deploy the same project at the same moment, 5 rounds per dialect by default
+(``NEXO_RELIABILITY_ROUNDS``: another count; the figures in docs/reliability.md are of 10). The
+first round always has 4 processes, two of them with lock timeouts (0.1 s, 0.3 s) shorter than
+the slow migration holds the lock, so one at least times out; the other rounds are drawn at
+random (``NEXO_RELIABILITY_SEED``), so runs with different seeds race differently.
 
 Each round on a new database: every migration is applied exactly once, exactly one process
 deploys, each other one exits 0 ("up to date", after waiting for the lock) or 1 with the
@@ -17,7 +21,7 @@ import pytest
 from tests.helpers.projects import write_sql
 from tests.reliability.harness import ForkedCli, run_cli, slow_sql, status_json
 
-ROUNDS = int(os.environ.get("NEXO_RELIABILITY_ROUNDS", "10"))
+ROUNDS = int(os.environ.get("NEXO_RELIABILITY_ROUNDS", "5"))
 
 
 def lock_project(directory, n: int = 6) -> list[str]:
@@ -45,9 +49,12 @@ def test_concurrent_deploys_apply_each_migration_once(make_db, dialect, tmp_path
     for round_no in range(1, ROUNDS + 1):
         context = f"seed {seed}, {dialect}, round {round_no}"
         url = make_db(dialect)
-        n = rng.randint(2, 4)
-        # one waits long enough to see "up to date"; the others wait a random while
+        n = 4 if round_no == 1 else rng.randint(2, 4)
+        # one waits long enough to see "up to date"; the others wait a random while (in the first
+        # round two of them less than the lock is held: the one that does not deploy times out)
         waits = [30.0] + [rng.choice([0.1, 0.3, 1.0, 30.0]) for _ in range(n - 1)]
+        if round_no == 1:
+            waits[1:3] = [0.1, 0.3]
         rng.shuffle(waits)
         procs = [ForkedCli(["--db", url, "--migrations", str(mdir), "deploy", "--json", "--no-backup",
                             "--lock-timeout", str(w)]) for w in waits]
