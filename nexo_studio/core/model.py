@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
-from typing import Literal, TypeGuard
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from .statement import Statement, canonical_dialect  # noqa: F401  (re-exported: callers import them from here)
 
@@ -20,6 +21,7 @@ DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
 SectionKind = Literal["up", "down", "verify"]
 SECTION_KINDS: tuple[SectionKind, ...] = ("up", "down", "verify")
 TransactionMode = Literal["per-migration", "none"]
+_T = TypeVar("_T")
 
 
 def is_section_kind(word: str) -> TypeGuard[SectionKind]:
@@ -183,14 +185,51 @@ def agreed_and_closed(text: str, start: int = 0, end: int | None = None) -> bool
 def has_code(text: str) -> bool:
     """Whether a section holds anything but comments, whitespace and semicolons. Cheap; a
     string that merely looks like a comment start can only make this say True, never hide code."""
-    for line in text.splitlines():
+    first = text.find("\n")
+    if first >= 0:  # most sections start with code: the lines before the first "\n" are the
+        found = _first_code(text[:first].splitlines(), text)  # text's first lines; one split of
+        if found is not None:  # them, not of the whole section (a 3 KB ``up``: ~1.5 µs)
+            return found
+    return bool(_first_code(text.splitlines(), text))
+
+
+def _first_code(lines: list[str], text: str) -> bool | None:
+    """has_code decided by the first of ``lines`` (of ``text``) that is neither blank nor a
+    comment; None when every one of them is."""
+    for line in lines:
         stripped = line.strip().strip(";").strip()
         if not stripped or stripped.startswith("--"):
             continue
         if "/*" in stripped:
             return bool(_COMMENTS.sub("", text))
         return True
-    return False
+    return None
+
+
+def _builder(cls: type[_T]) -> Callable[..., _T]:
+    """``cls(**values)`` for a frozen dataclass, without its ``__init__``'s ``object.__setattr__``
+    per field: the loader builds a Migration and its Sections per file (10,000 files: ~20 ms of
+    `status`). Fields not given take their defaults (factories called per object), as there."""
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]
+    factories = [(f.name, f.default_factory) for f in fields(cls)  # type: ignore[arg-type]
+                 if f.default_factory is not MISSING]
+    new = object.__new__
+
+    def build(**values: Any) -> _T:
+        obj = new(cls)
+        d = obj.__dict__
+        d.update(defaults)
+        for name, factory in factories:
+            d[name] = factory()
+        d.update(values)
+        return obj
+
+    return build
+
+
+#: what the loader builds with: equal to ``Section(**values)`` / ``Migration(**values)``
+build_section = _builder(Section)
+build_migration = _builder(Migration)
 
 
 def parse_id(stem: str) -> tuple[str, str] | None:
