@@ -40,10 +40,25 @@ def normalise(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # one-character tests first (memchr), a pair only when its first character is there
-    if (not text.isascii() or " \n" in text or ("\t" in text and "\t\n" in text)
+    if (not text.isascii() or _space_before_newline(text) or ("\t" in text and "\t\n" in text)
             or text.rstrip("\n")[-1:].isspace() or _has_rare_space(text)):
         text = _TRAILING_WS.sub("", text)  # the slow path, only when there may be something to strip
     return text.strip("\n")
+
+
+def _space_before_newline(text: str) -> bool:
+    """``" \n" in text``. The two-character search looks at every space (SQL has many: ~1.7 µs
+    for a 2 KB ``up``); looking before each newline found by memchr is faster while lines are
+    few, and past a few lines the plain search takes over."""
+    find = text.find
+    at = find("\n", 1)
+    for _ in range(16):
+        if at < 0:
+            return False
+        if text[at - 1] == " ":
+            return True
+        at = find("\n", at + 1)
+    return at >= 0 and " \n" in text[at - 1:]
 
 
 def _has_rare_space(text: str) -> bool:
@@ -113,7 +128,10 @@ class Migration:
 
     def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
         """The section used on ``dialect``: its variant if present, else the generic one."""
-        dialect = canonical_dialect(dialect) if dialect else None
+        if not dialect:
+            dialect = None
+        elif dialect == "mariadb":  # canonical_dialect, inline: status asks ~7 times per migration
+            dialect = "mysql"
         generic = None
         for s in self.sections:
             if s.kind != kind:

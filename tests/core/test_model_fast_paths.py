@@ -73,3 +73,21 @@ def test_a_loaded_migration_equals_one_made_with_init(tmp_path):
     made = Migration(**{f.name: getattr(m, f.name) for f in fields(m) if f.name != "_checksums"})
     _same(m, made)
     assert m.checksum("sqlite") == made.checksum("sqlite")
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.lists(st.sampled_from(["\n", " ", "x", "\t", " \n", "\n\n", "SELECT 1;"]), max_size=80))
+def test_space_before_newline_is_the_plain_search(pieces):
+    from nexo_studio.core.model import _space_before_newline
+
+    text = "".join(pieces)
+    assert _space_before_newline(text) == (" \n" in text)
+
+
+def test_section_on_each_dialect_name():
+    m = Migration(id="2025.01.26.093000_a", version="2025.01.26.093000", name="a", path=Path("a.sql"), kind="sql",
+                  sections=(Section("up", None, "generic;", 2), Section("up", "mysql", "mine;", 4),
+                            Section("down", None, "d;", 6)))
+    assert m.section("up", "mariadb").text == m.section("up", "mysql").text == "mine;"
+    assert m.section("up", "sqlite").text == m.section("up", None).text == m.section("up", "").text == "generic;"
+    assert m.section("verify", "mysql") is None and m.section("down", "mariadb").text == "d;"
