@@ -17,7 +17,6 @@ from ..errors import EXIT_FAILED, NexoError, UsageError
 from .commands import COMMANDS
 from .commands.query import _findings_out
 from .context import Context, emit_json, err
-from .json_shapes import error_doc
 from .parser import build_parser
 
 __all__ = ["COMMANDS", "build_parser", "entry", "main"]
@@ -65,6 +64,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
         args = parser.parse_args(argv)
     except UsageError as exc:  # bad arguments: argparse's message, or one JSON document (exit 2)
         if "--json" in (sys.argv[1:] if argv is None else argv):
+            from .json_shapes import error_doc  # (the --json documents: loaded when one is written)
+
             emit_json({"ok": False, "error": error_doc(exc)})
         else:
             sys.stderr.write(exc.usage)
@@ -82,6 +83,8 @@ def main(argv: list[str] | None = None, *, process: bool = False) -> int:
         from ..core.db import redact
 
         if wants_json:
+            from .json_shapes import error_doc
+
             emit_json({"ok": False, "error": error_doc(exc)})
         else:
             findings = getattr(exc, "findings", None)  # ValidationFailed, RiskyMigration

@@ -42,7 +42,6 @@ from nexo_studio.core.model import (
 )
 from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
 from nexo_studio.core.header import parse_header as _parse_header
-from nexo_studio.core.lexer import open_constructs
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -308,6 +307,8 @@ def _real_markers(path: Path, text: str, markers: list) -> list:
     elif all(agreed_and_closed(text, markers[i][1] + 1, markers[i + 1][0])
              for i in range(len(markers) - 1)):
         return markers
+
+    from nexo_studio.core.lexer import open_constructs  # rare: not loaded while every section is plain text
 
     loose = [_loose_marker(marker) for _, _, marker in markers]
     variants = set(loose)

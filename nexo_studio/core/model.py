@@ -128,10 +128,7 @@ class Migration:
 
     def section(self, kind: SectionKind, dialect: str | None) -> Section | None:
         """The section used on ``dialect``: its variant if present, else the generic one."""
-        if not dialect:
-            dialect = None
-        elif dialect == "mariadb":  # canonical_dialect, inline: status asks ~7 times per migration
-            dialect = "mysql"
+        dialect = canonical_dialect(dialect) if dialect else None
         generic = None
         for s in self.sections:
             if s.kind != kind:
