@@ -6,6 +6,7 @@ import hashlib
 import re
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, TypeGuard, TypeVar
 
@@ -84,6 +85,12 @@ class Section:
     #: splits already made, by target dialect (see ``statements_for``)
     _split: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
 
+    @cached_property
+    def holds_code(self) -> bool:
+        """``has_code(self.text)``, found once: status asks for every migration's ``down``
+        twice (the irreversible finding, and ``reversible`` in `--json`)."""
+        return has_code(self.text)
+
     @property
     def statements(self) -> tuple[Statement, ...]:
         """Split by the section's own dialect (generic rules for a generic section). What is
@@ -143,7 +150,7 @@ class Migration:
         if self.kind == "py":
             return kind in self.py_functions
         section = self.section(kind, dialect)
-        return section is not None and has_code(section.text)
+        return section is not None and section.holds_code
 
     def reversible(self, dialect: str | None = None) -> bool:
         return self.has("down", dialect)

@@ -91,3 +91,12 @@ def test_section_on_each_dialect_name():
     assert m.section("up", "mariadb").text == m.section("up", "mysql").text == "mine;"
     assert m.section("up", "sqlite").text == m.section("up", None).text == m.section("up", "").text == "generic;"
     assert m.section("verify", "mysql") is None and m.section("down", "mariadb").text == "d;"
+
+
+def test_holds_code_is_has_code_found_once():
+    down = Section("down", None, "-- nothing\n;\n", 5)
+    assert down.holds_code is False and "holds_code" in down.__dict__  # kept on the section
+    assert down == Section("down", None, "-- nothing\n;\n", 5)  # not part of its value
+    m = Migration(id="2025.01.26.093000_a", version="2025.01.26.093000", name="a", path=Path("a.sql"), kind="sql",
+                  sections=(Section("up", None, "SELECT 1;", 2), down))
+    assert m.has("up") and not m.reversible("sqlite") and not m.reversible(None)

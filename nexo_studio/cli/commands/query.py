@@ -20,6 +20,7 @@ def cmd_status(ctx: Context) -> int:
 
         return cmd_status_from(ctx)
     snap = status(ctx.project, ctx.target)
+    ctx.keep(snap)
     counts: dict[str, int] = {}
     for s in snap.states:
         counts[s.status] = counts.get(s.status, 0) + 1
