@@ -7,6 +7,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import UsageError
+from .parser_more import add_status_option, adopt_parsers, drift_parsers, fleet_parser
 
 #: core.model.DIALECTS and the alias mariadb (not imported: --help loads no engine code)
 PLAN_DIALECTS = ("sqlite", "postgresql", "mysql", "mariadb", "mssql")
@@ -49,9 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     # in this order in --help
     for add in (_status_commands, _deploy_commands, _trail_commands, _repair_commands, _report_commands):
         add(cmd)
-    from .commands.fleet import add_parser as add_fleet  # SPEC §9: fleet status|deploy|rollback|export
-
-    add_fleet(sub, _global_options)
+    fleet_parser(sub, _global_options)  # SPEC §9: fleet status|deploy|rollback|export
     return parser
 
 
@@ -65,8 +64,6 @@ def yes(p: argparse.ArgumentParser) -> None:
 
 
 def _status_commands(cmd) -> None:
-    from .commands.adopt import add_status_option  # status --from (SPEC §8)
-
     add_status_option(cmd("status", "show every migration's status against the database", True))
     cmd("validate", "check files, dependencies and state; exit 2 on errors", True)
     p = cmd("plan", "show what deploy would apply, in order", True)
@@ -184,9 +181,5 @@ def _report_commands(cmd) -> None:
     p.add_argument("ids", nargs="*", metavar="ID", help="lint only these migrations (default: all)")
     p.add_argument("--dialect", choices=["sqlite", "postgresql", "mysql", "mariadb", "mssql"],
                    help="lint for this dialect without connecting (default: the database's, with row estimates)")
-    from .commands.adopt import add_parsers  # import, adopt (SPEC §8)
-
-    add_parsers(cmd, yes, lock_timeout)
-    from .commands.drift import add_parsers as add_drift  # drift, snapshot (SPEC §10)
-
-    add_drift(cmd, yes, lock_timeout)
+    adopt_parsers(cmd, yes, lock_timeout)  # import, adopt (SPEC §8)
+    drift_parsers(cmd, yes, lock_timeout)  # drift, snapshot (SPEC §10)

@@ -24,9 +24,10 @@ class MigrationGraph:
     def __init__(self, nodes: Iterable[Node]) -> None:
         self.nodes: dict[str, Node] = {n.id: n for n in nodes}
         # edges only between known nodes; unknown dependencies are reported by missing()
+        known = self.nodes
         self._deps: dict[str, tuple[str, ...]] = {
-            n.id: tuple(d for d in dict.fromkeys(n.depends) if d in self.nodes)
-            for n in self.nodes.values()
+            n.id: tuple(d for d in dict.fromkeys(n.depends) if d in known) if n.depends else ()
+            for n in known.values()
         }
         self._dependents: dict[str, list[str]] = {i: [] for i in self.nodes}
         for nid, deps in self._deps.items():
@@ -104,7 +105,10 @@ class MigrationGraph:
 
     def _topological(self) -> tuple[str, ...]:
         indegree = {i: len(d) for i, d in self._deps.items()}
-        heap = [self._key(i) for i, n in indegree.items() if n == 0]
+        nodes = self.nodes
+        heap = [(nodes[i].version, i) for i, n in indegree.items() if n == 0]  # self._key, inline
+        if len(heap) == len(nodes):  # no edges (a project without depends): version order
+            return tuple(i for _, i in sorted(heap))
         heapq.heapify(heap)
         out: list[str] = []
         while heap:

@@ -34,13 +34,14 @@ from nexo_studio.core.model import (
     Section,
     SectionKind,
     agreed_and_closed,
+    build_migration,
+    build_section,
     canonical_dialect,
     has_code,
     is_section_kind,
 )
 from nexo_studio.core.header import HEADER_KEYS, TRANSACTION_MODES
 from nexo_studio.core.header import parse_header as _parse_header
-from nexo_studio.core.lexer import open_constructs
 from nexo_studio.errors import MigrationFileError
 
 __all__ = [
@@ -115,9 +116,12 @@ def load_project(directory: Path) -> LoadResult:
     errors: list[MigrationFileError] = []
     duplicates: list[tuple[str, str, str]] = []
     by_version: dict[str, str] = {}
+    # each file opened by its name joined as text (what str(path) would give, without pathlib
+    # formatting 10,000 paths); the Path is what migrations and errors keep
+    base = os.path.join(directory, "")  # ends in one separator
     for file_name, path in files:
         try:
-            migration = _load(path, file_name)
+            migration = _load(path, file_name, base + file_name)
         except MigrationFileError as exc:
             errors.append(exc)
             continue
@@ -134,12 +138,13 @@ def load_file(path: Path) -> Migration:
     """Read one migration file; raise ``MigrationFileError`` on the first problem."""
     if not isinstance(path, Path):
         path = Path(path)
-    return _load(path, path.name)
+    return _load(path, path.name, os.fspath(path))
 
 
-def _load(path: Path, file_name: str) -> Migration:
+def _load(path: Path, file_name: str, where: str) -> Migration:
+    """``where``: the file's path as text, to open it."""
     kind, version, name = _parse_file_name(path, file_name)
-    text = _decode(path, _read(path))
+    text = _decode(path, _read(path, where))
     if kind == "sql":
         return _parse_sql(path, version, name, text)
     return _parse_py(path, version, name, text)
@@ -172,10 +177,11 @@ def _real_timestamp(version: str) -> bool:
     return version[11:13] < "24" and version[13:15] < "60" and version[15:17] < "60"
 
 
-def _read(path: Path) -> bytes:
-    """The file's bytes; its size is checked (fstat) before reading."""
+def _read(path: Path, where: str) -> bytes:
+    """The file's bytes (opened as ``where``; ``path`` names it in errors); its size is
+    checked (fstat) before reading."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        fd = os.open(where, os.O_RDONLY | getattr(os, "O_BINARY", 0))
         try:
             size = os.fstat(fd).st_size
             if size > MAX_FILE_SIZE:
@@ -256,7 +262,7 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
                 path, line, f"empty up section -- +up{' ' + dialect if dialect else ''}"
             )
         sections.append(
-            Section(kind=kind, dialect=dialect, text=body, line=line + 1)
+            build_section(kind=kind, dialect=dialect, text=body, line=line + 1)
         )
 
     if ("up", None) not in first_seen:
@@ -272,7 +278,7 @@ def _parse_sql(path: Path, version: str, name: str, source: str) -> Migration:
                 ),
             )
 
-    return Migration(
+    return build_migration(
         id=f"{version}_{name}",
         version=version,
         name=name,
@@ -301,6 +307,8 @@ def _real_markers(path: Path, text: str, markers: list) -> list:
     elif all(agreed_and_closed(text, markers[i][1] + 1, markers[i + 1][0])
              for i in range(len(markers) - 1)):
         return markers
+
+    from nexo_studio.core.lexer import open_constructs  # rare: not loaded while every section is plain text
 
     loose = [_loose_marker(marker) for _, _, marker in markers]
     variants = set(loose)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, dataclass, field, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Literal, TypeGuard
+from typing import Any, Literal, TypeGuard, TypeVar
 
 from .statement import Statement, canonical_dialect  # noqa: F401  (re-exported: callers import them from here)
 
@@ -20,6 +22,7 @@ DIALECTS = ("sqlite", "postgresql", "mysql", "mssql")
 SectionKind = Literal["up", "down", "verify"]
 SECTION_KINDS: tuple[SectionKind, ...] = ("up", "down", "verify")
 TransactionMode = Literal["per-migration", "none"]
+_T = TypeVar("_T")
 
 
 def is_section_kind(word: str) -> TypeGuard[SectionKind]:
@@ -38,10 +41,25 @@ def normalise(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     # one-character tests first (memchr), a pair only when its first character is there
-    if (not text.isascii() or " \n" in text or ("\t" in text and "\t\n" in text)
+    if (not text.isascii() or _space_before_newline(text) or ("\t" in text and "\t\n" in text)
             or text.rstrip("\n")[-1:].isspace() or _has_rare_space(text)):
         text = _TRAILING_WS.sub("", text)  # the slow path, only when there may be something to strip
     return text.strip("\n")
+
+
+def _space_before_newline(text: str) -> bool:
+    """``" \n" in text``. The two-character search looks at every space (SQL has many: ~1.7 µs
+    for a 2 KB ``up``); looking before each newline found by memchr is faster while lines are
+    few, and past a few lines the plain search takes over."""
+    find = text.find
+    at = find("\n", 1)
+    for _ in range(16):
+        if at < 0:
+            return False
+        if text[at - 1] == " ":
+            return True
+        at = find("\n", at + 1)
+    return at >= 0 and " \n" in text[at - 1:]
 
 
 def _has_rare_space(text: str) -> bool:
@@ -66,6 +84,12 @@ class Section:
     line: int
     #: splits already made, by target dialect (see ``statements_for``)
     _split: dict = field(default_factory=dict, repr=False, compare=False, hash=False)
+
+    @cached_property
+    def holds_code(self) -> bool:
+        """``has_code(self.text)``, found once: status asks for every migration's ``down``
+        twice (the irreversible finding, and ``reversible`` in `--json`)."""
+        return has_code(self.text)
 
     @property
     def statements(self) -> tuple[Statement, ...]:
@@ -126,7 +150,7 @@ class Migration:
         if self.kind == "py":
             return kind in self.py_functions
         section = self.section(kind, dialect)
-        return section is not None and has_code(section.text)
+        return section is not None and section.holds_code
 
     def reversible(self, dialect: str | None = None) -> bool:
         return self.has("down", dialect)
@@ -183,14 +207,51 @@ def agreed_and_closed(text: str, start: int = 0, end: int | None = None) -> bool
 def has_code(text: str) -> bool:
     """Whether a section holds anything but comments, whitespace and semicolons. Cheap; a
     string that merely looks like a comment start can only make this say True, never hide code."""
-    for line in text.splitlines():
+    first = text.find("\n")
+    if first >= 0:  # most sections start with code: the lines before the first "\n" are the
+        found = _first_code(text[:first].splitlines(), text)  # text's first lines; one split of
+        if found is not None:  # them, not of the whole section (a 3 KB ``up``: ~1.5 µs)
+            return found
+    return bool(_first_code(text.splitlines(), text))
+
+
+def _first_code(lines: list[str], text: str) -> bool | None:
+    """has_code decided by the first of ``lines`` (of ``text``) that is neither blank nor a
+    comment; None when every one of them is."""
+    for line in lines:
         stripped = line.strip().strip(";").strip()
         if not stripped or stripped.startswith("--"):
             continue
         if "/*" in stripped:
             return bool(_COMMENTS.sub("", text))
         return True
-    return False
+    return None
+
+
+def _builder(cls: type[_T]) -> Callable[..., _T]:
+    """``cls(**values)`` for a frozen dataclass, without its ``__init__``'s ``object.__setattr__``
+    per field: the loader builds a Migration and its Sections per file (10,000 files: ~20 ms of
+    `status`). Fields not given take their defaults (factories called per object), as there."""
+    defaults = {f.name: f.default for f in fields(cls) if f.default is not MISSING}  # type: ignore[arg-type]
+    factories = [(f.name, f.default_factory) for f in fields(cls)  # type: ignore[arg-type]
+                 if f.default_factory is not MISSING]
+    new = object.__new__
+
+    def build(**values: Any) -> _T:
+        obj = new(cls)
+        d = obj.__dict__
+        d.update(defaults)
+        for name, factory in factories:
+            d[name] = factory()
+        d.update(values)
+        return obj
+
+    return build
+
+
+#: what the loader builds with: equal to ``Section(**values)`` / ``Migration(**values)``
+build_section = _builder(Section)
+build_migration = _builder(Migration)
 
 
 def parse_id(stem: str) -> tuple[str, str] | None:

@@ -36,6 +36,15 @@ STATUSES = (MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FA
 #: statuses that make deploy and rollback refuse (exit 3) until `nexo repair`
 BLOCKING = (MigrationStatus.DIRTY, MigrationStatus.DRIFTED)
 
+# The members used once or more per migration, as module names: on Python 3.11 every attribute
+# of an enum class is looked up through EnumType.__getattr__ (~70 ns, against ~15), and
+# `status` of 10,000 migrations asks ~100,000 times.
+_PENDING, _APPLIED, _FAILED, _DIRTY, _DRIFTED, _MISSING, _RUNNING, _ROLLED_BACK = (
+    MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FAILED, MigrationStatus.DIRTY,
+    MigrationStatus.DRIFTED, MigrationStatus.MISSING, MigrationStatus.RUNNING, MigrationStatus.ROLLED_BACK)
+#: what counts as applied for planning (``MigrationState.is_applied``)
+_APPLIED_LIKE = frozenset((_APPLIED, _DRIFTED, _MISSING))
+
 
 @dataclass(frozen=True)
 class Project:
@@ -94,7 +103,7 @@ class MigrationState:
     @property
     def is_applied(self) -> bool:
         """Counts as applied for planning (its effects are in the database)."""
-        return self.status in (MigrationStatus.APPLIED, MigrationStatus.DRIFTED, MigrationStatus.MISSING)
+        return self.status in _APPLIED_LIKE
 
 
 @dataclass(frozen=True)
@@ -135,15 +144,15 @@ class Snapshot:
 
 
 def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> str:
-    if row is None or row.status == MigrationStatus.ROLLED_BACK:
-        return MigrationStatus.PENDING if m is not None else MigrationStatus.MISSING
-    if row.status in (MigrationStatus.RUNNING, MigrationStatus.FAILED):
-        return MigrationStatus.DIRTY
+    if row is None or row.status == _ROLLED_BACK:
+        return _PENDING if m is not None else _MISSING
+    if row.status == _RUNNING or row.status == _FAILED:
+        return _DIRTY
     if m is None:
-        return MigrationStatus.MISSING
+        return _MISSING
     if row.checksum != m.checksum(dialect):
-        return MigrationStatus.DRIFTED
-    return MigrationStatus.APPLIED
+        return _DRIFTED
+    return _APPLIED
 
 
 def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
@@ -162,13 +171,13 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         m = project.migrations[mid]
         row = applied.get(mid)
         st = status_of(m, row, dialect)
-        if st == MigrationStatus.PENDING and mid in failed:
-            st = MigrationStatus.FAILED
+        if st == _PENDING and mid in failed:
+            st = _FAILED
         if mid in tampered:
-            st = MigrationStatus.DIRTY
+            st = _DIRTY
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
     gone = [(mid, row) for mid, row in applied.items()  # rows whose file is gone: sort only those
-            if mid not in project.migrations and (row.status != MigrationStatus.ROLLED_BACK or mid in tampered)]
+            if mid not in project.migrations and (row.status != _ROLLED_BACK or mid in tampered)]
     for mid, row in sorted(gone, key=lambda kv: (kv[1].version, kv[0])):
         st = MigrationStatus.DIRTY if mid in tampered else status_of(None, row, dialect)
         states.append(MigrationState(mid, row.version, row.name, st, None, row))

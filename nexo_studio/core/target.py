@@ -14,10 +14,6 @@ from .dialects import DialectRules, rules_for
 from .model import canonical_dialect
 from .state.store import StateStore
 
-#: dialects whose DDL runs inside transactions
-TRANSACTIONAL_DDL = tuple(n for n in ("sqlite", "postgresql", "mssql") if rules_for(n).transactional_ddl)
-
-
 class Target:
     def __init__(self, url: str | URL, schema: str | None = None) -> None:
         self.url = db.parse_url(url)

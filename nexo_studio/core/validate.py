@@ -102,18 +102,21 @@ def lint_findings(migrations: Iterable[Migration], dialect: str) -> list[Finding
 def state_findings(migrations: Mapping[str, Migration], applied: Mapping, dialect: str | None) -> list[Finding]:
     """Drift, missing files, out-of-order pending migrations and dirty rows."""
     out: list[Finding] = []
-    live = {i: r for i, r in applied.items() if r.status != MigrationStatus.ROLLED_BACK}
+    # the members as locals: on Python 3.11 each lookup on the enum class costs ~70 ns, per row
+    applied_, rolled_back, running, failed = (MigrationStatus.APPLIED, MigrationStatus.ROLLED_BACK,
+                                              MigrationStatus.RUNNING, MigrationStatus.FAILED)
+    live = {i: r for i, r in applied.items() if r.status != rolled_back}
     for mid, row in sorted(live.items()):
         m = migrations.get(mid)
         if m is None:
             out.append(Finding("warning", "missing", (mid,), f"{mid} is applied but its file is gone"))
-        elif row.status == MigrationStatus.APPLIED and row.checksum != m.checksum(dialect):
+        elif row.status == applied_ and row.checksum != m.checksum(dialect):
             out.append(Finding("warning", "drift", (mid,),
                                f"{mid} changed after it was applied (checksum differs)", m.path))
-        if row.status in (MigrationStatus.RUNNING, MigrationStatus.FAILED):
+        if row.status == running or row.status == failed:
             out.append(Finding("warning", "dirty", (mid,),
                                f"{mid} is {row.status}: it may be partly applied; check and run `nexo repair`"))
-    newest = max((r.version for r in live.values() if r.status == MigrationStatus.APPLIED), default=None)
+    newest = max((r.version for r in live.values() if r.status == applied_), default=None)
     if newest:
         # filter, then sort (a stable sort keeps the same order): pending ones are few
         older = [m for m in migrations.values() if m.id not in live and m.version < newest]

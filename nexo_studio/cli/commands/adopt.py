@@ -3,35 +3,10 @@ database (SPEC §8)."""
 
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
-from ...core.adopt import TOOLS
 from ...errors import EXIT_OK
 from ..context import Context, confirm, emit_json, run_op
-
-
-def add_parsers(cmd, yes, lock_timeout) -> None:
-    """Register `import` and `adopt` (``cmd``/``yes``/``lock_timeout``: the parser's helpers)."""
-    p = cmd("import", "write nexo migrations from another tool's project (flyway, liquibase, alembic, "
-                      "sqitch, golang-migrate, dbmate)")
-    p.add_argument("--from", dest="from_tool", required=True, choices=TOOLS, metavar="TOOL")
-    p.add_argument("source", type=Path, metavar="SOURCE", help="the other tool's folder (or changelog file)")
-    p.add_argument("--into", type=Path, metavar="DIR", help="write here (default: the migrations folder)")
-    p.add_argument("--dry-run", action="store_true", help="show the mapping; write nothing")
-    p.add_argument("--skip-unsupported", action="store_true", help="import the rest when items cannot be converted")
-    p = cmd("adopt", "take over a database another tool migrated: record its applied migrations, run nothing")
-    p.add_argument("--from", dest="from_tool", required=True, choices=TOOLS, metavar="TOOL")
-    p.add_argument("--dry-run", action="store_true", help="show the reconciliation; change nothing")
-    p.add_argument("--accept-mismatch", action="store_true",
-                   help="adopt despite checksum mismatches and applied migrations without a file")
-    yes(p)
-    lock_timeout(p)
-
-
-def add_status_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--from", dest="from_tool", choices=TOOLS, metavar="TOOL",
-                   help="show the state as that tool recorded it (read-only)")
 
 
 def cmd_import(ctx: Context) -> int:

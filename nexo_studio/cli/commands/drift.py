@@ -14,13 +14,6 @@ STALE_HINT = ("the last schema snapshot predates migrations run by an operation 
               "drift cannot be told from their work; the next deploy, or `nexo snapshot`, records a new one")
 
 
-def add_parsers(cmd, yes, lock_timeout) -> None:
-    cmd("drift", "compare the live schema with the last snapshot; exit 1 on drift, 2 without a snapshot", True)
-    p = cmd("snapshot", "record the live schema as the accepted one (accepts a change made by hand)", True)
-    yes(p)
-    lock_timeout(p)
-
-
 def cmd_drift(ctx: Context) -> int:
     from ...app.drift import drift_verdict
     from ...core.drift import DRIFT, NO_SNAPSHOT, STALE

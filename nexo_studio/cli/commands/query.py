@@ -6,7 +6,6 @@ import sys
 
 from ...errors import EXIT_OK, EXIT_INVALID, NexoError
 from ..context import Context, emit_json, seconds
-from ..json_shapes import history_dict, state_records
 
 
 #: findings about files that no listing can show as a migration: every listing names them
@@ -21,10 +20,13 @@ def cmd_status(ctx: Context) -> int:
 
         return cmd_status_from(ctx)
     snap = status(ctx.project, ctx.target)
+    ctx.keep(snap)
     counts: dict[str, int] = {}
     for s in snap.states:
         counts[s.status] = counts.get(s.status, 0) + 1
     if ctx.args.json:
+        from ..json_shapes import state_records  # (not loaded for the table)
+
         emit_json({"ok": True, "database": ctx.target.display_url, "dialect": snap.dialect,
                    "schema_version": snap.schema_version, "counts": counts,
                    "migrations": state_records(snap.states),
@@ -178,6 +180,8 @@ def cmd_history(ctx: Context) -> int:
                                              deployment_id=a.deployment, limit=a.limit or None, newest_first=True))
     rows.reverse()
     if a.json:
+        from ..json_shapes import history_dict
+
         emit_json({"ok": True, "events": [history_dict(h) for h in rows]})
         return EXIT_OK
     from ..render import table
