@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ..dialects import rules_for
 from .importers.flyway import version_key
 
 TABLES = {"flyway": "flyway_schema_history", "liquibase": "databasechangelog", "alembic": "alembic_version",
@@ -209,7 +210,7 @@ def _alembic(conn, state, known, _db) -> None:
 
 
 def _sqitch(conn, state, known, database) -> None:
-    if conn.dialect.name == "sqlite":
+    if rules_for(conn.dialect.name).is_local_file():  # Sqitch keeps its registry in a file beside it
         registry = Path(database or "").with_name("sqitch.db")
         state.table = f"{registry}:changes"
         if not registry.exists():

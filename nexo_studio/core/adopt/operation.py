@@ -33,7 +33,7 @@ class Reconciliation:
 
 
 def _database_path(target: Target) -> str | None:
-    return target.url.database if target.dialect == "sqlite" else None
+    return target.url.database if target.rules.is_local_file() else None
 
 
 def foreign_status(project: Project | None, target: Target, tool: str, conn=None) -> Reconciliation:

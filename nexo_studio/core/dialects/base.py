@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -83,6 +84,17 @@ class DialectRules:
 
         raise BackupError(f"no backup provider for the {self.name!r} dialect")
 
+    def reflector(self) -> ModuleType:
+        """The module that reflects this dialect's live schema (``core/schema/NAME.py``)."""
+        from ...errors import SchemaReflectionUnsupported
+
+        raise SchemaReflectionUnsupported(self.name)
+
+    def row_estimates(self, conn: sa.Connection, names: list[str]) -> dict[str, int]:
+        """Estimated rows of each of the tables ``names`` (lower case) that exists, read-only, from
+        the server's statistics where it keeps them (the lint's size levels, SPEC §11)."""
+        return {}
+
     def is_local_file(self) -> bool:
         """The database is a file on this machine (its identity is the file's path)."""
         return False
@@ -124,3 +136,19 @@ class DialectRules:
     def streaming_cursor(self, raw: Any) -> Any:
         """A driver cursor that streams rows instead of holding them all."""
         return raw.cursor()
+
+
+#: where a server keeps no row estimate, rows are counted, but never more than this many per table
+ROW_COUNT_CAP = 1_000_000
+
+
+def capped_count(conn: sa.Connection, quoted: str) -> int:
+    """``COUNT(*)`` of the table ``quoted`` (an SQL name, quoted), stopping at ROW_COUNT_CAP."""
+    return int(conn.exec_driver_sql(
+        f"SELECT COUNT(*) FROM (SELECT 1 FROM {quoted} LIMIT {ROW_COUNT_CAP}) AS t").scalar_one())
+
+
+def estimates_query(conn: sa.Connection, sql: str, names: list[str]) -> dict[str, int]:
+    """{table: rows} from ``sql`` answering (lower-case name, rows) for the tables in ``:names``."""
+    stmt = sa.text(sql).bindparams(sa.bindparam("names", expanding=True))
+    return {name: int(rows) for name, rows in conn.execute(stmt, {"names": names})}

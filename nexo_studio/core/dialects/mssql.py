@@ -5,7 +5,7 @@ live server (see README)."""
 
 from __future__ import annotations
 
-from .base import DialectRules
+from .base import DialectRules, estimates_query
 
 
 class MssqlRules(DialectRules):
@@ -30,3 +30,13 @@ class MssqlRules(DialectRules):
         from ..backup.mssql import MssqlBackup
 
         return MssqlBackup()
+
+    def reflector(self):
+        from ..schema import mssql
+
+        return mssql
+
+    def row_estimates(self, conn, names):
+        return estimates_query(conn, "SELECT LOWER(t.name), SUM(p.rows) FROM sys.tables t JOIN sys.partitions p "
+                                     "ON p.object_id = t.object_id AND p.index_id IN (0, 1) "
+                                     "WHERE LOWER(t.name) IN :names GROUP BY t.name", names)

@@ -6,7 +6,7 @@ import re
 
 import sqlalchemy as sa
 
-from .base import DialectRules
+from .base import DialectRules, estimates_query
 
 
 #: the protocol's status flag "a transaction is open" (SERVER_STATUS_IN_TRANS)
@@ -80,6 +80,15 @@ class MysqlRules(DialectRules):
         from ..backup.mysql import MysqlBackup
 
         return MysqlBackup()
+
+    def reflector(self):
+        from ..schema import mysql
+
+        return mysql
+
+    def row_estimates(self, conn, names):
+        return estimates_query(conn, "SELECT LOWER(table_name), COALESCE(table_rows, 0) FROM information_schema.tables "
+                                     "WHERE table_schema = DATABASE() AND LOWER(table_name) IN :names", names)
 
     def may_change_session(self, m, kind):
         """A connection per migration costs a connect (10-90 ms): only for a migration that can

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .base import DialectRules
+import sqlalchemy as sa
+
+from .base import DialectRules, capped_count
 
 
 class PostgresRules(DialectRules):
@@ -56,6 +58,24 @@ class PostgresRules(DialectRules):
         from ..backup.postgresql import PostgresBackup
 
         return PostgresBackup()
+
+    def reflector(self):
+        from ..schema import postgresql
+
+        return postgresql
+
+    def row_estimates(self, conn, names):
+        """``pg_class.reltuples``; a table never vacuumed or analysed (-1 since PostgreSQL 14) is
+        counted instead, up to ROW_COUNT_CAP."""
+        sql = ("SELECT LOWER(c.relname), c.reltuples, n.nspname, c.relname FROM pg_class c "
+               "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p') "
+               "AND n.nspname = ANY (current_schemas(false)) AND LOWER(c.relname) IN :names")
+        stmt = sa.text(sql).bindparams(sa.bindparam("names", expanding=True))
+        out = {}
+        for name, reltuples, schema, relname in conn.execute(stmt, {"names": names}):
+            quoted = '"' + schema.replace('"', '""') + '"."' + relname.replace('"', '""') + '"'
+            out[name] = int(reltuples) if reltuples is not None and reltuples >= 0 else capped_count(conn, quoted)
+        return out
 
     def transaction_id(self, conn):
         """The current transaction's id (assigning one): a different id means a new transaction."""

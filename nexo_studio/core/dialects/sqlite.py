@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from .base import DialectRules
+from .base import DialectRules, capped_count
 
 
 #: per-connection PRAGMAs a migration can change inside its transaction that change what the next
@@ -86,6 +86,18 @@ class SqliteRules(DialectRules):
         from ..backup.sqlite import SqliteBackup
 
         return SqliteBackup()
+
+    def reflector(self):
+        from ..schema import sqlite
+
+        return sqlite
+
+    def row_estimates(self, conn, names):
+        """SQLite keeps no statistics: counted, up to ROW_COUNT_CAP."""
+        rows = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'table'").scalars()
+        existing = {n.lower(): n for n in rows}
+        return {name: capped_count(conn, '"' + existing[name].replace('"', '""') + '"')
+                for name in names if name in existing}
 
     def transaction_ended(self, conn, xid):
         return not getattr(conn.connection.driver_connection, "in_transaction", True)

@@ -8,30 +8,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from types import ModuleType
 from typing import Any
 
 import sqlalchemy as sa
 
-from ...errors import SchemaReflectionUnsupported
 from ..model import canonical_dialect
 from .model import canonical_json
 
 
 def reflect(conn: sa.Connection, dialect: str | None = None, schema: str | None = None) -> dict[str, Any]:
-    name = canonical_dialect(dialect or conn.dialect.name)
-    mod: ModuleType  # the dialect's reflector module
-    if name == "sqlite":
-        from . import sqlite as mod
-    elif name == "postgresql":
-        from . import postgresql as mod
-    elif name == "mysql":
-        from . import mysql as mod
-    elif name == "mssql":
-        from . import mssql as mod
-    else:
-        raise SchemaReflectionUnsupported(name)
-    return mod.reflect(conn, schema)
+    from ..dialects import rules_for
+
+    # the dialect's reflector module (core/schema/NAME.py); an unknown dialect's rules refuse
+    return rules_for(canonical_dialect(dialect or conn.dialect.name)).reflector().reflect(conn, schema)
 
 
 @dataclass(frozen=True)
