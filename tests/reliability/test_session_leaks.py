@@ -152,6 +152,25 @@ def test_a_temporary_table_of_a_migration_does_not_swallow_the_next_ones_rows(db
     assert execute(db_url, "SELECT id FROM staging") == [(42,)]
 
 
+@pytest.mark.parametrize("make", ["CREATE TABLE temp.staging (id INTEGER)", "CREATE TEMP VIEW staging AS SELECT 7 AS id",
+                                  "python"])
+def test_sqlite_temporary_objects_however_made_do_not_reach_the_next_migration(make_db, tmp_path, make):
+    """SQLite looks for temporary objects only after a migration whose text says ``temp``
+    (no dynamic SQL can make one otherwise) or a Python one: each spelling is found and dropped."""
+    url = make_db("sqlite")
+    if make == "python":
+        (tmp_path / f"{FIRST}.py").write_text(
+            "def up(conn):\n    conn.exec_driver_sql('CREATE TEMP TABLE staging (id INTEGER)')\n"
+            "def down(conn):\n    pass\n", encoding="utf-8")
+    else:
+        write_sql(tmp_path, FIRST, f"{make};", "SELECT 1;")
+    write_sql(tmp_path, SECOND, "CREATE TABLE staging (id INTEGER);\nINSERT INTO staging VALUES (42);",
+              "DROP TABLE staging;", depends=[FIRST])
+    code, doc = deploy_json(url, tmp_path)
+    assert code == 0, doc
+    assert execute(url, "SELECT id FROM main.staging") == [(42,)]
+
+
 @pytest.mark.parametrize("kind", ["sql", "py"])
 def test_a_sqlite_pragma_set_by_a_migration_does_not_reach_the_next_one(make_db, tmp_path, kind):
     """``PRAGMA ignore_check_constraints = ON`` (or ``legacy_alter_table``, ``recursive_triggers``

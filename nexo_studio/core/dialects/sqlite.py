@@ -18,6 +18,8 @@ _PRAGMA_NAMES = ("ignore_check_constraints", "recursive_triggers", "legacy_alter
                  "cell_size_check", "secure_delete")
 _PRAGMAS_KEY = "nexo_pragmas"
 _PRAGMA_WORD = re.compile("pragma", re.I)
+#: a temporary table, view or trigger is made only by SQL saying TEMP, TEMPORARY or temp.NAME
+_TEMP_WORD = re.compile("temp", re.I)
 
 
 def _pragmas(raw) -> dict[str, object]:
@@ -107,15 +109,11 @@ class SqliteRules(DialectRules):
         first, so the next migration's INSERT into a table of the same name would go there and
         vanish with the connection), and the PRAGMAs it changed (``ignore_check_constraints``
         would let the next migration insert what its CHECKs refuse) put back as the connection
-        opened. PRAGMAs are read only after a migration that can have set one: SQLite runs them
-        only as statements of their own, so a SQL file without the word cannot."""
+        opened. Each is looked for only after a migration that can have made one: SQLite has no
+        dynamic SQL, so a SQL file without the word ``PRAGMA`` sets none, and one without ``temp``
+        (TEMP, TEMPORARY, temp.NAME) makes no temporary object; a Python migration always can."""
         raw = conn.connection.dbapi_connection
-        cur = raw.cursor()
-        try:
-            cur.execute("SELECT type, name FROM sqlite_temp_master WHERE type IN ('table', 'view', 'trigger')")
-            found = cur.fetchall()
-        finally:
-            cur.close()
+        found = _temp_objects(raw) if m.kind != "sql" or _TEMP_WORD.search(m.source) else []
         order = {"trigger": 0, "view": 1, "table": 2}
         out = [f'DROP {kind.upper()} IF EXISTS temp."{name.replace(chr(34), chr(34) * 2)}"'
                for kind, name in sorted(found, key=lambda row: order[row[0]])]
@@ -130,3 +128,13 @@ class SqliteRules(DialectRules):
 
     def is_local_file(self) -> bool:
         return True
+
+
+def _temp_objects(raw) -> list[tuple[str, str]]:
+    """(type, name) of the temporary tables, views and triggers on the driver connection ``raw``."""
+    cur = raw.cursor()
+    try:
+        cur.execute("SELECT type, name FROM sqlite_temp_master WHERE type IN ('table', 'view', 'trigger')")
+        return cur.fetchall()
+    finally:
+        cur.close()
