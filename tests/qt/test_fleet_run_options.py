@@ -44,6 +44,18 @@ def _confirm_and_wait(qtbot, fw):
     return blocker.args[0]
 
 
+def _production_question(qtbot, fw, names: list[str]):
+    """Start a deploy of ``names`` as a coroutine, confirm the bar; (the task, the typed-name dialog)."""
+    from nexo_studio.qt.aio import spawn
+
+    fw.select_names(names)
+    task = spawn(fw.run_selected("deploy"))
+    qtbot.waitUntil(fw.confirm.isVisible, timeout=5000)
+    qtbot.mouseClick(fw.confirm.confirm_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: fw.production_dialog is not None and fw.production_dialog.isVisible(), timeout=5000)
+    return task, fw.production_dialog
+
+
 def _fleet_rows(url: str, mdir: Path, fleet_id: str) -> dict[str, dict]:
     return {e["action"]: e for e in _off_gui(history, url, mdir)
             if e["action"] in ("fleet_start", "fleet_end") and e["details"]["fleet_id"] == fleet_id}
@@ -124,20 +136,13 @@ def test_first_failure_stops_new_targets_unless_continue_on_error(qtbot, make_wi
 
 
 def test_production_targets_are_confirmed_by_typing(qtbot, make_window, make_db, tmp_path):
-    from nexo_studio.qt.aio import spawn
-
     root = tmp_path / "prod"
     mdir = root / "migrations"
     table_project(mdir, 2)
     urls = {"eu-a": f"sqlite:///{root / 'a.db'}", "prod-pg": make_db("postgresql")}
     write_fleet(root, urls, {"prod-pg": ["eu", "production"], "eu-a": ["eu"]})
     w, fw = _open_fleet(qtbot, make_window, mdir, urls["eu-a"])
-    fw.select_names(list(urls))
-    task = spawn(fw.run_selected("deploy"))
-    qtbot.waitUntil(fw.confirm.isVisible, timeout=5000)
-    qtbot.mouseClick(fw.confirm.confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: fw.production_dialog is not None and fw.production_dialog.isVisible(), timeout=5000)
-    dialog = fw.production_dialog
+    task, dialog = _production_question(qtbot, fw, list(urls))
     text = dialog.findChild(QLabel, "production_text").text().replace("\u2011", "-")
     assert "1 target(s) tagged" in text and "prod-pg" in text and "eu-a" not in text
     qtbot.keyClicks(dialog.name_edit, "prod")
@@ -154,12 +159,7 @@ def test_production_targets_are_confirmed_by_typing(qtbot, make_window, make_db,
     assert {x.status for x in blocker.args[0].outcomes} == {"dry_run"} and fw.production_dialog is None
     qtbot.waitUntil(lambda: not fw.worker.busy, timeout=60000)
     # typed: both run
-    fw.select_names(list(urls))
-    task = spawn(fw.run_selected("deploy"))
-    qtbot.waitUntil(fw.confirm.isVisible, timeout=5000)
-    qtbot.mouseClick(fw.confirm.confirm_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: fw.production_dialog is not None and fw.production_dialog.isVisible(), timeout=5000)
-    dialog = fw.production_dialog
+    task, dialog = _production_question(qtbot, fw, list(urls))
     qtbot.keyClicks(dialog.name_edit, "prod-pg")
     assert dialog.ok_button.isEnabled()
     qtbot.mouseClick(dialog.ok_button, Qt.MouseButton.LeftButton)
