@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["HistoryAction", "HistoryStatus", "MigrationStatus"]
+__all__ = ["HistoryAction", "HistoryStatus", "MigrationStatus", "PENDING", "APPLIED", "FAILED", "RUNNING",
+           "ROLLED_BACK", "DIRTY", "DRIFTED", "MISSING"]
 
 
 class MigrationStatus(StrEnum):
@@ -22,6 +23,15 @@ class MigrationStatus(StrEnum):
     DRIFTED = "drifted"
     MISSING = "missing"
 
+
+
+# The migration statuses as module-level names, for the loops that compare once or more per
+# migration (`status` of 10,000 migrations compares ~100,000 times): on Python 3.11 every
+# attribute of an enum class is looked up through EnumType (~75 ns, against ~7 for a global).
+PENDING, APPLIED, FAILED, RUNNING = (MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FAILED,
+                                     MigrationStatus.RUNNING)
+ROLLED_BACK, DIRTY, DRIFTED, MISSING = (MigrationStatus.ROLLED_BACK, MigrationStatus.DIRTY, MigrationStatus.DRIFTED,
+                                        MigrationStatus.MISSING)
 
 class HistoryAction(StrEnum):
     """The ``action`` of a ``__MigrationHistory`` row."""

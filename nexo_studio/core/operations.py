@@ -13,7 +13,7 @@ from .project import Project, Snapshot, read_snapshot  # not from .pipeline: sta
 from .state.chain import ACCEPT_HISTORY, ChainBreak, ChainVerdict
 from .state.store import HistoryRow, new_deployment_id, utcnow
 from .target import Target
-from .kinds import HistoryAction, HistoryStatus, MigrationStatus
+from .kinds import DIRTY, RUNNING, HistoryAction, HistoryStatus, MigrationStatus
 
 if TYPE_CHECKING:
     from .events import Event
@@ -50,8 +50,7 @@ def status_on(project: Project, target: Target, conn) -> Snapshot:
 
 def _running(snap: Snapshot) -> list[str]:
     """Rows recorded ``running`` (shown dirty), except those the history contradicts."""
-    dirty, running = MigrationStatus.DIRTY, MigrationStatus.RUNNING  # (enum lookups: ~70 ns each, per state)
-    return [s.id for s in snap.states if s.status == dirty and s.row is not None and s.row.status == running
+    return [s.id for s in snap.states if s.status == DIRTY and s.row is not None and s.row.status == RUNNING
             and not any(f.code == "tampered" and s.id in f.ids for f in snap.findings)]
 
 

@@ -17,7 +17,7 @@ from .model import Migration, parse_id
 from .state.chain import ChainVerdict
 from .state.store import MigrationRow
 from .validate import Finding, state_findings, static_findings
-from .kinds import MigrationStatus
+from .kinds import APPLIED, DIRTY, DRIFTED, FAILED, MISSING, PENDING, ROLLED_BACK, RUNNING, MigrationStatus
 
 if TYPE_CHECKING:
     from .target import Target
@@ -36,14 +36,8 @@ STATUSES = (MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FA
 #: statuses that make deploy and rollback refuse (exit 3) until `nexo repair`
 BLOCKING = (MigrationStatus.DIRTY, MigrationStatus.DRIFTED)
 
-# The members used once or more per migration, as module names: on Python 3.11 every attribute
-# of an enum class is looked up through EnumType.__getattr__ (~70 ns, against ~15), and
-# `status` of 10,000 migrations asks ~100,000 times.
-_PENDING, _APPLIED, _FAILED, _DIRTY, _DRIFTED, _MISSING, _RUNNING, _ROLLED_BACK = (
-    MigrationStatus.PENDING, MigrationStatus.APPLIED, MigrationStatus.FAILED, MigrationStatus.DIRTY,
-    MigrationStatus.DRIFTED, MigrationStatus.MISSING, MigrationStatus.RUNNING, MigrationStatus.ROLLED_BACK)
 #: what counts as applied for planning (``MigrationState.is_applied``)
-_APPLIED_LIKE = frozenset((_APPLIED, _DRIFTED, _MISSING))
+_APPLIED_LIKE = frozenset((APPLIED, DRIFTED, MISSING))
 
 
 @dataclass(frozen=True)
@@ -144,15 +138,15 @@ class Snapshot:
 
 
 def status_of(m: Migration | None, row: MigrationRow | None, dialect: str) -> str:
-    if row is None or row.status == _ROLLED_BACK:
-        return _PENDING if m is not None else _MISSING
-    if row.status == _RUNNING or row.status == _FAILED:
-        return _DIRTY
+    if row is None or row.status == ROLLED_BACK:
+        return PENDING if m is not None else MISSING
+    if row.status == RUNNING or row.status == FAILED:
+        return DIRTY
     if m is None:
-        return _MISSING
+        return MISSING
     if row.checksum != m.checksum(dialect):
-        return _DRIFTED
-    return _APPLIED
+        return DRIFTED
+    return APPLIED
 
 
 def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str,
@@ -171,13 +165,13 @@ def snapshot(project: Project, applied: Mapping[str, MigrationRow], dialect: str
         m = project.migrations[mid]
         row = applied.get(mid)
         st = status_of(m, row, dialect)
-        if st == _PENDING and mid in failed:
-            st = _FAILED
+        if st == PENDING and mid in failed:
+            st = FAILED
         if mid in tampered:
-            st = _DIRTY
+            st = DIRTY
         states.append(MigrationState(mid, m.version, m.name, st, m, row))
     gone = [(mid, row) for mid, row in applied.items()  # rows whose file is gone: sort only those
-            if mid not in project.migrations and (row.status != _ROLLED_BACK or mid in tampered)]
+            if mid not in project.migrations and (row.status != ROLLED_BACK or mid in tampered)]
     for mid, row in sorted(gone, key=lambda kv: (kv[1].version, kv[0])):
         st = MigrationStatus.DIRTY if mid in tampered else status_of(None, row, dialect)
         states.append(MigrationState(mid, row.version, row.name, st, None, row))

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
 import sqlalchemy as sa
-from ..kinds import HistoryAction, HistoryStatus, MigrationStatus
+from ..kinds import APPLIED, FAILED, RUNNING, HistoryAction, HistoryStatus
 
 if TYPE_CHECKING:
     from .store import MigrationRow, StateStore
@@ -83,16 +83,14 @@ class Tampering:
         return list(self.tables) + [f"{mid}: {why}" for mid, (_seq, why) in sorted(self.rows.items())]
 
 
-# The members _judge and tampering() compare with once or more per migration, as module names: on
-# Python 3.11 every attribute of an enum class is looked up through EnumType.__getattr__ (~70 ns)
-_APPLIED, _RUNNING, _FAILED = MigrationStatus.APPLIED, MigrationStatus.RUNNING, MigrationStatus.FAILED
+# The history words _judge compares with once or more per migration, as module names (see kinds.py)
 _APPLY, _ROLLBACK, _OK = HistoryAction.APPLY, HistoryAction.ROLLBACK, HistoryStatus.OK
 _RECORDS_APPLIED = frozenset((HistoryAction.BASELINE, HistoryAction.ADOPT))
 
 
 def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int | None, str] | None:
     """What is wrong with a migration's row given its latest deciding event (None: nothing)."""
-    row_applied = row is not None and row.status == _APPLIED
+    row_applied = row is not None and row.status == APPLIED
     if ev is None:
         if row_applied:
             return None, "recorded applied in __Migrations, but the history never applied it"
@@ -109,7 +107,7 @@ def _judge(row: "MigrationRow | None", ev: "DecidingEvent | None") -> tuple[int 
         applied = ev.status != _OK  # a failed rollback left it applied
     else:  # repair
         details = ev.details_dict()
-        applied = details.get("after") == _APPLIED
+        applied = details.get("after") == APPLIED
         checksum = details.get("checksum") if applied else None
     if applied and row is None:
         return ev.seq, f"its __Migrations row was deleted (the history, seq {ev.seq}, says {_said(ev)})"
@@ -188,7 +186,7 @@ def tampering(store: "StateStore", conn: sa.Connection,
     bad: dict[str, tuple[int | None, str]] = {}
     for mid in sorted(set(rows) | set(events)):
         row = rows.get(mid)
-        if row is not None and (row.status == _RUNNING or row.status == _FAILED):
+        if row is not None and (row.status == RUNNING or row.status == FAILED):
             continue
         problem = _judge(row, events.get(mid))
         if problem:
