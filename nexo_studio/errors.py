@@ -16,6 +16,13 @@ EXIT_INVALID = 2
 EXIT_REFUSED = 3
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``value`` as a message quotes it: repr, cut to ``limit`` characters (a 1 MB name or a
+    hostile row is not echoed whole)."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(str(value)):,} characters)"
+
+
 class NexoError(Exception):
     """Base class. ``exit_code`` is what the CLI exits with for this error."""
 

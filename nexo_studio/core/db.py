@@ -108,4 +108,6 @@ def connect(engine: sa.Engine) -> sa.Connection:
     except OSError as exc:
         raise connection_failed(engine.url, exc) from None
     except TypeError as exc:  # PyMySQL: a URL query parameter it does not know (`?no_such_option=1`)
+        if engine.dialect.driver != "pymysql":
+            raise  # anywhere else a TypeError is a bug, not an unreachable server
         raise connection_failed(engine.url, exc) from None

@@ -144,8 +144,10 @@ def _run_one(target: Target, conn: sa.Connection, m: Migration, kind: SectionKin
         dirty = _dirty(target, m, failure, tally)
         if isinstance(failure, StepFailed):
             failure.dirty = dirty
-        if dirty or not _transactional(target, m):
-            _reset_quietly(target, conn, m)  # what it committed may include a setting
+        if dirty and _transactional(target, m):
+            # it committed part of itself on ``conn``, settings included; a non-transactional one
+            # ran on a connection of its own (closed) or, on MySQL, needs none (session_reset)
+            _reset_quietly(target, conn, m)
         yield from _record_failure(target, conn, m, action, started, tally, deployment_id, failure, dirty=dirty,
                                    labels=labels)
         if failure is exc:
@@ -203,7 +205,8 @@ def _run_tracked(target: Target, conn: sa.Connection, m: Migration, kind: Sectio
         yield from tally.count(run_section(conn, m, kind, target.dialect, cancel))
         conn.commit()
     ms = tally.ms()
-    _reset_session(target, conn, m)
+    # no session reset: the statements ran on a connection of their own (now closed), or on
+    # MySQL, whose shared connection gets only migrations that cannot change its session
     with conn.begin(), store.batch(conn):
         record_done(ms, True)  # the `running` row written above
     return ms

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ...errors import ConfigError, UnknownTarget
+from ...errors import ConfigError, UnknownTarget, shown
 
 NAME_RE = re.compile(r"[a-z0-9_.-]+")
 #: longest name and URL a target may have (a name is a label on screen, not a document)
@@ -43,12 +43,6 @@ def _has_password(url: str) -> bool:
 
     rest = url.split("://", 1)[-1]
     return "@" in rest and ":" in rest.split("@", 1)[0] or redact(url) != url
-
-
-def shown(value: object, limit: int = 60) -> str:
-    """``value`` as a message quotes it: repr, cut to ``limit`` characters (a 1 MB name is not echoed)."""
-    text = repr(value)
-    return text if len(text) <= limit else f"{text[:limit]}... ({len(str(value)):,} characters)"
 
 
 def _dialect_problem(url: str) -> str | None:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from ...errors import shown
 from ..dialects import rules_for
 from .importers.flyway import version_key
 
@@ -100,7 +101,7 @@ def _flyway(conn, state, known, _db) -> None:
             try:
                 top = version_key(version)
             except ValueError:
-                state.dirty.append(f"installed_rank {rank}: baseline version {_short(version)} is not a Flyway version")
+                state.dirty.append(f"installed_rank {rank}: baseline version {shown(version)} is not a Flyway version")
                 continue
             for fid, _ in known:
                 if version_key(fid) <= top:
@@ -112,7 +113,7 @@ def _flyway(conn, state, known, _db) -> None:
         elif kind != "SCHEMA":
             ok = bool(m["success"])
             if ok and version in ranks:  # applied twice, no undo between: the table was edited
-                state.dirty.append(f"installed_rank {rank}: version {_short(version)} is recorded applied again "
+                state.dirty.append(f"installed_rank {rank}: version {shown(version)} is recorded applied again "
                                    f"(first at installed_rank {ranks[version]}, no undo between)")
                 continue
             if ok:
@@ -120,12 +121,6 @@ def _flyway(conn, state, known, _db) -> None:
             checksum = None if m["checksum"] is None else str(m["checksum"])
             state.rows[version] = ForeignRow(version, "applied" if ok else "failed", checksum,
                                              f"installed_rank {rank}")
-
-
-def _short(value: object, limit: int = 60) -> str:
-    """A foreign value for a message: repr'd, and cut when long (a hostile row may hold MBs)."""
-    text = repr(value)
-    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} characters)"
 
 
 def _liquibase(conn, state, known, _db) -> None:
@@ -167,7 +162,7 @@ def _golang(conn, state, known, _db) -> None:
         try:
             version = int(raw_version)
         except (TypeError, ValueError):
-            state.dirty.append(f"{t.name}: version {_short(raw_version)} is not a golang-migrate version")
+            state.dirty.append(f"{t.name}: version {shown(raw_version)} is not a golang-migrate version")
             continue
         ids = [fid for fid, _ in known if int(fid) <= version]
         if str(version) not in ids:

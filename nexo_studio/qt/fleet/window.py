@@ -300,9 +300,11 @@ class FleetWindow(QMainWindow):
         if production:
             dialog = ProductionConfirm("", verb.lower(), self, production)
             self.production_dialog = dialog
-            accepted = await ask(dialog)
-            dialog.deleteLater()
-            self.production_dialog = None
+            try:
+                accepted = await ask(dialog)
+            finally:  # a run cancelled while it is open leaves no dialog behind
+                dialog.deleteLater()
+                self.production_dialog = None
             if not accepted:
                 self.statusBar().showMessage(f"{verb} not started: production target(s) not confirmed", 8000)
                 return None
